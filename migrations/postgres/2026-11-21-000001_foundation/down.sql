@@ -1,0 +1,3 @@
+DROP TABLE tokens;
+DROP TABLE signing_keys;
+DROP TABLE accounts;

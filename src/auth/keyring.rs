@@ -1,0 +1,113 @@
+//! The in-memory copy of the signing keys, refreshed from the store when a
+//! token names a key this process has not seen (another replica made it).
+
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use rand::RngCore;
+
+use crate::model::KeyId;
+use crate::store::{self, Conn, StoreError, signing_keys::KeyRecord};
+
+/// Unknown key ids trigger at most one reload from the store this often.
+const RELOAD_INTERVAL: Duration = Duration::from_secs(5);
+const KEY_BYTES: usize = 32;
+
+/// An HMAC-SHA256 signing key.
+#[derive(Clone)]
+pub struct SigningKey {
+    pub id: KeyId,
+    pub secret: Vec<u8>,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Keyring {
+    state: RwLock<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Newest first.
+    keys: Vec<SigningKey>,
+    loaded_at: Option<Instant>,
+}
+
+impl Keyring {
+    /// The key new tokens are signed with (the newest active one), creating
+    /// the first key on a new database.
+    pub fn ensure_signing_key(&self, conn: &mut Conn) -> Result<SigningKey, StoreError> {
+        self.reload(conn)?;
+        if let Some(key) = self.read().keys.first() {
+            return Ok(key.clone());
+        }
+        let mut secret = vec![0u8; KEY_BYTES];
+        rand::rng().fill_bytes(&mut secret);
+        store::signing_keys::insert(
+            conn,
+            &KeyRecord {
+                id: KeyId::new(),
+                secret: BASE64.encode(&secret),
+                created_at: crate::clock::now(),
+                retired_at: None,
+            },
+        )?;
+        self.reload(conn)?;
+        self.read()
+            .keys
+            .first()
+            .cloned()
+            .ok_or_else(|| StoreError::Corrupt("the signing key just created is missing".into()))
+    }
+
+    /// The active key with this id, reloading once if this process has not seen it.
+    pub fn find(&self, conn: &mut Conn, id: KeyId) -> Result<Option<SigningKey>, StoreError> {
+        if let Some(key) = self.lookup(id) {
+            return Ok(Some(key));
+        }
+        let stale = self
+            .read()
+            .loaded_at
+            .is_none_or(|at| at.elapsed() >= RELOAD_INTERVAL);
+        if stale {
+            self.reload(conn)?;
+        }
+        Ok(self.lookup(id))
+    }
+
+    fn lookup(&self, id: KeyId) -> Option<SigningKey> {
+        self.read().keys.iter().find(|key| key.id == id).cloned()
+    }
+
+    fn reload(&self, conn: &mut Conn) -> Result<(), StoreError> {
+        let keys = store::signing_keys::list_active(conn)?
+            .into_iter()
+            .map(|record| {
+                let secret = BASE64
+                    .decode(&record.secret)
+                    .map_err(|_| StoreError::Corrupt(format!("signing key {}", record.id)))?;
+                Ok(SigningKey {
+                    id: record.id,
+                    secret,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        state.keys = keys;
+        state.loaded_at = Some(Instant::now());
+        Ok(())
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+}

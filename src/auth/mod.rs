@@ -1,0 +1,168 @@
+//! Authentication of API tokens.
+//!
+//! A token is a JWT (HS256) signed with one of Roster's signing keys and
+//! carrying the account (`sub`), the scope, the token id (`jti`), the expiry
+//! and a random nonce. It is accepted only when the signature and expiry are
+//! valid **and** the store holds a live, unrevoked token with that id whose
+//! SHA-256 hash matches. The store keeps only that hash, and the nonce is kept
+//! nowhere, so even someone who reads the whole database (signing keys
+//! included) cannot rebuild a usable token.
+
+mod keyring;
+mod token;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDateTime;
+
+pub use keyring::Keyring;
+pub use token::SecretToken;
+
+use crate::model::{AccountId, Scope, TokenId};
+use crate::store::{self, Conn, StoreError, tokens::TokenRecord};
+
+/// How often `last used` is written for one token at most.
+const LAST_USED_RESOLUTION: Duration = Duration::from_secs(60);
+
+/// Who is calling: the token's account, id and scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub account_id: AccountId,
+    pub token_id: TokenId,
+    pub scope: Scope,
+}
+
+/// Why a request was not authenticated. The messages are safe to show the
+/// caller: they never contain the token.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("no Authorization header: send 'Authorization: Bearer <token>'")]
+    Missing,
+    #[error("the Authorization header is not a Roster token: {0}")]
+    Malformed(&'static str),
+    #[error("the token's signature is not valid")]
+    BadSignature,
+    #[error("the token has expired: issue a new one with 'roster tokens issue'")]
+    Expired,
+    #[error("the token has been revoked")]
+    Revoked,
+    #[error("the token is not known to this Roster")]
+    Unknown,
+    #[error("this endpoint needs a '{needed}' token; this token's scope is '{actual}'")]
+    WrongScope { needed: Scope, actual: Scope },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A token just issued: the only moment its secret exists in clear.
+#[derive(Debug)]
+pub struct IssuedToken {
+    pub record: TokenRecord,
+    pub token: SecretToken,
+}
+
+/// Issues and checks tokens; shared by every request.
+#[derive(Debug)]
+pub struct Authenticator {
+    keyring: Keyring,
+    last_used_written: Mutex<HashMap<TokenId, Instant>>,
+}
+
+impl Authenticator {
+    /// Loads the signing keys, creating the first one on a new database.
+    pub fn load(conn: &mut Conn) -> Result<Self, StoreError> {
+        let keyring = Keyring::default();
+        keyring.ensure_signing_key(conn)?;
+        Ok(Self {
+            keyring,
+            last_used_written: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Issues a token for the account; `expires_at` of `None` never expires.
+    pub fn issue(
+        &self,
+        conn: &mut Conn,
+        account_id: AccountId,
+        scope: Scope,
+        label: Option<String>,
+        expires_at: Option<NaiveDateTime>,
+    ) -> Result<IssuedToken, StoreError> {
+        let key = self.keyring.ensure_signing_key(conn)?;
+        let now = crate::clock::now();
+        let id = TokenId::new();
+        let token = token::mint(&key, id, account_id, scope, now, expires_at);
+        let record = TokenRecord {
+            id,
+            account_id,
+            scope,
+            label,
+            secret_hash: token::secret_hash(&token),
+            key_id: key.id,
+            created_at: now,
+            expires_at,
+            last_used_at: None,
+            revoked_at: None,
+        };
+        store::tokens::insert(conn, &record)?;
+        Ok(IssuedToken { record, token })
+    }
+
+    /// Checks the value of an `Authorization` header (`Bearer <t>`, any case of
+    /// the scheme, or the bare token as Okta's "header" mode sends it).
+    pub fn authenticate(
+        &self,
+        conn: &mut Conn,
+        authorization: Option<&str>,
+    ) -> Result<Principal, AuthError> {
+        let raw = token::from_authorization_header(authorization.ok_or(AuthError::Missing)?)?;
+        let kid = token::key_id(raw)?;
+        let key = self
+            .keyring
+            .find(conn, kid)?
+            .ok_or(AuthError::BadSignature)?;
+        let claims = token::verify(raw, &key)?;
+        let record = store::tokens::find(conn, claims.jti)?.ok_or(AuthError::Unknown)?;
+        if !token::hash_matches(raw, &record.secret_hash)
+            || record.account_id != claims.sub
+            || record.scope != claims.scope
+        {
+            return Err(AuthError::BadSignature);
+        }
+        if record.revoked_at.is_some() {
+            return Err(AuthError::Revoked);
+        }
+        let now = crate::clock::now();
+        if record.expires_at.is_some_and(|expires| expires <= now) {
+            return Err(AuthError::Expired);
+        }
+        if self.last_used_is_due(record.id) {
+            store::tokens::touch(conn, record.id, now)?;
+        }
+        Ok(Principal {
+            account_id: record.account_id,
+            token_id: record.id,
+            scope: record.scope,
+        })
+    }
+
+    fn last_used_is_due(&self, id: TokenId) -> bool {
+        let now = Instant::now();
+        let mut written = self
+            .last_used_written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match written.get(&id) {
+            Some(at) if now.duration_since(*at) < LAST_USED_RESOLUTION => false,
+            _ => {
+                if written.len() > 100_000 {
+                    written.retain(|_, at| now.duration_since(*at) < LAST_USED_RESOLUTION);
+                }
+                written.insert(id, now);
+                true
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! `roster tokens issue|list|revoke`.
+
+use anyhow::{Context, anyhow, bail};
+use clap::Subcommand;
+
+use super::output;
+use crate::model::{Account, Scope, TokenId};
+use crate::startup::Backend;
+use crate::store::{self, Conn, DatabaseUrl};
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Issue a token and print it, alone, on stdout. It is shown only this once.
+    Issue {
+        /// The account's slug
+        #[arg(long)]
+        account: String,
+        /// scim (for the identity provider), access (read access) or admin (configuration)
+        #[arg(long, value_parser = parse_scope)]
+        scope: Scope,
+        /// A note to recognise the token by, e.g. "Okta production"
+        #[arg(long)]
+        label: Option<String>,
+        /// Lifetime such as 90d, 12h or 1y (default: no expiry; revoke it instead)
+        #[arg(long, value_parser = parse_lifetime)]
+        expires_in: Option<std::time::Duration>,
+    },
+    /// List an account's tokens (never the tokens themselves)
+    List {
+        /// The account's slug
+        #[arg(long)]
+        account: String,
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token; it is refused from the very next request on
+    Revoke {
+        /// The token's id, as 'roster tokens list' shows it
+        token_id: String,
+    },
+}
+
+fn parse_scope(raw: &str) -> Result<Scope, String> {
+    raw.parse()
+}
+
+fn parse_lifetime(raw: &str) -> Result<std::time::Duration, String> {
+    let lifetime = humantime::parse_duration(raw)
+        .map_err(|e| format!("'{raw}' is not a lifetime like 90d or 12h: {e}"))?;
+    if lifetime.is_zero() {
+        return Err("the lifetime must be longer than zero".into());
+    }
+    Ok(lifetime)
+}
+
+pub fn run(command: TokensCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
+    let backend = Backend::open(url, 1)?;
+    let mut conn = backend.pool.get().context("no database connection")?;
+    match command {
+        TokensCommand::Issue {
+            account,
+            scope,
+            label,
+            expires_in,
+        } => {
+            let account = find_account(&mut conn, &account)?;
+            let expires_at = expires_in
+                .map(|lifetime| {
+                    chrono::Duration::from_std(lifetime)
+                        .ok()
+                        .and_then(|lifetime| crate::clock::now().checked_add_signed(lifetime))
+                        .ok_or_else(|| anyhow!("the lifetime is too long"))
+                })
+                .transpose()?;
+            let issued = backend
+                .authenticator
+                .issue(&mut conn, account.id, scope, label, expires_at)?;
+            eprintln!(
+                "Issued {scope} token {} for account '{}'. It is shown only now: store it safely.",
+                issued.record.id, account.slug
+            );
+            println!("{}", issued.token.expose());
+        }
+        TokensCommand::List { account, json } => {
+            let account = find_account(&mut conn, &account)?;
+            let tokens = store::tokens::list_for_account(&mut conn, account.id)?;
+            if json {
+                let tokens: Vec<_> = tokens
+                    .iter()
+                    .map(|t| {
+                        serde_json::json!({
+                            "id": t.id, "label": t.label, "scope": t.scope,
+                            "created": output::rfc3339(Some(t.created_at)),
+                            "expires": output::rfc3339(t.expires_at),
+                            "lastUsed": output::rfc3339(t.last_used_at),
+                            "revoked": output::rfc3339(t.revoked_at),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&tokens)?);
+                return Ok(());
+            }
+            let rows: Vec<Vec<String>> = tokens
+                .into_iter()
+                .map(|t| {
+                    vec![
+                        t.id.to_string(),
+                        t.label.unwrap_or_else(|| "-".into()),
+                        t.scope.to_string(),
+                        output::time(Some(t.created_at)),
+                        output::time(t.expires_at),
+                        output::time(t.last_used_at),
+                        output::time(t.revoked_at),
+                    ]
+                })
+                .collect();
+            output::table(
+                &[
+                    "ID",
+                    "LABEL",
+                    "SCOPE",
+                    "CREATED",
+                    "EXPIRES",
+                    "LAST USED",
+                    "REVOKED",
+                ],
+                &rows,
+            );
+        }
+        TokensCommand::Revoke { token_id } => {
+            let id: TokenId = token_id.parse().map_err(|_| {
+                anyhow!("'{token_id}' is not a token id (see 'roster tokens list')")
+            })?;
+            if !store::tokens::revoke(&mut conn, id, crate::clock::now())? {
+                bail!("no token with id {id}");
+            }
+            println!("revoked token {id}");
+        }
+    }
+    Ok(())
+}
+
+fn find_account(conn: &mut Conn, slug: &str) -> anyhow::Result<Account> {
+    store::accounts::find_by_slug(conn, slug)?
+        .ok_or_else(|| anyhow!("no account '{slug}' (see 'roster accounts list')"))
+}

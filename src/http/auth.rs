@@ -1,0 +1,108 @@
+//! Authentication as extractors: a handler states the scope it needs in its
+//! signature (`Authenticated<ScimScope>`), so no handler can forget the check.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+
+use super::error::ApiError;
+use super::state::AppState;
+use crate::auth::{AuthError, Principal};
+use crate::model::Scope;
+
+/// Which token scopes an endpoint accepts.
+pub trait ScopeRule {
+    const NEEDED: Scope;
+    fn allows(scope: Scope) -> bool;
+}
+
+/// `/scim/v2`: the identity provider's `scim` tokens only.
+pub struct ScimScope;
+
+impl ScopeRule for ScimScope {
+    const NEEDED: Scope = Scope::Scim;
+    fn allows(scope: Scope) -> bool {
+        scope == Scope::Scim
+    }
+}
+
+/// A request whose token is valid and has a scope that `R` allows.
+pub struct Authenticated<R: ScopeRule> {
+    #[expect(
+        dead_code,
+        reason = "read by the SCIM resource handlers, which come next"
+    )]
+    pub principal: Principal,
+    rule: PhantomData<R>,
+}
+
+/// Like [`Authenticated`], but a request without any `Authorization` header
+/// passes as anonymous (for the public discovery documents). A header that is
+/// present must still hold a valid token of the right scope.
+pub struct MaybeAuthenticated<R: ScopeRule>(
+    #[expect(dead_code, reason = "discovery does not depend on who asks")]
+    pub  Option<Authenticated<R>>,
+);
+
+async fn authenticate<R: ScopeRule>(req: HttpRequest) -> Result<Authenticated<R>, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .expect("AppState is registered on the App")
+        .clone();
+    // A header that is not visible ASCII cannot hold a token; treat it as malformed, not missing.
+    let header = match req.headers().get(AUTHORIZATION) {
+        None => None,
+        Some(value) => Some(
+            value
+                .to_str()
+                .map_err(|_| AuthError::Malformed("the header is not plain text"))?
+                .to_owned(),
+        ),
+    };
+    let principal = web::block(move || {
+        let mut conn = state.pool.get().map_err(crate::store::StoreError::from)?;
+        state
+            .authenticator
+            .authenticate(&mut conn, header.as_deref())
+    })
+    .await??;
+    if !R::allows(principal.scope) {
+        return Err(AuthError::WrongScope {
+            needed: R::NEEDED,
+            actual: principal.scope,
+        }
+        .into());
+    }
+    Ok(Authenticated {
+        principal,
+        rule: PhantomData,
+    })
+}
+
+impl<R: ScopeRule + 'static> FromRequest for Authenticated<R> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(authenticate::<R>(req.clone()))
+    }
+}
+
+impl<R: ScopeRule + 'static> FromRequest for MaybeAuthenticated<R> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            if req.headers().contains_key(AUTHORIZATION) {
+                authenticate::<R>(req).await.map(|auth| Self(Some(auth)))
+            } else {
+                Ok(Self(None))
+            }
+        })
+    }
+}

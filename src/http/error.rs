@@ -1,0 +1,83 @@
+//! The one place where errors become HTTP responses: every error is a SCIM
+//! Error body (RFC 7644 §3.12) with `Content-Type: application/scim+json`,
+//! and every 5xx is logged once with its cause.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::auth::AuthError;
+use crate::scim::{MEDIA_TYPE, ScimError};
+use crate::store::StoreError;
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Scim(#[from] ScimError),
+    #[error("authentication failed: {0}")]
+    Auth(#[from] AuthError),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("the worker pool is gone: {0}")]
+    Blocking(#[from] actix_web::error::BlockingError),
+}
+
+impl ApiError {
+    /// The SCIM error the client sees.
+    fn to_scim(&self) -> ScimError {
+        match self {
+            Self::Scim(error) => error.clone(),
+            Self::Auth(AuthError::WrongScope { .. }) => ScimError::forbidden(self.client_detail()),
+            Self::Auth(AuthError::Store(error)) => store_error(error),
+            Self::Auth(_) => ScimError::unauthorized(self.client_detail()),
+            Self::Store(error) => store_error(error),
+            Self::Blocking(_) => ScimError::internal(),
+        }
+    }
+
+    fn client_detail(&self) -> String {
+        match self {
+            Self::Auth(error) => error.to_string(),
+            other => other.to_string(),
+        }
+    }
+}
+
+fn store_error(error: &StoreError) -> ScimError {
+    if error.is_unavailable() {
+        ScimError::unavailable("the database is unavailable; retry shortly")
+    } else {
+        ScimError::internal()
+    }
+}
+
+/// Renders a SCIM error as a response.
+pub fn scim_error_response(error: &ScimError) -> HttpResponse {
+    let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = HttpResponse::build(status);
+    response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE)));
+    if status == StatusCode::UNAUTHORIZED {
+        response.insert_header((
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"roster\""),
+        ));
+    }
+    response.json(error.to_body())
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.to_scim().status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let scim = self.to_scim();
+        if scim.status >= 500 {
+            tracing::error!(error = %self, cause = ?self, "request failed");
+        } else if let Self::Auth(error) = self {
+            tracing::warn!(reason = %error, "authentication failed");
+        }
+        scim_error_response(&scim)
+    }
+}

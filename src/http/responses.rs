@@ -1,0 +1,36 @@
+//! Small response helpers shared by the endpoint modules.
+
+use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use super::error::ApiError;
+use crate::scim::{MEDIA_TYPE, ScimError};
+
+/// 200 with a SCIM JSON body.
+pub fn scim_json<T: Serialize>(body: T) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE)))
+        .json(body)
+}
+
+/// The absolute SCIM base URL of this request (`http://host/scim/v2`), for `meta.location`.
+pub fn scim_base_url(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}/scim/v2", info.scheme(), info.host())
+}
+
+/// 405 for a method the resource does not have.
+pub async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ScimError::method_not_allowed(format!(
+        "{} is not supported on {}",
+        req.method(),
+        req.path()
+    ))
+    .into())
+}
+
+/// 404 for a path that names no endpoint.
+pub async fn no_such_endpoint(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ScimError::not_found(format!("there is no endpoint at {}", req.path())).into())
+}

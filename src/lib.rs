@@ -1,0 +1,21 @@
+//! Roster: a SCIM 2.0 service provider (RFC 7643, RFC 7644) that maps an
+//! identity provider's groups onto account roles and workspace permission
+//! levels.
+//!
+//! The modules are the layers (docs/ARCHITECTURE.md):
+//! - [`scim`]: the protocol, pure (no actix, no diesel);
+//! - [`auth`]: issuing and checking tokens;
+//! - [`store`]: persistence, the only module that knows diesel;
+//! - [`http`]: the endpoints, the only module that knows actix-web;
+//! - [`cli`], [`startup`], [`config`], [`telemetry`]: the binary around them.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod http;
+pub mod model;
+pub mod scim;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,14 @@
+//! The SCIM 2.0 protocol (RFC 7643, RFC 7644), free of HTTP and storage:
+//! errors, the schema registry and the discovery documents. Later modules
+//! add filters, PATCH and list responses here.
+
+pub mod discovery;
+mod error;
+pub mod schema;
+
+pub use error::ScimError;
+pub use scim_v2::models::errors::ScimType;
+pub use scim_v2::schema_urns as urns;
+
+/// The media type of every SCIM response (RFC 7644 §3.1).
+pub const MEDIA_TYPE: &str = "application/scim+json";

@@ -1,0 +1,141 @@
+//! Building and running the server: open the store, migrate, load the keys,
+//! bootstrap a new database, bind, serve until SIGTERM/SIGINT.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{NormalizePath, TrailingSlash};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use tracing_actix_web::TracingLogger;
+
+use crate::auth::{Authenticator, IssuedToken};
+use crate::config::ServeConfig;
+use crate::http::{self, AppState, BodyLimit, RequestIdHeader, RequestSpan};
+use crate::model::{Account, AccountId, Scope, Slug};
+use crate::scim::discovery::Capabilities;
+use crate::store::{self, Conn, DatabaseUrl, Pool, StoreError};
+
+/// The store, migrated, with the authenticator loaded from it.
+pub struct Backend {
+    pub pool: Pool,
+    pub authenticator: Arc<Authenticator>,
+}
+
+impl Backend {
+    /// Connects, applies pending migrations and loads the signing keys.
+    pub fn open(url: &DatabaseUrl, pool_size: u32) -> Result<Self, StoreError> {
+        let pool = store::open_pool(url, pool_size)?;
+        let mut conn = pool.get()?;
+        let applied = store::migrate(&mut conn)?;
+        if !applied.is_empty() {
+            tracing::info!(migrations = ?applied, "database migrated");
+        }
+        let authenticator = Arc::new(Authenticator::load(&mut conn)?);
+        drop(conn);
+        Ok(Self {
+            pool,
+            authenticator,
+        })
+    }
+}
+
+/// The account and tokens created on the first start of an empty database.
+pub struct FirstStart {
+    pub account: Account,
+    pub scim_token: IssuedToken,
+    pub admin_token: IssuedToken,
+}
+
+/// On a database without accounts: creates account `default` with a `scim`
+/// and an `admin` token. Returns `None` when accounts exist already (also when
+/// another replica bootstrapped the same database a moment earlier).
+pub fn first_start(
+    conn: &mut Conn,
+    authenticator: &Authenticator,
+) -> Result<Option<FirstStart>, StoreError> {
+    let created: Result<Option<FirstStart>, StoreError> = store::write_transaction(conn, |conn| {
+        if store::accounts::count(conn)? > 0 {
+            return Ok(None);
+        }
+        let account = Account {
+            id: AccountId::new(),
+            slug: Slug::parse("default").expect("'default' is a valid slug"),
+            name: "Default account".into(),
+            created_at: crate::clock::now(),
+        };
+        store::accounts::insert(conn, &account)?;
+        let label = |what: &str| Some(format!("{what} (created on first start)"));
+        let scim_token =
+            authenticator.issue(conn, account.id, Scope::Scim, label("IdP SCIM token"), None)?;
+        let admin_token =
+            authenticator.issue(conn, account.id, Scope::Admin, label("admin token"), None)?;
+        Ok(Some(FirstStart {
+            account,
+            scim_token,
+            admin_token,
+        }))
+    });
+    match created {
+        Err(error) if error.is_unique_violation() => Ok(None),
+        other => other,
+    }
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds the listener (port 0 picks a free port) and builds the server.
+    pub fn build(config: &ServeConfig, backend: &Backend) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&config.listen)
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            pool: backend.pool.clone(),
+            authenticator: Arc::clone(&backend.authenticator),
+            capabilities: Capabilities::current(config.max_page_size),
+            max_body_bytes: config.max_body_bytes,
+        });
+        let max_body_bytes = config.max_body_bytes;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .configure(|cfg| http::configure(cfg, max_body_bytes))
+                .wrap(NormalizePath::new(TrailingSlash::Trim))
+                .wrap(BodyLimit(max_body_bytes))
+                .wrap_fn(|req, srv| {
+                    let response = actix_web::dev::Service::call(srv, req);
+                    async move { response.await.map(RequestIdHeader::apply) }
+                })
+                .wrap(TracingLogger::<RequestSpan>::new())
+        })
+        .shutdown_timeout(config.shutdown_timeout.as_secs())
+        .listen(listener)?;
+        if let Some(workers) = config.workers {
+            server = server.workers(workers);
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or SIGINT, then finishes in-flight requests
+    /// (up to the shutdown timeout) and returns.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// How long in-flight requests may take to finish after SIGTERM.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);

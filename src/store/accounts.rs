@@ -1,0 +1,82 @@
+//! Accounts (tenants).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::accounts;
+use super::{Conn, StoreError};
+use crate::model::{Account, AccountId, Slug};
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = accounts)]
+struct AccountRow {
+    id: String,
+    slug: String,
+    name: String,
+    created_at: NaiveDateTime,
+}
+
+impl TryFrom<AccountRow> for Account {
+    type Error = StoreError;
+
+    fn try_from(row: AccountRow) -> Result<Self, StoreError> {
+        Ok(Account {
+            id: row
+                .id
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("account id {}", row.id)))?,
+            slug: Slug::parse(&row.slug).map_err(StoreError::Corrupt)?,
+            name: row.name,
+            created_at: row.created_at,
+        })
+    }
+}
+
+/// Inserts an account. A taken slug is a unique violation
+/// ([`StoreError::is_unique_violation`]).
+pub fn insert(conn: &mut Conn, account: &Account) -> Result<(), StoreError> {
+    diesel::insert_into(accounts::table)
+        .values(AccountRow {
+            id: account.id.to_string(),
+            slug: account.slug.to_string(),
+            name: account.name.clone(),
+            created_at: account.created_at,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_by_slug(conn: &mut Conn, slug: &str) -> Result<Option<Account>, StoreError> {
+    accounts::table
+        .filter(accounts::slug.eq(slug))
+        .select(AccountRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Account::try_from)
+        .transpose()
+}
+
+pub fn find(conn: &mut Conn, id: AccountId) -> Result<Option<Account>, StoreError> {
+    accounts::table
+        .find(id.to_string())
+        .select(AccountRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Account::try_from)
+        .transpose()
+}
+
+/// Every account, oldest first.
+pub fn list(conn: &mut Conn) -> Result<Vec<Account>, StoreError> {
+    accounts::table
+        .order((accounts::created_at, accounts::id))
+        .select(AccountRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Account::try_from)
+        .collect()
+}
+
+pub fn count(conn: &mut Conn) -> Result<i64, StoreError> {
+    Ok(accounts::table.count().get_result(conn)?)
+}

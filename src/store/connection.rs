@@ -1,0 +1,231 @@
+//! One connection type over PostgreSQL and SQLite, and the r2d2 pool of it.
+//!
+//! The backend is chosen from the URL: `postgres://` / `postgresql://` select
+//! PostgreSQL; `sqlite://PATH`, `sqlite:PATH` or a bare path select SQLite.
+//! SQLite connections are opened with WAL, foreign keys, a busy timeout and
+//! `synchronous=NORMAL`.
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::{PgConnection, SqliteConnection};
+
+use super::StoreError;
+
+/// A database connection of either backend.
+#[derive(diesel::MultiConnection)]
+pub enum Conn {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// The pool every request borrows its connection from.
+pub type Pool = r2d2::Pool<ConnectionManager>;
+
+/// Which database a URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(String),
+    Sqlite(String),
+}
+
+impl DatabaseUrl {
+    /// Parses `postgres://…`, `postgresql://…`, `sqlite://PATH`, `sqlite:PATH` or a bare path.
+    pub fn parse(url: &str) -> Result<Self, StoreError> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err(StoreError::InvalidUrl("the database URL is empty".into()));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() {
+            return Err(StoreError::InvalidUrl(format!(
+                "'{url}' names no SQLite file (use sqlite://PATH or postgres://…)"
+            )));
+        }
+        if let Some((scheme, _)) = path.split_once("://") {
+            return Err(StoreError::InvalidUrl(format!(
+                "unsupported database scheme '{scheme}://' (use sqlite://PATH or postgres://…)"
+            )));
+        }
+        Ok(Self::Sqlite(path.to_owned()))
+    }
+
+    /// The URL with any password replaced, for messages and logs.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite://{path}"),
+            Self::Postgres(url) => redact_password(url),
+        }
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// Opens connections for r2d2, reporting the real cause when one fails
+/// (diesel's derived `establish` hides it).
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+
+    fn open(&self) -> Result<Conn, StoreError> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+                .map(Conn::Postgresql)
+                .map_err(|e| StoreError::Connect(one_line(&e.to_string()))),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path).map_err(|e| {
+                    StoreError::Connect(format!("{path}: {}", one_line(&e.to_string())))
+                })?;
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000;
+                     PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = NORMAL;
+                     PRAGMA foreign_keys = ON;",
+                )
+                .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
+                Ok(Conn::Sqlite(conn))
+            }
+        }
+    }
+}
+
+/// libpq's messages span lines; a start-up error must be one line.
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = Conn;
+    type Error = StoreError;
+
+    fn connect(&self) -> Result<Conn, StoreError> {
+        self.open()
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), StoreError> {
+        conn.batch_execute("SELECT 1").map_err(StoreError::from)
+    }
+
+    fn has_broken(&self, _conn: &mut Conn) -> bool {
+        false
+    }
+}
+
+/// Opens the pool, failing at once (with the real cause) when the database
+/// cannot be reached.
+pub fn open_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, StoreError> {
+    let manager = ConnectionManager::new(url.clone());
+    // Connect once up front so that a wrong URL is reported as itself, not as
+    // r2d2's generic "timed out waiting for connection".
+    let first = manager.open()?;
+    drop(first);
+    let max_size = match url {
+        // SQLite has one writer; a few readers beside it are all WAL needs.
+        DatabaseUrl::Sqlite(_) => max_size.min(8),
+        DatabaseUrl::Postgres(_) => max_size,
+    };
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(10))
+        .build(manager)
+        .map_err(|e| StoreError::Connect(e.to_string()))
+}
+
+/// Runs `f` in a transaction that takes the write lock up front.
+///
+/// On SQLite this is `BEGIN IMMEDIATE`, so two writers queue on the busy
+/// timeout instead of failing when a read transaction tries to upgrade.
+/// On PostgreSQL it is an ordinary transaction.
+pub fn write_transaction<T, E, F>(conn: &mut Conn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut Conn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        Conn::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+        }
+        Conn::Postgresql(_) => <Conn as Connection>::TransactionManager::begin_transaction(conn)?,
+    }
+    match f(conn) {
+        Ok(value) => match <Conn as Connection>::TransactionManager::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(commit_error) => {
+                // The commit failed: leave the connection usable, report the commit error.
+                let _ = <Conn as Connection>::TransactionManager::rollback_transaction(conn);
+                Err(commit_error.into())
+            }
+        },
+        Err(error) => {
+            <Conn as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(error)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_select_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://roster.db").unwrap(),
+            DatabaseUrl::Sqlite("roster.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/roster.db").unwrap(),
+            DatabaseUrl::Sqlite("/var/lib/roster.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("data/r.db").unwrap(),
+            DatabaseUrl::Sqlite("data/r.db".into())
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgresql://u@h/db").unwrap(),
+            DatabaseUrl::Postgres(_)
+        ));
+        assert!(DatabaseUrl::parse("mysql://u@h/db").is_err());
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+        assert!(DatabaseUrl::parse("  ").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        let url =
+            DatabaseUrl::parse("postgres://app:s3cret@db:5432/roster?sslmode=require").unwrap();
+        assert_eq!(
+            url.redacted(),
+            "postgres://app:***@db:5432/roster?sslmode=require"
+        );
+        let url = DatabaseUrl::parse("postgres://app@db/roster").unwrap();
+        assert_eq!(url.redacted(), "postgres://app@db/roster");
+    }
+}

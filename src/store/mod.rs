@@ -1,0 +1,53 @@
+//! Persistence: the only module that knows diesel.
+//!
+//! Queries are plain functions taking `&mut Conn` and returning `Result<_, StoreError>`;
+//! the two backends share one hand-kept [`schema`] and each has its own
+//! embedded migration tree (`migrations/sqlite`, `migrations/postgres`).
+
+pub mod accounts;
+mod connection;
+mod error;
+pub mod schema;
+pub mod signing_keys;
+pub mod tokens;
+
+use diesel::connection::SimpleConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub use connection::{Conn, ConnectionManager, DatabaseUrl, Pool, open_pool, write_transaction};
+pub use error::StoreError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// An arbitrary, fixed key for the PostgreSQL advisory lock that keeps two
+/// replicas starting at once from migrating at the same time.
+const MIGRATION_LOCK_KEY: i64 = 0x526f_7374_6572;
+
+/// Applies every pending migration and returns the versions applied.
+pub fn migrate(conn: &mut Conn) -> Result<Vec<String>, StoreError> {
+    fn versions(applied: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
+        applied.iter().map(ToString::to_string).collect()
+    }
+    match conn {
+        Conn::Sqlite(inner) => inner
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(versions)
+            .map_err(|e| StoreError::Migration(e.to_string())),
+        Conn::Postgresql(inner) => {
+            inner.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
+            let result = inner
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(versions)
+                .map_err(|e| StoreError::Migration(e.to_string()));
+            inner.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;
+            result
+        }
+    }
+}
+
+/// Checks that the database answers (for `/readyz`).
+pub fn ping(conn: &mut Conn) -> Result<(), StoreError> {
+    conn.batch_execute("SELECT 1")?;
+    Ok(())
+}

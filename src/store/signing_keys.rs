@@ -1,0 +1,73 @@
+//! Roster's token-signing keys. They live in the database so that every
+//! replica shares them; a key alone cannot produce a usable token (see
+//! `auth` and docs/ARCHITECTURE.md).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::signing_keys;
+use super::{Conn, StoreError};
+use crate::model::KeyId;
+
+/// A stored signing key; `secret` is base64 of the raw key bytes.
+#[derive(Clone)]
+pub struct KeyRecord {
+    pub id: KeyId,
+    pub secret: String,
+    pub created_at: NaiveDateTime,
+    pub retired_at: Option<NaiveDateTime>,
+}
+
+impl std::fmt::Debug for KeyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRecord")
+            .field("id", &self.id)
+            .field("secret", &"<redacted>")
+            .field("created_at", &self.created_at)
+            .field("retired_at", &self.retired_at)
+            .finish()
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = signing_keys)]
+struct KeyRow {
+    id: String,
+    secret: String,
+    created_at: NaiveDateTime,
+    retired_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut Conn, key: &KeyRecord) -> Result<(), StoreError> {
+    diesel::insert_into(signing_keys::table)
+        .values(KeyRow {
+            id: key.id.to_string(),
+            secret: key.secret.clone(),
+            created_at: key.created_at,
+            retired_at: key.retired_at,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Every key that is not retired, newest first.
+pub fn list_active(conn: &mut Conn) -> Result<Vec<KeyRecord>, StoreError> {
+    signing_keys::table
+        .filter(signing_keys::retired_at.is_null())
+        .order((signing_keys::created_at.desc(), signing_keys::id.desc()))
+        .select(KeyRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|row| {
+            Ok(KeyRecord {
+                id: row
+                    .id
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("signing key id {}", row.id)))?,
+                secret: row.secret,
+                created_at: row.created_at,
+                retired_at: row.retired_at,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,123 @@
+//! API tokens: only their metadata and a SHA-256 hash of the whole token are
+//! stored, never a usable token.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::tokens;
+use super::{Conn, StoreError};
+use crate::model::{AccountId, KeyId, Scope, TokenId};
+
+/// A stored token (without the token itself).
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    pub id: TokenId,
+    pub account_id: AccountId,
+    pub scope: Scope,
+    pub label: Option<String>,
+    /// Lowercase hex SHA-256 of the whole token string.
+    pub secret_hash: String,
+    pub key_id: KeyId,
+    pub created_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = tokens)]
+struct TokenRow {
+    id: String,
+    account_id: String,
+    scope: String,
+    label: Option<String>,
+    secret_hash: String,
+    key_id: String,
+    created_at: NaiveDateTime,
+    expires_at: Option<NaiveDateTime>,
+    last_used_at: Option<NaiveDateTime>,
+    revoked_at: Option<NaiveDateTime>,
+}
+
+impl TryFrom<TokenRow> for TokenRecord {
+    type Error = StoreError;
+
+    fn try_from(row: TokenRow) -> Result<Self, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("token {}: {what}", row.id));
+        Ok(TokenRecord {
+            id: row.id.parse().map_err(|_| corrupt("id"))?,
+            account_id: row.account_id.parse().map_err(|_| corrupt("account id"))?,
+            scope: row.scope.parse().map_err(|_| corrupt("scope"))?,
+            key_id: row.key_id.parse().map_err(|_| corrupt("key id"))?,
+            label: row.label,
+            secret_hash: row.secret_hash,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            last_used_at: row.last_used_at,
+            revoked_at: row.revoked_at,
+        })
+    }
+}
+
+pub fn insert(conn: &mut Conn, token: &TokenRecord) -> Result<(), StoreError> {
+    diesel::insert_into(tokens::table)
+        .values(TokenRow {
+            id: token.id.to_string(),
+            account_id: token.account_id.to_string(),
+            scope: token.scope.to_string(),
+            label: token.label.clone(),
+            secret_hash: token.secret_hash.clone(),
+            key_id: token.key_id.to_string(),
+            created_at: token.created_at,
+            expires_at: token.expires_at,
+            last_used_at: token.last_used_at,
+            revoked_at: token.revoked_at,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut Conn, id: TokenId) -> Result<Option<TokenRecord>, StoreError> {
+    tokens::table
+        .find(id.to_string())
+        .select(TokenRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(TokenRecord::try_from)
+        .transpose()
+}
+
+/// The account's tokens, oldest first, revoked ones included.
+pub fn list_for_account(
+    conn: &mut Conn,
+    account: AccountId,
+) -> Result<Vec<TokenRecord>, StoreError> {
+    tokens::table
+        .filter(tokens::account_id.eq(account.to_string()))
+        .order((tokens::created_at, tokens::id))
+        .select(TokenRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(TokenRecord::try_from)
+        .collect()
+}
+
+/// Marks the token revoked. Returns false when no such token exists;
+/// revoking a revoked token keeps its first revocation time.
+pub fn revoke(conn: &mut Conn, id: TokenId, at: NaiveDateTime) -> Result<bool, StoreError> {
+    let id = id.to_string();
+    let exists =
+        diesel::select(diesel::dsl::exists(tokens::table.find(&id))).get_result::<bool>(conn)?;
+    diesel::update(tokens::table.find(&id).filter(tokens::revoked_at.is_null()))
+        .set(tokens::revoked_at.eq(Some(at)))
+        .execute(conn)?;
+    Ok(exists)
+}
+
+/// Records when the token was last used.
+pub fn touch(conn: &mut Conn, id: TokenId, at: NaiveDateTime) -> Result<(), StoreError> {
+    diesel::update(tokens::table.find(id.to_string()))
+        .set(tokens::last_used_at.eq(Some(at)))
+        .execute(conn)?;
+    Ok(())
+}

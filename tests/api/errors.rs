@@ -1,0 +1,61 @@
+//! Transport-level behaviour: 404 and 413 as SCIM errors, trailing slashes,
+//! request ids.
+
+use crate::helpers::{TestApp, TestDb, assert_scim_error};
+
+crate::on_both_databases!(
+    unknown_paths_are_scim_404,
+    oversized_bodies_are_413,
+    trailing_slash_is_tolerated
+);
+
+async fn unknown_paths_are_scim_404(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    for path in ["/", "/nope", "/scim/v1/Users", "/api/v1/whatever"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert!(response.headers().contains_key("x-request-id"));
+        assert_scim_error(response, 404).await;
+    }
+}
+
+async fn oversized_bodies_are_413(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let big = vec![b' '; 1024 * 1024 + 1];
+    for path in ["/scim/v2/Users", "/scim/v2/Schemas", "/anything"] {
+        let response = app
+            .client
+            .post(app.url(path))
+            .bearer_auth(&app.scim_token)
+            .header("content-type", "application/scim+json")
+            .body(big.clone())
+            .send()
+            .await
+            .unwrap();
+        let body = assert_scim_error(response, 413).await;
+        assert!(
+            body["detail"].as_str().unwrap().contains("1048576"),
+            "{body}"
+        );
+    }
+    // Just under the limit is not refused for its size.
+    let response = app
+        .client
+        .post(app.url("/scim/v2/Schemas"))
+        .header("content-type", "application/scim+json")
+        .body(vec![b' '; 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_scim_error(response, 405).await;
+}
+
+async fn trailing_slash_is_tolerated(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    for path in [
+        "/scim/v2/ServiceProviderConfig/",
+        "/scim/v2/Schemas/",
+        "/healthz/",
+    ] {
+        assert_eq!(app.scim_get(path).await.status(), 200, "{path}");
+    }
+}

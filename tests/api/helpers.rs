@@ -1,0 +1,267 @@
+//! The test harness: a fresh database per test (a SQLite file, or a PostgreSQL
+//! database of its own that is dropped afterwards), the real server on port 0
+//! in-process, and the real `roster` binary for CLI tests.
+
+use std::process::{Command, Output};
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use roster::auth::IssuedToken;
+use roster::config::ServeConfig;
+use roster::model::{Account, Scope};
+use roster::startup::{Application, Backend, first_start};
+use roster::store::DatabaseUrl;
+use serde_json::Value;
+
+/// The default PostgreSQL admin URL, tried when `ROSTER_TEST_POSTGRES_URL` is unset.
+const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// Which backend a test runs on.
+#[derive(Debug, Clone, Copy)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+/// A database that exists for one test only.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// A fresh database, or `None` when PostgreSQL is wanted but not configured
+    /// (then the test is skipped with a note; `scripts/test` always configures it).
+    pub fn create(backend: DbKind) -> Option<Self> {
+        match backend {
+            DbKind::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("roster.db").display());
+                Some(Self {
+                    url,
+                    _dir: Some(dir),
+                    postgres: None,
+                })
+            }
+            DbKind::Postgres => {
+                let (admin_url, required) = match std::env::var("ROSTER_TEST_POSTGRES_URL") {
+                    Ok(url) if !url.is_empty() => (url, true),
+                    _ => (DEFAULT_POSTGRES_URL.to_owned(), false),
+                };
+                let mut admin = match PgConnection::establish(&admin_url) {
+                    Ok(conn) => conn,
+                    Err(error) if required => {
+                        panic!("ROSTER_TEST_POSTGRES_URL is set but unreachable: {error}")
+                    }
+                    Err(_) => {
+                        eprintln!(
+                            "skipped: PostgreSQL is not reachable and ROSTER_TEST_POSTGRES_URL is unset"
+                        );
+                        return None;
+                    }
+                };
+                let name = format!("roster_test_{}", uuid::Uuid::new_v4().simple());
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create the test database");
+                let url = replace_database(&admin_url, &name);
+                Some(Self {
+                    url,
+                    _dir: None,
+                    postgres: Some((admin_url, name)),
+                })
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = &self.postgres
+            && let Ok(mut admin) = PgConnection::establish(admin_url)
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+/// The admin URL with its database name replaced.
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[after_scheme..].find('/') {
+        Some(slash) => &base[..after_scheme + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// A running Roster on a fresh database, with the tokens of its first start.
+pub struct TestApp {
+    pub address: String,
+    pub db: TestDb,
+    pub backend: Backend,
+    pub account: Account,
+    pub scim_token: String,
+    pub admin_token: String,
+    pub client: reqwest::Client,
+}
+
+impl TestApp {
+    pub async fn spawn(db: TestDb) -> Self {
+        let url = DatabaseUrl::parse(&db.url).expect("test database URL");
+        let backend = Backend::open(&url, 4).expect("open the test database");
+        let first = {
+            let mut conn = backend.pool.get().expect("connection");
+            first_start(&mut conn, &backend.authenticator)
+                .expect("first start")
+                .expect("a new database is bootstrapped")
+        };
+        let config = ServeConfig {
+            listen: "127.0.0.1:0".into(),
+            workers: Some(1),
+            ..ServeConfig::new(url)
+        };
+        let app = Application::build(&config, &backend).expect("build the server");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        actix_web::rt::spawn(app.run_until_stopped());
+        Self {
+            address,
+            db,
+            backend,
+            account: first.account,
+            scim_token: first.scim_token.token.expose().to_owned(),
+            admin_token: first.admin_token.token.expose().to_owned(),
+            client: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Issues a token for the first account directly through the library.
+    pub fn issue(&self, scope: Scope, expires_at: Option<chrono::NaiveDateTime>) -> IssuedToken {
+        let mut conn = self.backend.pool.get().expect("connection");
+        self.backend
+            .authenticator
+            .issue(
+                &mut conn,
+                self.account.id,
+                scope,
+                Some("test".into()),
+                expires_at,
+            )
+            .expect("issue a token")
+    }
+
+    /// GET with the SCIM token as a Bearer token.
+    pub async fn scim_get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(&self.scim_token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Runs the `roster` binary against this app's database.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        roster_cli(&self.db.url, args)
+    }
+}
+
+/// Runs the real `roster` binary with `--database-url`.
+pub fn roster_cli(database_url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(args)
+        .env("ROSTER_DATABASE_URL", database_url)
+        .env_remove("ROSTER_LOG")
+        .output()
+        .expect("run the roster binary")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts a SCIM Error response (RFC 7644 §3.12) and returns its body.
+pub async fn assert_scim_error(response: reqwest::Response, status: u16) -> Value {
+    assert_eq!(response.status().as_u16(), status, "status");
+    assert_scim_content_type(&response);
+    let body: Value = response.json().await.expect("a JSON error body");
+    assert_eq!(
+        body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error",
+        "{body}"
+    );
+    assert_eq!(body["status"], status.to_string(), "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.len() > 10),
+        "a useful detail: {body}"
+    );
+    body
+}
+
+pub fn assert_scim_content_type(response: &reqwest::Response) {
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        content_type.starts_with("application/scim+json"),
+        "content type {content_type:?}"
+    );
+}
+
+/// Generates, for each named `async fn NAME(db: TestDb)`, a test on SQLite
+/// (`sqlite::NAME`) and one on PostgreSQL (`postgres::NAME`).
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    let db = $crate::helpers::TestDb::create($crate::helpers::DbKind::Sqlite).unwrap();
+                    super::$name(db).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    if let Some(db) = $crate::helpers::TestDb::create($crate::helpers::DbKind::Postgres) {
+                        super::$name(db).await
+                    }
+                }
+            )*
+        }
+    };
+}
+
+#[test]
+fn database_names_are_replaced() {
+    assert_eq!(
+        replace_database("postgres://u@h:5432/postgres", "x"),
+        "postgres://u@h:5432/x"
+    );
+    assert_eq!(
+        replace_database("postgres://u@h/postgres?sslmode=disable", "x"),
+        "postgres://u@h/x?sslmode=disable"
+    );
+    assert_eq!(replace_database("postgres://u@h", "x"), "postgres://u@h/x");
+}

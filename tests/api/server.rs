@@ -1,0 +1,183 @@
+//! The `roster serve` binary itself: first start, health, graceful shutdown,
+//! and logs that never contain a token.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::helpers::{TestApp, TestDb};
+
+crate::on_both_databases!(
+    health_and_readiness,
+    first_start_prints_tokens_once_and_sigterm_stops_cleanly
+);
+
+async fn health_and_readiness(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    for path in ["/healthz", "/readyz"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert!(body["status"].is_string());
+    }
+}
+
+/// A `roster serve` process whose stdout and stderr lines are collected.
+struct Served {
+    child: Child,
+    stdout: mpsc::Receiver<String>,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+impl Served {
+    fn start(database_url: &str) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--log-format",
+                "json",
+                "--workers",
+                "1",
+            ])
+            .env("ROSTER_DATABASE_URL", database_url)
+            .env("ROSTER_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start roster serve");
+        let (lines, stdout) = mpsc::channel();
+        let out = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                let _ = lines.send(line);
+            }
+        });
+        let mut err = child.stderr.take().unwrap();
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = err.read_to_string(&mut text);
+            text
+        });
+        Self {
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Reads stdout lines until one starts with `prefix`; returns all read.
+    fn stdout_until(&self, prefix: &str) -> Vec<String> {
+        let mut seen = Vec::new();
+        loop {
+            let line = self
+                .stdout
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| panic!("no line starting {prefix:?} on stdout; saw {seen:?}"));
+            let done = line.starts_with(prefix);
+            seen.push(line);
+            if done {
+                return seen;
+            }
+        }
+    }
+
+    /// Sends SIGTERM and returns (exit success, stderr, stdout lines not read yet).
+    fn terminate(mut self) -> (bool, String, Vec<String>) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let exit = self.child.wait().unwrap();
+        let logs = self.stderr.join().unwrap();
+        (exit.success(), logs, self.stdout.try_iter().collect())
+    }
+}
+
+fn port_from_base_line(line: &str) -> u16 {
+    let after = line.split("http://127.0.0.1:").nth(1).expect("a base URL");
+    after.split('/').next().unwrap().parse().expect("a port")
+}
+
+async fn first_start_prints_tokens_once_and_sigterm_stops_cleanly(db: TestDb) {
+    let served = Served::start(&db.url);
+    let out = served.stdout_until("SCIM base URL:");
+    let token_after = |heading: &str| -> String {
+        let at = out
+            .iter()
+            .position(|line| line.starts_with(heading))
+            .unwrap_or_else(|| panic!("{heading} in {out:?}"));
+        out[at + 1].clone()
+    };
+    let scim_token = token_after("SCIM token");
+    let admin_token = token_after("Admin token");
+    let port = port_from_base_line(out.last().unwrap());
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+
+    let spc = client
+        .get(format!("{base}/scim/v2/ServiceProviderConfig"))
+        .bearer_auth(&scim_token)
+        .header("x-password", "hunter2-in-a-header")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(spc.status(), 200);
+    let wrong_scope = client
+        .get(format!("{base}/scim/v2/Users"))
+        .bearer_auth(&admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_scope.status(), 403);
+    let bad = client
+        .get(format!("{base}/scim/v2/Users?filter=userName+eq+%22x%22"))
+        .header("authorization", format!("Bearer {scim_token}x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 401);
+
+    let (clean, logs, _) = served.terminate();
+    assert!(
+        clean,
+        "SIGTERM ends the server with exit code 0; logs: {logs}"
+    );
+    for secret in [&scim_token, &admin_token] {
+        assert!(!logs.contains(secret.as_str()), "a token is in the logs");
+        assert!(
+            !logs.contains(secret.rsplit('.').next().unwrap()),
+            "a token signature is in the logs"
+        );
+    }
+    assert!(!logs.contains("hunter2"), "header values are not logged");
+    assert!(!logs.contains("userName"), "query strings are not logged");
+    let request_lines: Vec<serde_json::Value> = logs
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .filter(|line: &serde_json::Value| line["fields"]["message"] == "request finished")
+        .collect();
+    assert_eq!(request_lines.len(), 3, "one line per request: {logs}");
+    for line in &request_lines {
+        let id = line["span"]["request_id"].as_str().unwrap();
+        assert!(
+            uuid::Uuid::parse_str(id).is_ok(),
+            "every request line carries its request id: {line}"
+        );
+    }
+    assert!(
+        logs.contains("authentication failed"),
+        "failed authentication is logged"
+    );
+
+    // A second start on the same database prints no token.
+    let again = Served::start(&db.url);
+    std::thread::sleep(Duration::from_millis(1500));
+    let (clean, logs, out) = again.terminate();
+    assert!(clean, "{logs}");
+    assert!(logs.contains("listening on"), "{logs}");
+    assert!(out.is_empty(), "nothing on stdout the second time: {out:?}");
+}
