@@ -53,6 +53,17 @@ uuid_id!(
     /// The id of a token-signing key; also the JWT header's `kid`.
     KeyId
 );
+uuid_id!(
+    /// The SCIM `id` of a member (User).
+    UserId
+);
+
+/// Case-folds a value for case-insensitive comparison and uniqueness
+/// (`userName`, `displayName`, e-mail addresses): Unicode-aware, the same on
+/// every backend, so stored `*_key` columns and query values always agree.
+pub fn fold_case(value: &str) -> String {
+    value.to_lowercase()
+}
 
 /// An account's short, URL-safe name (`default`, `acme-corp`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]

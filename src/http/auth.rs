@@ -31,10 +31,6 @@ impl ScopeRule for ScimScope {
 
 /// A request whose token is valid and has a scope that `R` allows.
 pub struct Authenticated<R: ScopeRule> {
-    #[expect(
-        dead_code,
-        reason = "read by the SCIM resource handlers, which come next"
-    )]
     pub principal: Principal,
     rule: PhantomData<R>,
 }

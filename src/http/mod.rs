@@ -13,6 +13,7 @@ mod limits;
 mod responses;
 mod span;
 mod state;
+mod users;
 
 use actix_web::web;
 
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
         .service(
             web::scope("/scim/v2")
                 .configure(discovery::configure)
+                .configure(users::configure)
                 .default_service(web::to(scim_unknown_endpoint)),
         )
         .default_service(web::to(responses::no_such_endpoint));

@@ -4,6 +4,7 @@
 
 pub mod discovery;
 mod error;
+pub mod resource;
 pub mod schema;
 
 pub use error::ScimError;

@@ -166,25 +166,28 @@ pub fn open_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, StoreError> {
 pub fn write_transaction<T, E, F>(conn: &mut Conn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut Conn) -> Result<T, E>,
-    E: From<diesel::result::Error>,
+    E: From<StoreError>,
 {
+    let store_error = |error: diesel::result::Error| E::from(StoreError::from(error));
     match conn {
         Conn::Sqlite(inner) => {
-            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")
         }
-        Conn::Postgresql(_) => <Conn as Connection>::TransactionManager::begin_transaction(conn)?,
+        Conn::Postgresql(_) => <Conn as Connection>::TransactionManager::begin_transaction(conn),
     }
+    .map_err(store_error)?;
     match f(conn) {
         Ok(value) => match <Conn as Connection>::TransactionManager::commit_transaction(conn) {
             Ok(()) => Ok(value),
             Err(commit_error) => {
                 // The commit failed: leave the connection usable, report the commit error.
                 let _ = <Conn as Connection>::TransactionManager::rollback_transaction(conn);
-                Err(commit_error.into())
+                Err(store_error(commit_error))
             }
         },
         Err(error) => {
-            <Conn as Connection>::TransactionManager::rollback_transaction(conn)?;
+            <Conn as Connection>::TransactionManager::rollback_transaction(conn)
+                .map_err(store_error)?;
             Err(error)
         }
     }

@@ -10,6 +10,7 @@ mod error;
 pub mod schema;
 pub mod signing_keys;
 pub mod tokens;
+pub mod users;
 
 use diesel::connection::SimpleConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};

@@ -36,4 +36,35 @@ diesel::table! {
 }
 
 diesel::joinable!(tokens -> accounts (account_id));
-diesel::allow_tables_to_appear_in_same_query!(accounts, signing_keys, tokens);
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        account_id -> Text,
+        user_name -> Text,
+        user_name_key -> Text,
+        external_id -> Nullable<Text>,
+        display_name -> Nullable<Text>,
+        display_name_key -> Nullable<Text>,
+        active -> Bool,
+        document -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        last_modified -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_emails (user_id, position) {
+        user_id -> Text,
+        position -> Integer,
+        account_id -> Text,
+        value_key -> Text,
+        email_type -> Nullable<Text>,
+        is_primary -> Bool,
+    }
+}
+
+diesel::joinable!(users -> accounts (account_id));
+diesel::joinable!(user_emails -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(accounts, signing_keys, tokens, users, user_emails);

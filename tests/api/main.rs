@@ -8,3 +8,4 @@ mod cli;
 mod discovery;
 mod errors;
 mod server;
+mod users;

@@ -1,0 +1,2 @@
+DROP TABLE user_emails;
+DROP TABLE users;

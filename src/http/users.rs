@@ -1,0 +1,354 @@
+//! `/scim/v2/Users` (RFC 7644 §3.3 create, §3.4.1 read, §3.4.2 list,
+//! §3.5.1 replace, §3.6 delete), scoped to the token's account.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::auth::{Authenticated, ScimScope};
+use super::error::ApiError;
+use super::responses::{method_not_allowed, scim_base_url};
+use super::state::AppState;
+use crate::model::{AccountId, UserId};
+use crate::scim::resource::{self, Projection, ResourceMeta};
+use crate::scim::schema::ResourceKind;
+use crate::scim::{MEDIA_TYPE, ScimError, ScimType, urns};
+use crate::store::users::StoredUser;
+use crate::store::{self, StoreError};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/Users")
+            .route(web::get().to(list))
+            .route(web::post().to(create))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/Users/{id}")
+            .route(web::get().to(get))
+            .route(web::put().to(replace))
+            .route(web::delete().to(delete))
+            .default_service(web::to(method_not_allowed)),
+    );
+}
+
+/// The query parameters of reads; every other parameter is ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReadQuery {
+    attributes: Option<String>,
+    excluded_attributes: Option<String>,
+    filter: Option<String>,
+    start_index: Option<String>,
+    count: Option<String>,
+}
+
+impl ReadQuery {
+    fn projection(&self) -> Projection {
+        Projection::from_query(
+            self.attributes.as_deref(),
+            self.excluded_attributes.as_deref(),
+        )
+    }
+}
+
+fn not_found(id: &str) -> ScimError {
+    ScimError::not_found(format!("no user with id '{id}' in this account"))
+}
+
+fn taken(document: &resource::Document) -> ScimError {
+    let user_name = document
+        .get("userName")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    ScimError::new(
+        409,
+        Some(ScimType::Uniqueness),
+        format!(
+            "userName '{user_name}' is already taken (userName is unique per account, ignoring case)"
+        ),
+    )
+}
+
+/// Renders the user with its location, projection, `ETag` and `Location`.
+fn user_response(
+    req: &HttpRequest,
+    mut response: actix_web::HttpResponseBuilder,
+    user: &StoredUser,
+    projection: &Projection,
+) -> HttpResponse {
+    let location = format!("{}/Users/{}", scim_base_url(req), user.id);
+    let mut body = resource::render(
+        ResourceKind::User,
+        &user.id.to_string(),
+        &user.document,
+        &user.meta,
+        location.clone(),
+    );
+    projection.apply(ResourceKind::User, &mut body);
+    response
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE)))
+        .insert_header((header::ETAG, user.meta.etag()))
+        .insert_header((header::LOCATION, location))
+        .json(body)
+}
+
+/// `POST /Users`: 201 with the new member; 409 `uniqueness` for a taken userName.
+async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Authenticated<ScimScope>,
+    query: web::Query<ReadQuery>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let document = resource::document_from_request(ResourceKind::User, body.into_inner())?;
+    let now = crate::clock::now();
+    let user = StoredUser {
+        id: UserId::new(),
+        document,
+        meta: ResourceMeta {
+            created: now,
+            last_modified: now,
+            version: 1,
+        },
+    };
+    let account = auth.principal.account_id;
+    let created = {
+        let user = user.clone();
+        web::block(move || -> Result<(), ApiError> {
+            let mut conn = state.pool.get().map_err(StoreError::from)?;
+            store::write_transaction(&mut conn, |conn| store::users::insert(conn, account, &user))
+                .map_err(|error: StoreError| {
+                    if error.is_unique_violation() {
+                        taken(&user.document).into()
+                    } else {
+                        error.into()
+                    }
+                })
+        })
+        .await?
+    };
+    created?;
+    Ok(user_response(
+        &req,
+        HttpResponse::Created(),
+        &user,
+        &query.projection(),
+    ))
+}
+
+async fn load(
+    state: &web::Data<AppState>,
+    account: AccountId,
+    id: &str,
+) -> Result<StoredUser, ApiError> {
+    let user_id: UserId = id.parse().map_err(|_| not_found(id))?;
+    let state = state.clone();
+    let found = web::block(move || -> Result<Option<StoredUser>, StoreError> {
+        let mut conn = state.pool.get()?;
+        store::users::find(&mut conn, account, user_id)
+    })
+    .await??;
+    found.ok_or_else(|| not_found(id).into())
+}
+
+/// `GET /Users/{id}`; `If-None-Match` with the current version answers 304.
+async fn get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Authenticated<ScimScope>,
+    id: web::Path<String>,
+    query: web::Query<ReadQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let user = load(&state, auth.principal.account_id, &id).await?;
+    if header_lists_etag(&req, header::IF_NONE_MATCH, &user.meta.etag()) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, user.meta.etag()))
+            .finish());
+    }
+    Ok(user_response(
+        &req,
+        HttpResponse::Ok(),
+        &user,
+        &query.projection(),
+    ))
+}
+
+/// True when the header lists this ETag (or `*`).
+fn header_lists_etag(req: &HttpRequest, name: header::HeaderName, etag: &str) -> bool {
+    req.headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value
+                .split(',')
+                .map(str::trim)
+                .any(|tag| tag == "*" || tag == etag)
+        })
+}
+
+/// `PUT /Users/{id}`: replaces what the body sends, keeps what it omits
+/// (docs/SCIM.md); `If-Match` with a stale version answers 412.
+async fn replace(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Authenticated<ScimScope>,
+    id: web::Path<String>,
+    query: web::Query<ReadQuery>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let account = auth.principal.account_id;
+    let user_id: UserId = id.parse().map_err(|_| not_found(&id))?;
+    let if_match = req
+        .headers()
+        .get(header::IF_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let body = body.into_inner();
+    let state = state.clone();
+    let id_text = id.into_inner();
+    let updated = web::block(move || -> Result<StoredUser, ApiError> {
+        let mut conn = state.pool.get().map_err(StoreError::from)?;
+        store::write_transaction(&mut conn, |conn| -> Result<StoredUser, ApiError> {
+            let current = store::users::find(conn, account, user_id)?.ok_or_else(|| not_found(&id_text))?;
+            if let Some(expected) = &if_match
+                && !expected.split(',').map(str::trim).any(|tag| tag == "*" || tag == current.meta.etag())
+            {
+                return Err(ScimError::new(412, None, format!(
+                    "the user changed since version {expected}; its version is now {}: read it again",
+                    current.meta.etag()
+                ))
+                .into());
+            }
+            let document = resource::document_for_put(ResourceKind::User, &current.document, body)?;
+            let user = StoredUser {
+                id: current.id,
+                document,
+                meta: ResourceMeta {
+                    created: current.meta.created,
+                    last_modified: crate::clock::now(),
+                    version: current.meta.version + 1,
+                },
+            };
+            store::users::update(conn, account, &user).map_err(|error| {
+                if error.is_unique_violation() { taken(&user.document).into() } else { ApiError::from(error) }
+            })?;
+            Ok(user)
+        })
+    })
+    .await??;
+    Ok(user_response(
+        &req,
+        HttpResponse::Ok(),
+        &updated,
+        &query.projection(),
+    ))
+}
+
+/// `DELETE /Users/{id}`: 204, then 404.
+async fn delete(
+    state: web::Data<AppState>,
+    auth: Authenticated<ScimScope>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let account = auth.principal.account_id;
+    let user_id: UserId = id.parse().map_err(|_| not_found(&id))?;
+    let deleted = web::block(move || -> Result<bool, StoreError> {
+        let mut conn = state.pool.get()?;
+        store::write_transaction(&mut conn, |conn| {
+            store::users::delete(conn, account, user_id)
+        })
+    })
+    .await??;
+    if !deleted {
+        return Err(not_found(&id).into());
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /Users`: a page of members in a stable order (RFC 7644 §3.4.2.4).
+async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Authenticated<ScimScope>,
+    query: web::Query<ReadQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if query.filter.is_some() {
+        return Err(ScimError::new(
+            400,
+            Some(ScimType::InvalidFilter),
+            "filtering Users is not supported yet",
+        )
+        .into());
+    }
+    let page = Page::from_query(
+        query.start_index.as_deref(),
+        query.count.as_deref(),
+        state.capabilities.max_results,
+    )?;
+    let account = auth.principal.account_id;
+    let pool_state = state.clone();
+    let (total, users) = web::block(move || -> Result<_, StoreError> {
+        let mut conn = pool_state.pool.get()?;
+        store::users::list(&mut conn, account, page.offset(), page.count as i64)
+    })
+    .await??;
+    let projection = query.projection();
+    let base = scim_base_url(&req);
+    let resources: Vec<Value> = users
+        .iter()
+        .map(|user| {
+            let mut body = resource::render(
+                ResourceKind::User,
+                &user.id.to_string(),
+                &user.document,
+                &user.meta,
+                format!("{base}/Users/{}", user.id),
+            );
+            projection.apply(ResourceKind::User, &mut body);
+            Value::Object(body)
+        })
+        .collect();
+    Ok(super::responses::scim_json(json!({
+        "schemas": [urns::LIST_RESPONSE],
+        "totalResults": total,
+        "startIndex": page.start_index,
+        "itemsPerPage": resources.len(),
+        "Resources": resources,
+    })))
+}
+
+/// `startIndex` / `count` (RFC 7644 §3.4.2.4): 1-based; a `startIndex` below 1
+/// counts as 1, a negative `count` as 0, a `count` above the maximum page is clamped.
+#[derive(Debug, Clone, Copy)]
+struct Page {
+    start_index: i64,
+    count: usize,
+}
+
+impl Page {
+    fn from_query(
+        start_index: Option<&str>,
+        count: Option<&str>,
+        max: usize,
+    ) -> Result<Self, ScimError> {
+        let number = |name: &str, raw: Option<&str>| -> Result<Option<i64>, ScimError> {
+            raw.map(|raw| {
+                raw.trim().parse::<i64>().map_err(|_| {
+                    ScimError::invalid_value(format!("'{name}' must be an integer, not '{raw}'"))
+                })
+            })
+            .transpose()
+        };
+        let start_index = number("startIndex", start_index)?.unwrap_or(1).max(1);
+        let count = number("count", count)?.map_or(max, |count| {
+            usize::try_from(count.max(0)).unwrap_or(max).min(max)
+        });
+        Ok(Self { start_index, count })
+    }
+
+    fn offset(&self) -> i64 {
+        self.start_index - 1
+    }
+}
