@@ -53,6 +53,8 @@ mod resolve;
 mod syntax;
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
 
 use super::ScimError;
