@@ -26,6 +26,12 @@ impl ScimError {
         Self::new(400, Some(ScimType::InvalidSyntax), detail)
     }
 
+    /// 400 with `scimType` `invalidFilter`: the filter is malformed, or asks
+    /// for a comparison the attribute does not support (RFC 7644 §3.4.2.2).
+    pub fn invalid_filter(detail: impl Into<String>) -> Self {
+        Self::new(400, Some(ScimType::InvalidFilter), detail)
+    }
+
     /// 400 with `scimType` `invalidValue`.
     pub fn invalid_value(detail: impl Into<String>) -> Self {
         Self::new(400, Some(ScimType::InvalidValue), detail)
