@@ -1,9 +1,10 @@
 //! The SCIM 2.0 protocol (RFC 7643, RFC 7644), free of HTTP and storage:
-//! errors, the schema registry and the discovery documents. Later modules
-//! add filters, PATCH and list responses here.
+//! errors, the schema registry, the discovery documents and PATCH (RFC 7644
+//! §3.5.2). Later modules add filters and list responses here.
 
 pub mod discovery;
 mod error;
+pub mod patch;
 pub mod schema;
 
 pub use error::ScimError;
