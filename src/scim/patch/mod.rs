@@ -80,6 +80,9 @@ mod members;
 mod path;
 mod value;
 
+#[cfg(test)]
+mod tests;
+
 use serde_json::{Map, Value};
 
 use super::ScimError;
