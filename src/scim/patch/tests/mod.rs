@@ -3,6 +3,7 @@
 
 mod errors;
 mod groups;
+mod robustness;
 mod semantics;
 mod users;
 
