@@ -1,10 +1,11 @@
 //! The SCIM 2.0 protocol (RFC 7643, RFC 7644), free of HTTP and storage:
-//! errors, the schema registry, the discovery documents, resource bodies and
-//! filters. Later modules add PATCH here.
+//! errors, the schema registry, the discovery documents, resource bodies,
+//! filters (RFC 7644 §3.4.2.2) and PATCH (RFC 7644 §3.5.2).
 
 pub mod discovery;
 mod error;
 pub mod filter;
+pub mod patch;
 pub mod resource;
 pub mod schema;
 

@@ -1,0 +1,204 @@
+//! Group membership in PATCH requests (RFC 7644 §3.5.2 on `members`), turned
+//! into changes the store applies member by member instead of rewriting the
+//! group document: Entra sends concurrent single-member PATCHes, and a
+//! read-modify-write of the member list loses some of them.
+//!
+//! The shapes, and the client that sends each:
+//! - `add` path `members`, value `[{"value": id, "display"?, "$ref"?: null}]`:
+//!   Okta, Entra → [`MemberChange::Add`] (`display`, `type`, `$ref` ignored);
+//! - `remove` path `members[value eq "id"]` (an `or` of such terms is taken too):
+//!   Okta, Entra with `aadOptscim062020` → [`MemberChange::Remove`];
+//! - `remove` path `members` with a value list: Entra by default; removes only
+//!   those ids (an empty list removes nothing, never everything);
+//! - `remove` path `members` without value → [`MemberChange::RemoveAll`];
+//! - `replace` path `members` (full set, `[]` included, Okta "Push now") →
+//!   [`MemberChange::Replace`];
+//! - path-less `replace`/`add` with `{"members": […]}` (Okta Group Push):
+//!   replace = full set, add = add; other keys (`displayName`, Okta's `id`)
+//!   stay document operations. A `replace` that does not name `members` never
+//!   changes membership.
+
+use std::collections::HashSet;
+
+use scim_v2::filter::{CompValue, CompareOp};
+use serde_json::{Map, Value};
+
+use super::filter::ElementFilter;
+use super::path::{PatchPath, Target, parse_path};
+use super::value::{self, field};
+use super::{PatchOp, PatchOperation, ScimError, at_operation, invalid_filter, invalid_path};
+use crate::scim::schema::{self, ResourceKind};
+
+/// A change to a group's membership, for the store; ids are member ids as sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberChange {
+    /// Add these members; adding a present member is a no-op.
+    Add(Vec<String>),
+    /// Remove these members; removing an absent member is a no-op.
+    Remove(Vec<String>),
+    /// Remove every member.
+    RemoveAll,
+    /// Make these the only members (`[]`: none).
+    Replace(Vec<String>),
+}
+
+/// A group PATCH split in two, each part in request order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupPatch {
+    /// Operations on the group document (`displayName`, `externalId`), for [`super::apply`].
+    pub document: Vec<PatchOperation>,
+    /// Membership changes, for the store.
+    pub members: Vec<MemberChange>,
+}
+
+/// Splits the parsed operations of a group PATCH into document operations and
+/// membership changes (see the module documentation for the shapes).
+/// Errors name the operation counted from 1, like [`super::parse_request`].
+pub fn split_group_operations(operations: &[PatchOperation]) -> Result<GroupPatch, ScimError> {
+    let mut patch = GroupPatch::default();
+    for (index, operation) in operations.iter().enumerate() {
+        split_one(operation, &mut patch).map_err(|error| at_operation(index, error))?;
+    }
+    Ok(patch)
+}
+
+fn split_one(operation: &PatchOperation, patch: &mut GroupPatch) -> Result<(), ScimError> {
+    let op = operation.op;
+    match (&operation.path, &operation.value) {
+        (Some(path), value) if is_members(path) => {
+            patch
+                .members
+                .extend(member_change(op, path, value.as_ref())?);
+        }
+        (None, Some(Value::Object(members))) if op != PatchOp::Remove => {
+            let mut rest = Map::new();
+            for (key, member) in members {
+                match parse_path(ResourceKind::Group, key) {
+                    Ok(path) if is_members(&path) => {
+                        patch
+                            .members
+                            .extend(member_change(op, &path, Some(member))?);
+                    }
+                    _ => {
+                        rest.insert(key.clone(), member.clone());
+                    }
+                }
+            }
+            if !rest.is_empty() {
+                patch.document.push(PatchOperation {
+                    op,
+                    path: None,
+                    value: Some(Value::Object(rest)),
+                });
+            }
+        }
+        _ => patch.document.push(operation.clone()),
+    }
+    Ok(())
+}
+
+/// Whether a path targets a group's `members` (and not only a sub-attribute
+/// of a core `members`-less resource).
+pub(super) fn is_members(path: &PatchPath) -> bool {
+    matches!(
+        path.target,
+        Target::Attribute { extension: None, definition }
+            if definition.name == "members"
+    )
+}
+
+/// The membership change one operation on `members` makes, if any.
+pub(super) fn member_change(
+    op: PatchOp,
+    path: &PatchPath,
+    value: Option<&Value>,
+) -> Result<Option<MemberChange>, ScimError> {
+    if path.sub_attribute.is_some() || (path.filter.is_some() && op != PatchOp::Remove) {
+        return Err(invalid_path(format!(
+            "`{path}`: add members with `add` on `members` and remove them with `remove`; a member's sub-attributes cannot be changed"
+        )));
+    }
+    let given = value.filter(|value| !value.is_null());
+    let change = match (op, &path.filter) {
+        (PatchOp::Remove, Some(filter)) => Some(MemberChange::Remove(filter_ids(filter)?)),
+        (PatchOp::Remove, None) => match given {
+            None => Some(MemberChange::RemoveAll),
+            Some(value) => Some(MemberChange::Remove(member_ids(value)?)).filter(has_ids),
+        },
+        (PatchOp::Add, None) => match value {
+            None => return Err(missing_value(op)),
+            Some(value) => Some(MemberChange::Add(member_ids(value)?)).filter(has_ids),
+        },
+        (PatchOp::Replace, None) => match (value, given) {
+            (None, _) => return Err(missing_value(op)),
+            (Some(_), None) => Some(MemberChange::Replace(Vec::new())),
+            (Some(_), Some(value)) => Some(MemberChange::Replace(member_ids(value)?)),
+        },
+        (PatchOp::Add | PatchOp::Replace, Some(_)) => None,
+    };
+    Ok(change)
+}
+
+fn has_ids(change: &MemberChange) -> bool {
+    match change {
+        MemberChange::Add(ids) | MemberChange::Remove(ids) => !ids.is_empty(),
+        MemberChange::RemoveAll | MemberChange::Replace(_) => true,
+    }
+}
+
+/// The ids in a `members` value: a list of `{"value": id, …}` (or one object);
+/// other sub-attributes are ignored, duplicates dropped.
+fn member_ids(value: &Value) -> Result<Vec<String>, ScimError> {
+    let definition = schema::find_attribute(ResourceKind::Group, None, "members")
+        .ok_or_else(ScimError::internal)?
+        .definition;
+    let items: Vec<&Value> = match value {
+        Value::Array(items) => items.iter().collect(),
+        Value::Object(_) => vec![value],
+        Value::String(text) if text.is_empty() => Vec::new(),
+        other => {
+            // Reuse the element check for its error message.
+            value::elements(definition, other, "members")?;
+            Vec::new()
+        }
+    };
+    let mut seen = HashSet::new();
+    let mut ids = Vec::new();
+    for item in items {
+        let id = field(item, "value")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| {
+                ScimError::invalid_value(
+                    "each member is an object whose `value` is the id of a user or group",
+                )
+            })?;
+        if seen.insert(id) {
+            ids.push(id.to_owned());
+        }
+    }
+    Ok(ids)
+}
+
+/// The ids a `members[…]` filter selects: `value eq "id"`, or an `or` of those.
+fn filter_ids(filter: &ElementFilter) -> Result<Vec<String>, ScimError> {
+    match filter {
+        ElementFilter::Compare {
+            sub,
+            op: CompareOp::Eq,
+            value: CompValue::Str(id),
+        } if sub.name == "value" => Ok(vec![id.clone()]),
+        ElementFilter::Or(items) => items.iter().try_fold(Vec::new(), |mut ids, item| {
+            ids.extend(filter_ids(item)?);
+            Ok(ids)
+        }),
+        _ => Err(invalid_filter(
+            "`members[…]` selects members by id: `members[value eq \"<id>\"]`, terms optionally joined with `or`",
+        )),
+    }
+}
+
+fn missing_value(op: PatchOp) -> ScimError {
+    ScimError::invalid_value(format!("`{}` on `members` needs a `value`", op.as_str()))
+}

@@ -1,0 +1,67 @@
+//! PATCH tests, most named after the IdP request shape they replay
+//! (docs: /work/shared/reference/idp-behaviour.md §1.8, §1.10, §2.7, §2.8, §2.10).
+
+mod errors;
+mod groups;
+mod robustness;
+mod semantics;
+mod users;
+
+use serde_json::{Value, json};
+
+use super::{PatchOperation, apply, parse_request};
+use crate::scim::schema::ResourceKind;
+use crate::scim::{ScimError, ScimType};
+
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+fn body(operations: Value) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": operations
+    })
+}
+
+fn parse(kind: ResourceKind, operations: Value) -> Result<Vec<PatchOperation>, ScimError> {
+    parse_request(&body(operations), kind, 100)
+}
+
+fn try_patch(kind: ResourceKind, document: Value, operations: Value) -> Result<Value, ScimError> {
+    let operations = parse(kind, operations)?;
+    let mut document = document;
+    apply(kind, &mut document, &operations)?;
+    Ok(document)
+}
+
+/// Parses and applies `operations` to a user document, expecting success.
+fn patch_user(document: Value, operations: Value) -> Value {
+    try_patch(ResourceKind::User, document, operations).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Parses and applies `operations` to a user document, expecting an error.
+fn user_error(document: Value, operations: Value) -> ScimError {
+    match try_patch(ResourceKind::User, document, operations) {
+        Ok(document) => panic!("expected an error, got {document}"),
+        Err(error) => error,
+    }
+}
+
+fn assert_error(error: &ScimError, status: u16, scim_type: Option<ScimType>, detail_has: &str) {
+    assert_eq!(error.status, status, "{error}");
+    assert_eq!(error.scim_type, scim_type, "{error}");
+    assert!(
+        error.detail.contains(detail_has),
+        "`{}` should mention `{detail_has}`",
+        error.detail
+    );
+}
+
+fn barbara() -> Value {
+    json!({
+        "userName": "bjensen@example.com",
+        "name": {"givenName": "Barbara", "familyName": "Jensen"},
+        "displayName": "Babs Jensen",
+        "emails": [{"value": "bjensen@example.com", "type": "work", "primary": true}],
+        "active": true
+    })
+}
