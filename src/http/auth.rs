@@ -58,13 +58,11 @@ async fn authenticate<R: ScopeRule>(req: HttpRequest) -> Result<Authenticated<R>
                 .to_owned(),
         ),
     };
-    let principal = web::block(move || {
-        let mut conn = state.pool.get().map_err(crate::store::StoreError::from)?;
-        state
-            .authenticator
-            .authenticate(&mut conn, header.as_deref())
+    let authenticator = std::sync::Arc::clone(&state.authenticator);
+    let principal = AppState::run(&state, move |conn| {
+        authenticator.authenticate(conn, header.as_deref())
     })
-    .await??;
+    .await?;
     if !R::allows(principal.scope) {
         return Err(AuthError::WrongScope {
             needed: R::NEEDED,

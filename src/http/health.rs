@@ -3,9 +3,8 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use super::error::ApiError;
 use super::state::AppState;
-use crate::store::{self, StoreError};
+use crate::store;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
@@ -17,14 +16,7 @@ async fn healthz() -> HttpResponse {
 }
 
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let ready = web::block(move || -> Result<(), StoreError> {
-        let mut conn = state.pool.get()?;
-        store::ping(&mut conn)
-    })
-    .await
-    .map_err(ApiError::from)
-    .and_then(|result| result.map_err(ApiError::from));
-    match ready {
+    match AppState::run(&state, store::ping).await {
         Ok(()) => HttpResponse::Ok().json(json!({"status": "ready"})),
         Err(error) => {
             tracing::warn!(%error, "not ready");

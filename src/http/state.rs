@@ -2,9 +2,12 @@
 
 use std::sync::Arc;
 
+use actix_web::web;
+
+use super::error::ApiError;
 use crate::auth::Authenticator;
 use crate::scim::discovery::Capabilities;
-use crate::store::Pool;
+use crate::store::{Conn, Pool, StoreError};
 
 pub struct AppState {
     pub pool: Pool,
@@ -12,4 +15,21 @@ pub struct AppState {
     pub capabilities: Capabilities,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+}
+
+impl AppState {
+    /// Runs store work on the blocking pool with a pooled connection.
+    pub async fn run<T, E, F>(state: &web::Data<Self>, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Into<ApiError> + Send + 'static,
+    {
+        let state = state.clone();
+        web::block(move || {
+            let mut conn = state.pool.get().map_err(StoreError::from)?;
+            work(&mut conn).map_err(Into::into)
+        })
+        .await?
+    }
 }

@@ -13,7 +13,7 @@ use super::state::AppState;
 use crate::model::{AccountId, UserId};
 use crate::scim::resource::{self, Projection, ResourceMeta};
 use crate::scim::schema::ResourceKind;
-use crate::scim::{MEDIA_TYPE, ScimError, ScimType, urns};
+use crate::scim::{MEDIA_TYPE, ScimError, urns};
 use crate::store::users::StoredUser;
 use crate::store::{self, StoreError};
 
@@ -57,18 +57,19 @@ fn not_found(id: &str) -> ScimError {
     ScimError::not_found(format!("no user with id '{id}' in this account"))
 }
 
-fn taken(document: &resource::Document) -> ScimError {
+/// A write's store error, with a userName clash turned into 409 `uniqueness`.
+fn write_error(error: StoreError, document: &resource::Document) -> ApiError {
+    if !error.is_unique_violation() {
+        return error.into();
+    }
     let user_name = document
         .get("userName")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    ScimError::new(
-        409,
-        Some(ScimType::Uniqueness),
-        format!(
-            "userName '{user_name}' is already taken (userName is unique per account, ignoring case)"
-        ),
-    )
+    ScimError::uniqueness(format!(
+        "userName '{user_name}' is already taken (userName is unique per account, ignoring case)"
+    ))
+    .into()
 }
 
 /// Renders the user with its location, projection, `ETag` and `Location`.
@@ -114,22 +115,12 @@ async fn create(
         },
     };
     let account = auth.principal.account_id;
-    let created = {
-        let user = user.clone();
-        web::block(move || -> Result<(), ApiError> {
-            let mut conn = state.pool.get().map_err(StoreError::from)?;
-            store::write_transaction(&mut conn, |conn| store::users::insert(conn, account, &user))
-                .map_err(|error: StoreError| {
-                    if error.is_unique_violation() {
-                        taken(&user.document).into()
-                    } else {
-                        error.into()
-                    }
-                })
-        })
-        .await?
-    };
-    created?;
+    let inserted = user.clone();
+    AppState::run(&state, move |conn| {
+        store::write_transaction(conn, |conn| store::users::insert(conn, account, &inserted))
+            .map_err(|error| write_error(error, &inserted.document))
+    })
+    .await?;
     Ok(user_response(
         &req,
         HttpResponse::Created(),
@@ -144,12 +135,10 @@ async fn load(
     id: &str,
 ) -> Result<StoredUser, ApiError> {
     let user_id: UserId = id.parse().map_err(|_| not_found(id))?;
-    let state = state.clone();
-    let found = web::block(move || -> Result<Option<StoredUser>, StoreError> {
-        let mut conn = state.pool.get()?;
-        store::users::find(&mut conn, account, user_id)
+    let found = AppState::run(state, move |conn| {
+        store::users::find(conn, account, user_id)
     })
-    .await??;
+    .await?;
     found.ok_or_else(|| not_found(id).into())
 }
 
@@ -175,17 +164,19 @@ async fn get(
     ))
 }
 
-/// True when the header lists this ETag (or `*`).
+/// True when the header is present and lists this ETag (or `*`).
 fn header_lists_etag(req: &HttpRequest, name: header::HeaderName, etag: &str) -> bool {
     req.headers()
         .get(name)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| {
-            value
-                .split(',')
-                .map(str::trim)
-                .any(|tag| tag == "*" || tag == etag)
-        })
+        .is_some_and(|value| lists_etag(value, etag))
+}
+
+/// True when a comma-separated list of entity tags holds this one or `*`.
+fn lists_etag(list: &str, etag: &str) -> bool {
+    list.split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag == etag)
 }
 
 /// `PUT /Users/{id}`: replaces what the body sends, keeps what it omits
@@ -206,14 +197,12 @@ async fn replace(
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
     let body = body.into_inner();
-    let state = state.clone();
     let id_text = id.into_inner();
-    let updated = web::block(move || -> Result<StoredUser, ApiError> {
-        let mut conn = state.pool.get().map_err(StoreError::from)?;
-        store::write_transaction(&mut conn, |conn| -> Result<StoredUser, ApiError> {
+    let updated = AppState::run(&state, move |conn| {
+        store::write_transaction(conn, |conn| -> Result<StoredUser, ApiError> {
             let current = store::users::find(conn, account, user_id)?.ok_or_else(|| not_found(&id_text))?;
             if let Some(expected) = &if_match
-                && !expected.split(',').map(str::trim).any(|tag| tag == "*" || tag == current.meta.etag())
+                && !lists_etag(expected, &current.meta.etag())
             {
                 return Err(ScimError::new(412, None, format!(
                     "the user changed since version {expected}; its version is now {}: read it again",
@@ -231,13 +220,11 @@ async fn replace(
                     version: current.meta.version + 1,
                 },
             };
-            store::users::update(conn, account, &user).map_err(|error| {
-                if error.is_unique_violation() { taken(&user.document).into() } else { ApiError::from(error) }
-            })?;
+            store::users::update(conn, account, &user).map_err(|error| write_error(error, &user.document))?;
             Ok(user)
         })
     })
-    .await??;
+    .await?;
     Ok(user_response(
         &req,
         HttpResponse::Ok(),
@@ -254,13 +241,10 @@ async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let account = auth.principal.account_id;
     let user_id: UserId = id.parse().map_err(|_| not_found(&id))?;
-    let deleted = web::block(move || -> Result<bool, StoreError> {
-        let mut conn = state.pool.get()?;
-        store::write_transaction(&mut conn, |conn| {
-            store::users::delete(conn, account, user_id)
-        })
+    let deleted = AppState::run(&state, move |conn| {
+        store::write_transaction(conn, |conn| store::users::delete(conn, account, user_id))
     })
-    .await??;
+    .await?;
     if !deleted {
         return Err(not_found(&id).into());
     }
@@ -275,12 +259,7 @@ async fn list(
     query: web::Query<ReadQuery>,
 ) -> Result<HttpResponse, ApiError> {
     if query.filter.is_some() {
-        return Err(ScimError::new(
-            400,
-            Some(ScimType::InvalidFilter),
-            "filtering Users is not supported yet",
-        )
-        .into());
+        return Err(ScimError::invalid_filter("filtering Users is not supported yet").into());
     }
     let page = Page::from_query(
         query.start_index.as_deref(),
@@ -288,12 +267,10 @@ async fn list(
         state.capabilities.max_results,
     )?;
     let account = auth.principal.account_id;
-    let pool_state = state.clone();
-    let (total, users) = web::block(move || -> Result<_, StoreError> {
-        let mut conn = pool_state.pool.get()?;
-        store::users::list(&mut conn, account, page.offset(), page.count as i64)
+    let (total, users) = AppState::run(&state, move |conn| {
+        store::users::list(conn, account, page.offset(), page.count as i64)
     })
-    .await??;
+    .await?;
     let projection = query.projection();
     let base = scim_base_url(&req);
     let resources: Vec<Value> = users

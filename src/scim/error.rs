@@ -32,6 +32,26 @@ impl ScimError {
         Self::new(400, Some(ScimType::InvalidFilter), detail)
     }
 
+    /// 400 with `scimType` `invalidPath`: a PATCH path that is malformed or names no attribute.
+    pub fn invalid_path(detail: impl Into<String>) -> Self {
+        Self::new(400, Some(ScimType::InvalidPath), detail)
+    }
+
+    /// 400 with `scimType` `noTarget`: the PATCH path yields nothing to act on.
+    pub fn no_target(detail: impl Into<String>) -> Self {
+        Self::new(400, Some(ScimType::NoTarget), detail)
+    }
+
+    /// 400 with `scimType` `mutability`: the change breaks the attribute's mutability.
+    pub fn mutability(detail: impl Into<String>) -> Self {
+        Self::new(400, Some(ScimType::Mutability), detail)
+    }
+
+    /// 409 with `scimType` `uniqueness`.
+    pub fn uniqueness(detail: impl Into<String>) -> Self {
+        Self::new(409, Some(ScimType::Uniqueness), detail)
+    }
+
     /// 400 with `scimType` `invalidValue`.
     pub fn invalid_value(detail: impl Into<String>) -> Self {
         Self::new(400, Some(ScimType::InvalidValue), detail)

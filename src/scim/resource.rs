@@ -396,9 +396,8 @@ impl Projection {
             list.iter().any(|entry| {
                 let path = strip_urn(entry);
                 path.eq_ignore_ascii_case(name)
-                    || path.len() > name.len()
-                        && path.as_bytes()[name.len()] == b'.'
-                        && path[..name.len()].eq_ignore_ascii_case(name)
+                    || strip_prefix_ignore_case(path, name)
+                        .is_some_and(|rest| rest.starts_with('.'))
             })
         };
         if !self.attributes.is_empty() {
@@ -457,12 +456,17 @@ impl Projection {
 
 /// `urn:…:User:name.givenName` → `name.givenName` for the core schemas.
 fn strip_urn(entry: &str) -> &str {
-    for core in [urns::USER, urns::GROUP] {
-        if entry.len() > core.len() + 1 && entry[..core.len()].eq_ignore_ascii_case(core) {
-            return &entry[core.len() + 1..];
-        }
-    }
-    entry
+    [urns::USER, urns::GROUP]
+        .into_iter()
+        .find_map(|core| strip_prefix_ignore_case(entry, core)?.strip_prefix(':'))
+        .unwrap_or(entry)
+}
+
+/// `text` without `prefix` (ASCII case ignored); never splits a character.
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
 }
 
 #[cfg(test)]
@@ -575,6 +579,14 @@ mod tests {
         Projection::from_query(Some(&format!("{}:department", urns::ENTERPRISE_USER)), None)
             .apply(ResourceKind::User, &mut only_ext);
         assert_eq!(only_ext[urns::ENTERPRISE_USER], json!({"department": "d"}));
+        // Multi-byte characters where a prefix would end must not split a character.
+        let mut unicode = resource.clone();
+        Projection::from_query(
+            Some("userNamé,usé.x,urn:ietf:params:scim:schemas:core:2.0:Useré"),
+            Some("é"),
+        )
+        .apply(ResourceKind::User, &mut unicode);
+        assert!(unicode.contains_key("id") && !unicode.contains_key("userName"));
         Projection::from_query(None, Some("emails,name")).apply(ResourceKind::User, &mut resource);
         assert!(
             resource.get("emails").is_none()

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::path::{PatchPath, Target, declared_extension, parse_path};
-use super::{PatchOp, PatchOperation, ScimError, describe, members, mutability, no_target, value};
+use super::{PatchOp, PatchOperation, ScimError, describe, members, value};
 use crate::scim::schema::{self, ResourceKind};
 
 /// One change to one target, its value normalised (see [`value`]). For
@@ -37,14 +37,14 @@ pub(super) fn compile(
     };
     match access(path) {
         Access::Ignored => Ok(Vec::new()),
-        Access::ReadOnly => Err(mutability(format!("`{path}` is read-only"))),
+        Access::ReadOnly => Err(ScimError::mutability(format!("`{path}` is read-only"))),
         Access::Writable => targeted(kind, operation.op, path.clone(), operation.value.as_ref()),
     }
 }
 
 fn pathless(kind: ResourceKind, operation: &PatchOperation) -> Result<Vec<Edit>, ScimError> {
     if operation.op == PatchOp::Remove {
-        return Err(no_target(
+        return Err(ScimError::no_target(
             "`remove` needs a `path` naming what to remove (RFC 7644 §3.5.2.2)",
         ));
     }
@@ -160,9 +160,11 @@ fn single(op: PatchOp, path: PatchPath, value: Option<&Value>) -> Result<Edit, S
 
 fn check_removable(path: &PatchPath) -> Result<(), ScimError> {
     match (path.definition(), &path.filter, path.sub_attribute) {
-        (Some(definition), None, None) if definition.required == Some(true) => Err(mutability(
-            format!("`{path}` is required: it can be replaced but not removed"),
-        )),
+        (Some(definition), None, None) if definition.required == Some(true) => {
+            Err(ScimError::mutability(format!(
+                "`{path}` is required: it can be replaced but not removed"
+            )))
+        }
         _ => Ok(()),
     }
 }

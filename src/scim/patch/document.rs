@@ -12,7 +12,7 @@ use super::elements::{demote_primaries, equal, is_primary, matches_template, sam
 use super::filter::ElementFilter;
 use super::path::Target;
 use super::value::{field, has_identity};
-use super::{PatchOp, ScimError, members, no_target};
+use super::{PatchOp, ScimError, members};
 use crate::scim::schema::ResourceKind;
 
 pub(super) fn execute(
@@ -204,7 +204,7 @@ fn selected(
                 write_selected(&mut list, &chosen, sub, value);
             } else if !value.is_null() {
                 let created = create_described(filter, sub, value).ok_or_else(|| {
-                    no_target(format!(
+                    ScimError::no_target(format!(
                         "`{}` selects no element, and its filter does not say which to create: use `eq` terms joined by `and`",
                         edit.path
                     ))

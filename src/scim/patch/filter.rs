@@ -14,9 +14,9 @@ use scim_v2::filter::{AttrExp, AttrPath, CompValue, CompareOp, ValFilter};
 use scim_v2::models::scim_schema::{Attributes, SubAttributes};
 use serde_json::{Map, Value};
 
+use super::ScimError;
 use super::path::shown;
 use super::value::{as_bool, field};
-use super::{ScimError, invalid_filter, invalid_path};
 
 /// A value filter on the elements of one multi-valued complex attribute.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,7 +137,7 @@ fn filter_sub(
         _ => None,
     };
     found.ok_or_else(|| {
-        invalid_path(format!(
+        ScimError::invalid_path(format!(
             "`{}`: inside [ ] name a sub-attribute of `{}`; `{path}` is not one",
             shown(text),
             definition.name
@@ -148,13 +148,13 @@ fn filter_sub(
 fn check_operator(sub: &SubAttributes, op: &CompareOp, value: &CompValue) -> Result<(), ScimError> {
     let boolean = sub.r#type == "boolean";
     if boolean && !matches!(op, CompareOp::Eq | CompareOp::Ne) {
-        return Err(invalid_filter(format!(
+        return Err(ScimError::invalid_filter(format!(
             "`{}` is a boolean: compare it with `eq` or `ne`",
             sub.name
         )));
     }
     if boolean && !matches!(value, CompValue::Null) && expected_bool(value).is_none() {
-        return Err(invalid_filter(format!(
+        return Err(ScimError::invalid_filter(format!(
             "`{}` is a boolean: compare it with true or false",
             sub.name
         )));

@@ -26,7 +26,7 @@ use serde_json::{Map, Value};
 use super::filter::ElementFilter;
 use super::path::{PatchPath, Target, parse_path};
 use super::value::{self, field};
-use super::{PatchOp, PatchOperation, ScimError, at_operation, invalid_filter, invalid_path};
+use super::{PatchOp, PatchOperation, ScimError, at_operation};
 use crate::scim::schema::{self, ResourceKind};
 
 /// A change to a group's membership, for the store; ids are member ids as sent.
@@ -114,7 +114,7 @@ pub(super) fn member_change(
     value: Option<&Value>,
 ) -> Result<Option<MemberChange>, ScimError> {
     if path.sub_attribute.is_some() || (path.filter.is_some() && op != PatchOp::Remove) {
-        return Err(invalid_path(format!(
+        return Err(ScimError::invalid_path(format!(
             "`{path}`: add members with `add` on `members` and remove them with `remove`; a member's sub-attributes cannot be changed"
         )));
     }
@@ -193,7 +193,7 @@ fn filter_ids(filter: &ElementFilter) -> Result<Vec<String>, ScimError> {
             ids.extend(filter_ids(item)?);
             Ok(ids)
         }),
-        _ => Err(invalid_filter(
+        _ => Err(ScimError::invalid_filter(
             "`members[…]` selects members by id: `members[value eq \"<id>\"]`, terms optionally joined with `or`",
         )),
     }

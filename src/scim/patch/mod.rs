@@ -86,7 +86,6 @@ mod tests;
 use serde_json::{Map, Value};
 
 use super::ScimError;
-use super::ScimType;
 use super::schema::ResourceKind;
 
 pub use filter::ElementFilter;
@@ -225,7 +224,7 @@ fn parse_operation(kind: ResourceKind, raw: &Value) -> Result<PatchOperation, Sc
     let path = match member(raw, "path")? {
         None | Some(Value::Null) => None,
         Some(Value::String(text)) => Some(parse_path(kind, text)?),
-        Some(_) => return Err(invalid_path("`path` must be a string")),
+        Some(_) => return Err(ScimError::invalid_path("`path` must be a string")),
     };
     let value = member(raw, "value")?.cloned();
     Ok(PatchOperation { op, path, value })
@@ -268,22 +267,6 @@ fn member<'a>(object: &'a Map<String, Value>, name: &str) -> Result<Option<&'a V
 fn at_operation(index: usize, mut error: ScimError) -> ScimError {
     error.detail = format!("operation {}: {}", index.saturating_add(1), error.detail);
     error
-}
-
-fn invalid_path(detail: impl Into<String>) -> ScimError {
-    ScimError::new(400, Some(ScimType::InvalidPath), detail)
-}
-
-fn no_target(detail: impl Into<String>) -> ScimError {
-    ScimError::new(400, Some(ScimType::NoTarget), detail)
-}
-
-fn mutability(detail: impl Into<String>) -> ScimError {
-    ScimError::new(400, Some(ScimType::Mutability), detail)
-}
-
-fn invalid_filter(detail: impl Into<String>) -> ScimError {
-    ScimError::new(400, Some(ScimType::InvalidFilter), detail)
 }
 
 /// A short description of a JSON value's type for error messages, which never

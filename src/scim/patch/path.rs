@@ -11,8 +11,8 @@ use std::fmt;
 use scim_v2::filter::{AttrPath, ParseError, PatchPath as RawPath, ValFilter};
 use scim_v2::models::scim_schema::{Attributes, SubAttributes};
 
+use super::ScimError;
 use super::filter::ElementFilter;
-use super::{ScimError, invalid_path};
 use crate::scim::schema::{self, ResourceKind};
 
 /// Paths longer than this are refused before parsing.
@@ -98,12 +98,12 @@ impl fmt::Display for PatchPath {
 pub fn parse_path(kind: ResourceKind, text: &str) -> Result<PatchPath, ScimError> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(invalid_path(
+        return Err(ScimError::invalid_path(
             "the path is empty; leave `path` out to target the resource itself",
         ));
     }
     if text.chars().count() > MAX_PATH_CHARS {
-        return Err(invalid_path(format!(
+        return Err(ScimError::invalid_path(format!(
             "the path is longer than {MAX_PATH_CHARS} characters"
         )));
     }
@@ -111,12 +111,12 @@ pub fn parse_path(kind: ResourceKind, text: &str) -> Result<PatchPath, ScimError
         return Ok(PatchPath::whole(Target::Extension(urn)));
     }
     if text.eq_ignore_ascii_case(kind.core_urn()) {
-        return Err(invalid_path(format!(
+        return Err(ScimError::invalid_path(format!(
             "`{text}` is the core schema; name one of its attributes, or leave `path` out"
         )));
     }
     let raw: RawPath = text.parse().map_err(|error| {
-        invalid_path(format!(
+        ScimError::invalid_path(format!(
             "`{}` is not a valid PATCH path (RFC 7644 §3.5.2): {}",
             shown(text),
             describe_parse_error(&error)
@@ -126,7 +126,7 @@ pub fn parse_path(kind: ResourceKind, text: &str) -> Result<PatchPath, ScimError
         RawPath::Attr(attr) => resolve(kind, &attr, None, None, text),
         RawPath::Value(value_path) => {
             if value_path.attr.sub_attr.is_some() {
-                return Err(invalid_path(format!(
+                return Err(ScimError::invalid_path(format!(
                     "`{}`: a [filter] follows a multi-valued attribute, not a sub-attribute",
                     shown(text)
                 )));
@@ -174,7 +174,7 @@ fn resolve(
     let filter = match filter {
         None => None,
         Some(_) if !definition.multi_valued || definition.r#type != "complex" => {
-            return Err(invalid_path(format!(
+            return Err(ScimError::invalid_path(format!(
                 "`{}`: a [filter] selects elements of a multi-valued complex attribute, and `{}` is not one",
                 shown(text),
                 definition.name
@@ -198,14 +198,14 @@ fn sub_attribute(
     text: &str,
 ) -> Result<&'static SubAttributes, ScimError> {
     if definition.r#type != "complex" {
-        return Err(invalid_path(format!(
+        return Err(ScimError::invalid_path(format!(
             "`{}`: `{}` has no sub-attributes",
             shown(text),
             definition.name
         )));
     }
     schema::find_sub_attribute(definition, name).ok_or_else(|| {
-        invalid_path(format!(
+        ScimError::invalid_path(format!(
             "`{}`: `{}` has no sub-attribute `{name}`",
             shown(text),
             definition.name
@@ -230,18 +230,18 @@ fn undeclared(
             extension,
             name: attr.name.clone(),
         })),
-        (Some(extension), _) => Err(invalid_path(format!(
+        (Some(extension), _) => Err(ScimError::invalid_path(format!(
             "`{}`: `{}` is not defined by {extension}; such attributes are kept as sent and can only be set or removed whole",
             shown(text),
             attr.name
         ))),
         (None, Some(uri)) if !uri.eq_ignore_ascii_case(kind.core_urn()) => {
-            Err(invalid_path(format!(
+            Err(ScimError::invalid_path(format!(
                 "`{}`: `{uri}` is not a schema of this resource",
                 shown(text)
             )))
         }
-        _ => Err(invalid_path(format!(
+        _ => Err(ScimError::invalid_path(format!(
             "`{}`: unknown attribute `{}`",
             shown(text),
             attr.name
