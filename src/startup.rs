@@ -16,6 +16,7 @@ use crate::config::ServeConfig;
 use crate::http::{self, AppState, BodyLimit, RequestIdHeader, RequestSpan};
 use crate::model::{Account, AccountId, Scope, Slug};
 use crate::scim::discovery::Capabilities;
+use crate::scim::filter::FilterLimits;
 use crate::store::{self, Conn, DatabaseUrl, Pool, StoreError};
 
 /// The store, migrated, with the authenticator loaded from it.
@@ -100,6 +101,7 @@ impl Application {
             pool: backend.pool.clone(),
             authenticator: Arc::clone(&backend.authenticator),
             capabilities: Capabilities::current(config.max_page_size),
+            filter_limits: FilterLimits::default(),
             max_body_bytes: config.max_body_bytes,
         });
         let max_body_bytes = config.max_body_bytes;

@@ -45,7 +45,9 @@ impl ApiError {
 }
 
 fn store_error(error: &StoreError) -> ScimError {
-    if error.is_unavailable() {
+    if let StoreError::UnsupportedFilter(detail) = error {
+        ScimError::invalid_filter(detail.clone())
+    } else if error.is_unavailable() {
         ScimError::unavailable("the database is unavailable; retry shortly")
     } else {
         ScimError::internal()

@@ -33,6 +33,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             web::scope("/scim/v2")
                 .configure(discovery::configure)
                 .configure(users::configure)
+                // Users are the only resource type so far, so searching
+                // every type is searching users.
+                .service(
+                    web::resource("/.search")
+                        .route(web::post().to(users::search))
+                        .default_service(web::to(responses::method_not_allowed)),
+                )
                 .default_service(web::to(scim_unknown_endpoint)),
         )
         .default_service(web::to(responses::no_such_endpoint));

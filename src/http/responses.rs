@@ -3,15 +3,28 @@
 use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
+use serde_json::{Value, json};
 
 use super::error::ApiError;
-use crate::scim::{MEDIA_TYPE, ScimError};
+use crate::scim::{MEDIA_TYPE, ScimError, urns};
 
 /// 200 with a SCIM JSON body.
 pub fn scim_json<T: Serialize>(body: T) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE)))
         .json(body)
+}
+
+/// 200 with a ListResponse (RFC 7644 §3.4.2): `itemsPerPage` is the number
+/// of resources actually returned.
+pub fn list_response(total: i64, start_index: i64, resources: Vec<Value>) -> HttpResponse {
+    scim_json(json!({
+        "schemas": [urns::LIST_RESPONSE],
+        "totalResults": total,
+        "startIndex": start_index,
+        "itemsPerPage": resources.len(),
+        "Resources": resources,
+    }))
 }
 
 /// The absolute SCIM base URL of this request (`http://host/scim/v2`), for `meta.location`.

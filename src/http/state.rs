@@ -7,12 +7,14 @@ use actix_web::web;
 use super::error::ApiError;
 use crate::auth::Authenticator;
 use crate::scim::discovery::Capabilities;
+use crate::scim::filter::FilterLimits;
 use crate::store::{Conn, Pool, StoreError};
 
 pub struct AppState {
     pub pool: Pool,
     pub authenticator: Arc<Authenticator>,
     pub capabilities: Capabilities,
+    pub filter_limits: FilterLimits,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
 }

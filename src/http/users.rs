@@ -4,17 +4,18 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::auth::{Authenticated, ScimScope};
 use super::error::ApiError;
-use super::responses::{method_not_allowed, scim_base_url};
+use super::responses::{list_response, method_not_allowed, scim_base_url};
 use super::state::AppState;
 use crate::model::{AccountId, UserId};
+use crate::scim::list::{ListParams, ListRequest};
 use crate::scim::resource::{self, Projection, ResourceMeta};
 use crate::scim::schema::ResourceKind;
-use crate::scim::{MEDIA_TYPE, ScimError, urns};
-use crate::store::users::StoredUser;
+use crate::scim::{MEDIA_TYPE, ScimError};
+use crate::store::users::{ListQuery, StoredUser};
 use crate::store::{self, StoreError};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -22,6 +23,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/Users")
             .route(web::get().to(list))
             .route(web::post().to(create))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/Users/.search")
+            .route(web::post().to(search))
             .default_service(web::to(method_not_allowed)),
     )
     .service(
@@ -33,15 +39,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// The query parameters of reads; every other parameter is ignored.
+/// The query parameters of single-resource requests; every other parameter
+/// is ignored.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ReadQuery {
     attributes: Option<String>,
     excluded_attributes: Option<String>,
-    filter: Option<String>,
-    start_index: Option<String>,
-    count: Option<String>,
 }
 
 impl ReadQuery {
@@ -251,29 +255,54 @@ async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `GET /Users`: a page of members in a stable order (RFC 7644 §3.4.2.4).
+/// `GET /Users` (RFC 7644 §3.4.2): the account's members matching the
+/// filter, sorted and paged.
 async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
     auth: Authenticated<ScimScope>,
-    query: web::Query<ReadQuery>,
+    params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    if query.filter.is_some() {
-        return Err(ScimError::invalid_filter("filtering Users is not supported yet").into());
-    }
-    let page = Page::from_query(
-        query.start_index.as_deref(),
-        query.count.as_deref(),
+    search_users(&req, &state, auth.principal.account_id, &params).await
+}
+
+/// `POST /Users/.search` and `POST /.search` (RFC 7644 §3.4.3): the same
+/// list, its parameters in a SearchRequest body (kept out of URLs and logs).
+pub async fn search(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Authenticated<ScimScope>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let params = ListParams::from_search_body(&body)?;
+    search_users(&req, &state, auth.principal.account_id, &params).await
+}
+
+async fn search_users(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    account: AccountId,
+    params: &ListParams,
+) -> Result<HttpResponse, ApiError> {
+    let request = ListRequest::parse(
+        ResourceKind::User,
+        params,
+        &state.filter_limits,
         state.capabilities.max_results,
     )?;
-    let account = auth.principal.account_id;
-    let (total, users) = AppState::run(&state, move |conn| {
-        store::users::list(conn, account, page.offset(), page.count as i64)
+    let (filter, sort, page) = (request.filter, request.sort, request.page);
+    let (total, users) = AppState::run(state, move |conn| {
+        let query = ListQuery {
+            filter: filter.as_ref(),
+            sort,
+            offset: page.offset(),
+            limit: page.count,
+        };
+        store::users::list(conn, account, &query)
     })
     .await?;
-    let projection = query.projection();
-    let base = scim_base_url(&req);
-    let resources: Vec<Value> = users
+    let base = scim_base_url(req);
+    let resources = users
         .iter()
         .map(|user| {
             let mut body = resource::render(
@@ -283,49 +312,9 @@ async fn list(
                 &user.meta,
                 format!("{base}/Users/{}", user.id),
             );
-            projection.apply(ResourceKind::User, &mut body);
+            request.projection.apply(ResourceKind::User, &mut body);
             Value::Object(body)
         })
         .collect();
-    Ok(super::responses::scim_json(json!({
-        "schemas": [urns::LIST_RESPONSE],
-        "totalResults": total,
-        "startIndex": page.start_index,
-        "itemsPerPage": resources.len(),
-        "Resources": resources,
-    })))
-}
-
-/// `startIndex` / `count` (RFC 7644 §3.4.2.4): 1-based; a `startIndex` below 1
-/// counts as 1, a negative `count` as 0, a `count` above the maximum page is clamped.
-#[derive(Debug, Clone, Copy)]
-struct Page {
-    start_index: i64,
-    count: usize,
-}
-
-impl Page {
-    fn from_query(
-        start_index: Option<&str>,
-        count: Option<&str>,
-        max: usize,
-    ) -> Result<Self, ScimError> {
-        let number = |name: &str, raw: Option<&str>| -> Result<Option<i64>, ScimError> {
-            raw.map(|raw| {
-                raw.trim().parse::<i64>().map_err(|_| {
-                    ScimError::invalid_value(format!("'{name}' must be an integer, not '{raw}'"))
-                })
-            })
-            .transpose()
-        };
-        let start_index = number("startIndex", start_index)?.unwrap_or(1).max(1);
-        let count = number("count", count)?.map_or(max, |count| {
-            usize::try_from(count.max(0)).unwrap_or(max).min(max)
-        });
-        Ok(Self { start_index, count })
-    }
-
-    fn offset(&self) -> i64 {
-        self.start_index - 1
-    }
+    Ok(list_response(total, page.start_index, resources))
 }

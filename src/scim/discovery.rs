@@ -32,10 +32,10 @@ impl Capabilities {
     pub fn current(max_results: usize) -> Self {
         Self {
             patch: false,
-            filter: false,
+            filter: true,
             max_results,
-            sort: false,
-            etag: false,
+            sort: true,
+            etag: true,
             change_password: false,
         }
     }

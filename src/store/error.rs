@@ -17,6 +17,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error(transparent)]
     Query(#[from] DieselError),
+    /// A filter or sort the store cannot evaluate (a client error).
+    #[error("{0}")]
+    UnsupportedFilter(String),
 }
 
 impl StoreError {

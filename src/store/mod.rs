@@ -7,6 +7,7 @@
 pub mod accounts;
 mod connection;
 mod error;
+mod filter_sql;
 pub mod schema;
 pub mod signing_keys;
 pub mod tokens;

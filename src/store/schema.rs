@@ -48,6 +48,7 @@ diesel::table! {
         display_name_key -> Nullable<Text>,
         active -> Bool,
         document -> Text,
+        filter_document -> Text,
         version -> BigInt,
         created_at -> Timestamp,
         last_modified -> Timestamp,
@@ -59,9 +60,9 @@ diesel::table! {
         user_id -> Text,
         position -> Integer,
         account_id -> Text,
-        value_key -> Text,
-        email_type -> Nullable<Text>,
-        is_primary -> Bool,
+        value_key -> Nullable<Text>,
+        type_key -> Nullable<Text>,
+        is_primary -> Nullable<Bool>,
     }
 }
 

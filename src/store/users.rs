@@ -4,10 +4,14 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::filter_sql::{self, Column, Dialect, ElementTable, Source, Sql};
 use super::schema::{user_emails, users};
 use super::{Conn, StoreError};
 use crate::model::{AccountId, UserId, fold_case};
+use crate::scim::filter::{AttrRef, Filter, comparable_document};
+use crate::scim::list::Sort;
 use crate::scim::resource::{Document, ResourceMeta};
+use crate::scim::schema::ResourceKind;
 
 /// A stored member.
 #[derive(Debug, Clone)]
@@ -30,6 +34,7 @@ struct UserRow {
     display_name_key: Option<String>,
     active: bool,
     document: String,
+    filter_document: String,
     version: i64,
     created_at: NaiveDateTime,
     last_modified: NaiveDateTime,
@@ -41,9 +46,9 @@ struct EmailRow {
     user_id: String,
     position: i32,
     account_id: String,
-    value_key: String,
-    email_type: Option<String>,
-    is_primary: bool,
+    value_key: Option<String>,
+    type_key: Option<String>,
+    is_primary: Option<bool>,
 }
 
 fn text(document: &Document, name: &str) -> Option<String> {
@@ -72,6 +77,11 @@ impl UserRow {
                 .and_then(|v| v.as_bool())
                 .unwrap_or(true),
             document: serde_json::Value::Object(user.document.clone()).to_string(),
+            filter_document: serde_json::Value::Object(comparable_document(
+                ResourceKind::User,
+                &user.document,
+            ))
+            .to_string(),
             version: user.meta.version,
             created_at: user.meta.created,
             last_modified: user.meta.last_modified,
@@ -104,19 +114,14 @@ fn email_rows(account: AccountId, user: &StoredUser) -> Vec<EmailRow> {
         .iter()
         .enumerate()
         .filter_map(|(position, email)| {
+            let text = |name: &str| email.get(name)?.as_str().map(fold_case);
             Some(EmailRow {
                 user_id: user.id.to_string(),
                 position: i32::try_from(position).ok()?,
                 account_id: account.to_string(),
-                value_key: fold_case(email.get("value")?.as_str()?),
-                email_type: email
-                    .get("type")
-                    .and_then(|t| t.as_str())
-                    .map(str::to_owned),
-                is_primary: email
-                    .get("primary")
-                    .and_then(|p| p.as_bool())
-                    .unwrap_or(false),
+                value_key: text("value"),
+                type_key: text("type"),
+                is_primary: email.get("primary").and_then(serde_json::Value::as_bool),
             })
         })
         .collect()
@@ -182,31 +187,174 @@ pub fn delete(conn: &mut Conn, account: AccountId, id: UserId) -> Result<bool, S
     Ok(deleted > 0)
 }
 
-/// One page of the account's members in the stable default order (by id,
-/// which is time-ordered), and the total count.
+/// Where filters find a user's attributes (see [`filter_sql`]).
+const USERS: Source = Source {
+    table: "users",
+    document: "users.filter_document",
+    column: user_column,
+    elements: Some(ElementTable {
+        attribute: "emails",
+        table: "user_emails",
+        owner: "user_emails.user_id",
+        account: "user_emails.account_id",
+        columns: &[
+            ("value", Column::Text("user_emails.value_key")),
+            ("type", Column::Text("user_emails.type_key")),
+            ("primary", Column::Bool("user_emails.is_primary")),
+        ],
+    }),
+};
+
+fn user_column(attribute: &AttrRef) -> Option<Column> {
+    if attribute.schema().is_some() {
+        return None;
+    }
+    Some(match (attribute.name(), attribute.sub_attribute()) {
+        ("id", None) => Column::Text("users.id"),
+        ("userName", None) => Column::Text("users.user_name_key"),
+        ("displayName", None) => Column::Text("users.display_name_key"),
+        ("externalId", None) => Column::Text("users.external_id"),
+        ("active", None) => Column::Bool("users.active"),
+        ("meta", None) => Column::AlwaysPresent,
+        ("meta", Some("created")) => Column::Timestamp("users.created_at"),
+        ("meta", Some("lastModified")) => Column::Timestamp("users.last_modified"),
+        ("meta", Some("resourceType")) => Column::Constant("User"),
+        ("meta", Some(_)) => Column::NotStored,
+        _ => return None,
+    })
+}
+
+/// What a list of users asks for: the account's users that match `filter`,
+/// in `sort` order (by id when `None`), `limit` of them after `offset`.
+#[derive(Debug, Clone, Copy)]
+pub struct ListQuery<'a> {
+    pub filter: Option<&'a Filter>,
+    pub sort: Option<Sort>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// The account's users that meet `condition`.
+fn matching(account: &str, condition: Sql) -> Matching<'_> {
+    users::table
+        .filter(users::account_id.eq(account))
+        .filter(condition)
+}
+
+type Matching<'a> = diesel::dsl::Filter<
+    diesel::dsl::Filter<users::table, diesel::dsl::Eq<users::account_id, &'a str>>,
+    Sql,
+>;
+
+/// The total of the account's users matching the query, and one page of them.
 pub fn list(
     conn: &mut Conn,
     account: AccountId,
-    offset: i64,
-    limit: i64,
+    query: &ListQuery<'_>,
 ) -> Result<(i64, Vec<StoredUser>), StoreError> {
+    let dialect = match conn {
+        Conn::Sqlite(_) => Dialect::Sqlite,
+        Conn::Postgresql(_) => Dialect::Postgres,
+    };
     let account = account.to_string();
-    let total = users::table
-        .filter(users::account_id.eq(&account))
+    let unsupported = |error: filter_sql::Unsupported| StoreError::UnsupportedFilter(error.0);
+    let condition = match query.filter {
+        Some(filter) => {
+            filter_sql::condition(&USERS, dialect, &account, filter).map_err(unsupported)?
+        }
+        None => Sql::always(),
+    };
+    let total = matching(&account, condition.clone())
         .count()
         .get_result(conn)?;
-    if limit == 0 {
+    if query.limit == 0 {
         return Ok((total, Vec::new()));
     }
-    let page = users::table
-        .filter(users::account_id.eq(&account))
-        .order(users::id)
-        .offset(offset)
-        .limit(limit)
+    let order = match &query.sort {
+        Some(sort) => filter_sql::order_by(
+            &USERS,
+            dialect,
+            &sort.attribute,
+            sort.descending,
+            "users.id",
+        )
+        .map_err(unsupported)?,
+        None => Sql::raw("users.id ASC"),
+    };
+    let page = matching(&account, condition)
+        .order_by(order)
+        .offset(query.offset)
+        .limit(query.limit)
         .select(UserRow::as_select())
         .load(conn)?
         .into_iter()
         .map(UserRow::into_user)
         .collect::<Result<_, _>>()?;
     Ok((total, page))
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::sql_types::{Integer, Text};
+    use diesel::sqlite::Sqlite;
+
+    use super::*;
+    use crate::scim::filter::{FilterLimits, parse};
+    use crate::store::{DatabaseUrl, migrate, open_pool};
+
+    #[derive(QueryableByName)]
+    struct PlanStep {
+        #[diesel(sql_type = Integer)]
+        #[allow(dead_code)]
+        id: i32,
+        #[diesel(sql_type = Text)]
+        detail: String,
+    }
+
+    /// SQLite's plan for the list query's condition (unbound parameters
+    /// are NULL, which does not change the plan).
+    fn plan(conn: &mut Conn, filter: &str) -> String {
+        let filter = parse(ResourceKind::User, filter, &FilterLimits::default()).unwrap();
+        let condition = filter_sql::condition(&USERS, Dialect::Sqlite, "account", &filter).unwrap();
+        let query = matching("account", condition).select(users::id);
+        let sql = diesel::debug_query::<Sqlite, _>(&query).to_string();
+        let sql = sql.split(" -- binds:").next().unwrap();
+        diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+            .load::<PlanStep>(conn)
+            .unwrap()
+            .into_iter()
+            .map(|step| step.detail)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    #[test]
+    fn the_idp_lookups_use_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::parse(&dir.path().join("plan.db").display().to_string()).unwrap();
+        let pool = open_pool(&url, 1).unwrap();
+        let mut conn = pool.get().unwrap();
+        migrate(&mut conn).unwrap();
+        for (filter, index) in [
+            ("userName eq \"bjensen\"", "users_account_user_name"),
+            (
+                "externalId eq \"00ujl29u0le5T6Aj10h7\"",
+                "users_account_external_id",
+            ),
+            ("displayName eq \"Sales\"", "users_account_display_name"),
+            (
+                "emails[type eq \"work\"].value eq \"b@x.org\"",
+                "user_emails_account_value",
+            ),
+            ("emails.value eq \"b@x.org\"", "user_emails_account_value"),
+            (
+                "meta.lastModified gt \"2026-01-01T00:00:00Z\"",
+                "users_account_last_modified",
+            ),
+        ] {
+            let plan = plan(&mut conn, filter);
+            assert!(plan.contains(index), "{filter}: {plan}");
+            assert!(!plan.contains("SCAN users"), "{filter}: {plan}");
+        }
+    }
 }

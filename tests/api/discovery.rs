@@ -24,12 +24,19 @@ async fn service_provider_config_is_truthful(db: TestDb) {
         spc["schemas"],
         serde_json::json!(["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"])
     );
-    for unsupported in ["patch", "bulk", "changePassword", "sort", "etag", "filter"] {
+    for unsupported in ["patch", "bulk", "changePassword"] {
         assert_eq!(
             spc[unsupported]["supported"], false,
             "{unsupported} is not implemented yet: {spc}"
         );
     }
+    for supported in ["filter", "sort", "etag"] {
+        assert_eq!(spc[supported]["supported"], true, "{supported}: {spc}");
+    }
+    assert_eq!(
+        spc["filter"]["maxResults"], 1000,
+        "the default maximum page"
+    );
     assert_eq!(spc["bulk"]["maxOperations"], 0);
     let scheme = &spc["authenticationSchemes"][0];
     assert_eq!(scheme["type"], "oauthbearertoken");

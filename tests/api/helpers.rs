@@ -171,6 +171,20 @@ impl TestApp {
             .expect("request")
     }
 
+    /// `POST /scim/v2/Users` with the SCIM token; asserts 201 and returns the user.
+    pub async fn create_user(&self, body: &Value) -> Value {
+        let response = self
+            .client
+            .post(self.url("/scim/v2/Users"))
+            .bearer_auth(&self.scim_token)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 201, "{body}");
+        response.json().await.expect("a JSON user")
+    }
+
     /// Runs the `roster` binary against this app's database.
     pub fn cli(&self, args: &[&str]) -> Output {
         roster_cli(&self.db.url, args)

@@ -7,5 +7,7 @@ mod auth;
 mod cli;
 mod discovery;
 mod errors;
+mod filter_oracle;
 mod server;
 mod users;
+mod users_list;

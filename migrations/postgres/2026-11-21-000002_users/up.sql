@@ -1,6 +1,8 @@
 -- SCIM Users: the whole document as JSON text, and the hot attributes as
 -- indexed columns. *_key columns hold the value case-folded by Roster
 -- (Unicode-aware), so case-insensitive uniqueness and lookups use plain indexes.
+-- filter_document is the document as filters see it: the strings of
+-- attributes that are not caseExact case-folded the same way.
 
 CREATE TABLE users (
     id TEXT PRIMARY KEY NOT NULL,
@@ -12,6 +14,7 @@ CREATE TABLE users (
     display_name_key TEXT,
     active BOOLEAN NOT NULL,
     document TEXT NOT NULL,
+    filter_document TEXT NOT NULL,
     version BIGINT NOT NULL,
     created_at TIMESTAMP NOT NULL,
     last_modified TIMESTAMP NOT NULL
@@ -27,9 +30,9 @@ CREATE TABLE user_emails (
     user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     position INTEGER NOT NULL,
     account_id TEXT NOT NULL,
-    value_key TEXT NOT NULL,
-    email_type TEXT,
-    is_primary BOOLEAN NOT NULL,
+    value_key TEXT,
+    type_key TEXT,
+    is_primary BOOLEAN,
     PRIMARY KEY (user_id, position)
 );
 

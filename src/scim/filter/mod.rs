@@ -46,6 +46,7 @@
 //! multi-valued complex attribute; `attr[…] eq "x"` (Microsoft's erroneous
 //! documentation example) with a hint towards `attr[…].value eq "x"`.
 
+mod comparable;
 mod display;
 mod lexical;
 mod literal;
@@ -56,6 +57,8 @@ mod syntax;
 mod proptests;
 #[cfg(test)]
 mod tests;
+
+pub use comparable::{comparable_document, folds_case};
 
 use super::ScimError;
 use super::schema::ResourceKind;
@@ -102,6 +105,13 @@ pub fn parse(kind: ResourceKind, text: &str, limits: &FilterLimits) -> Result<Fi
     let normalized = lexical::normalize(text)?;
     let parsed = syntax::parse(&normalized, limits)?;
     resolve::filter(kind, &parsed)
+}
+
+/// Resolves `text` as the attribute a `sortBy` names (RFC 7644 §3.4.2.3):
+/// a path to one comparable value, where a complex attribute with a `value`
+/// sub-attribute (`emails`) stands for it.
+pub fn parse_attribute(kind: ResourceKind, text: &str) -> Result<AttrRef, ScimError> {
+    resolve::compared_path(kind, text)
 }
 
 /// A resolved filter. `and` and `or` chains come out of [`parse`] nested to
@@ -237,5 +247,11 @@ impl AttrRef {
     /// `externalId` are.
     pub fn case_exact(&self) -> bool {
         self.case_exact
+    }
+
+    /// `true` when comparisons ignore case: the value and the comparable
+    /// document's strings ([`comparable_document`]) are then both folded.
+    pub fn folds_case(&self) -> bool {
+        folds_case(self.value_type, self.case_exact)
     }
 }

@@ -25,11 +25,24 @@ pub(super) fn filter(kind: ResourceKind, filter: &grammar::Filter) -> Result<Fil
 /// attribute as its `value`.
 #[cfg(test)]
 pub(super) fn path(kind: ResourceKind, text: &str) -> Result<AttrRef, ScimError> {
-    let path = match text.parse::<grammar::PatchPath>() {
-        Ok(grammar::PatchPath::Attr(path)) => path,
-        _ => return Err(ScimError::invalid_filter(format!("'{text}' is not a path"))),
-    };
-    Target::locate(Scope::Resource(kind), &path).map(Target::reference)
+    Target::locate(Scope::Resource(kind), &attribute_path(text)?).map(Target::reference)
+}
+
+/// Resolves a path that names one comparable value, the way the left side
+/// of a comparison is read: a complex attribute stands for its `value`.
+pub(super) fn compared_path(kind: ResourceKind, text: &str) -> Result<AttrRef, ScimError> {
+    Target::locate(Scope::Resource(kind), &attribute_path(text)?)?
+        .compared()
+        .map(Target::reference)
+}
+
+fn attribute_path(text: &str) -> Result<AttrPath, ScimError> {
+    match text.trim().parse::<grammar::PatchPath>() {
+        Ok(grammar::PatchPath::Attr(path)) => Ok(path),
+        _ => Err(ScimError::invalid_filter(format!(
+            "'{text}' is not an attribute path"
+        ))),
+    }
 }
 
 /// What attribute paths are relative to.
