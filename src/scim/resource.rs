@@ -19,8 +19,61 @@ use super::{ScimError, urns};
 /// `schemas` and `groups`, which the server owns.
 pub type Document = Map<String, Value>;
 
+/// Refuses text no database can store: U+0000 anywhere in a string or an
+/// object key (PostgreSQL's `text` and `jsonb` reject it).
+pub fn check_storable(value: &Value) -> Result<(), ScimError> {
+    let refuse = || {
+        Err(ScimError::invalid_value(
+            "strings may not contain the NUL character (U+0000)",
+        ))
+    };
+    match value {
+        Value::String(text) if text.contains('\0') => refuse(),
+        Value::Array(items) => items.iter().try_for_each(check_storable),
+        Value::Object(fields) => fields.iter().try_for_each(|(key, field)| {
+            if key.contains('\0') {
+                return refuse();
+            }
+            check_storable(field)
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The longest value, in bytes of UTF-8, of an attribute the store keeps in
+/// an index (`userName`, `displayName`, `externalId`, an e-mail's `value` and
+/// `type`): an index entry must fit in a PostgreSQL B-tree page, and no real
+/// identifier comes near it.
+pub const MAX_INDEXED_BYTES: usize = 1024;
+
+/// Refuses a document whose indexed attributes are longer than
+/// [`MAX_INDEXED_BYTES`].
+pub fn check_indexed_lengths(document: &Document) -> Result<(), ScimError> {
+    let check = |name: &str, value: Option<&Value>| match value.and_then(Value::as_str) {
+        Some(text) if text.len() > MAX_INDEXED_BYTES => Err(ScimError::invalid_value(format!(
+            "'{name}' is {} bytes long; at most {MAX_INDEXED_BYTES} are accepted",
+            text.len()
+        ))),
+        _ => Ok(()),
+    };
+    for name in ["userName", "displayName", "externalId"] {
+        check(name, document.get(name))?;
+    }
+    for email in document
+        .get("emails")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        check("emails.value", email.get("value"))?;
+        check("emails.type", email.get("type"))?;
+    }
+    Ok(())
+}
+
 /// Normalises a POST/PUT body into a [`Document`].
 pub fn document_from_request(kind: ResourceKind, body: Value) -> Result<Document, ScimError> {
+    check_storable(&body)?;
     let Value::Object(body) = body else {
         return Err(ScimError::invalid_syntax("the body must be a JSON object"));
     };
@@ -75,6 +128,7 @@ pub fn document_from_request(kind: ResourceKind, body: Value) -> Result<Document
             "'{required}' is required and must be a non-empty string"
         )));
     }
+    check_indexed_lengths(&document)?;
     Ok(document)
 }
 

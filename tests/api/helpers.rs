@@ -62,9 +62,15 @@ impl TestDb {
                     }
                 };
                 let name = format!("roster_test_{}", uuid::Uuid::new_v4().simple());
-                admin
-                    .batch_execute(&format!("CREATE DATABASE {name}"))
-                    .expect("create the test database");
+                // Test databases are thrown away: commits need not wait for the disk.
+                for statement in [
+                    format!("CREATE DATABASE {name}"),
+                    format!("ALTER DATABASE {name} SET synchronous_commit = off"),
+                ] {
+                    admin
+                        .batch_execute(&statement)
+                        .expect("create the test database");
+                }
                 let url = replace_database(&admin_url, &name);
                 Some(Self {
                     url,

@@ -96,6 +96,11 @@ impl Default for FilterLimits {
 /// their schema (see the module documentation for what is accepted).
 pub fn parse(kind: ResourceKind, text: &str, limits: &FilterLimits) -> Result<Filter, ScimError> {
     syntax::check_length(text, limits)?;
+    if text.contains('\0') {
+        return Err(ScimError::invalid_filter(
+            "the filter contains the NUL character (U+0000), which no value can hold",
+        ));
+    }
     let text = text.trim();
     if text.is_empty() {
         return Err(ScimError::invalid_filter(
