@@ -103,6 +103,7 @@ impl Application {
             capabilities: Capabilities::current(config.max_page_size),
             filter_limits: FilterLimits::default(),
             max_body_bytes: config.max_body_bytes,
+            max_patch_operations: config.max_patch_operations,
         });
         let max_body_bytes = config.max_body_bytes;
         let mut server = HttpServer::new(move || {

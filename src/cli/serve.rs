@@ -23,6 +23,11 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u64).range(1..=10_000))]
     max_page_size: u64,
 
+    /// Most operations in one SCIM PATCH request; more get 413
+    #[arg(long, env = "ROSTER_MAX_PATCH_OPERATIONS", default_value_t = ServeConfig::DEFAULT_MAX_PATCH_OPERATIONS as u64,
+          value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    max_patch_operations: u64,
+
     /// Database connections in the pool (SQLite uses at most 8)
     #[arg(long, env = "ROSTER_POOL_SIZE", default_value_t = ServeConfig::DEFAULT_POOL_SIZE,
           value_parser = clap::value_parser!(u32).range(1..=1000))]
@@ -38,6 +43,7 @@ pub fn run(args: ServeArgs, database_url: DatabaseUrl) -> anyhow::Result<()> {
         listen: args.listen,
         max_body_bytes: usize::try_from(args.max_body_bytes)?,
         max_page_size: usize::try_from(args.max_page_size)?,
+        max_patch_operations: usize::try_from(args.max_patch_operations)?,
         pool_size: args.pool_size,
         workers: args.workers.map(usize::try_from).transpose()?,
         ..ServeConfig::new(database_url)

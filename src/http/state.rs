@@ -17,6 +17,8 @@ pub struct AppState {
     pub filter_limits: FilterLimits,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// The most operations one PATCH request may carry.
+    pub max_patch_operations: usize,
 }
 
 impl AppState {
