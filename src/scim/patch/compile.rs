@@ -218,7 +218,9 @@ fn written(path: &PatchPath, value: &Value) -> Result<Value, ScimError> {
         }
         (None, None) => value::scalar(&definition.r#type, value, &label)?,
     };
-    if normalised.is_null() && definition.required == Some(true) && path.sub_attribute.is_none() {
+    // Blank counts as empty, as on POST and PUT (`resource::document_from_request`).
+    let blank = normalised.is_null() || normalised.as_str().is_some_and(|s| s.trim().is_empty());
+    if blank && definition.required == Some(true) && path.sub_attribute.is_none() {
         return Err(ScimError::invalid_value(format!(
             "`{label}` is required and cannot be empty"
         )));

@@ -169,13 +169,24 @@ fn required_attributes_cannot_be_removed_or_emptied() {
         Some(ScimType::Mutability),
         "`userName` is required",
     );
-    for value in [json!(""), json!(null), json!({}), json!(["a"])] {
+    for value in [
+        json!(""),
+        json!(" \t "),
+        json!(null),
+        json!({}),
+        json!(["a"]),
+    ] {
         let error = user_error(
             barbara(),
             json!([{"op": "replace", "path": "userName", "value": value}]),
         );
         assert_error(&error, 400, Some(ScimType::InvalidValue), "userName");
     }
+    let error = user_error(
+        barbara(),
+        json!([{"op": "replace", "value": {"userName": "   "}}]),
+    );
+    assert_error(&error, 400, Some(ScimType::InvalidValue), "userName");
     let error = super::try_patch(
         ResourceKind::Group,
         json!({"displayName": "G"}),
