@@ -1,5 +1,6 @@
 //! `/scim/v2/Users` (RFC 7644 §3.3 create, §3.4.1 read, §3.4.2 list,
-//! §3.5.1 replace, §3.6 delete), scoped to the token's account.
+//! §3.5.1 replace, §3.5.2 modify with PATCH, §3.6 delete), scoped to the
+//! token's account.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -14,7 +15,7 @@ use crate::model::{AccountId, UserId};
 use crate::scim::list::{ListParams, ListRequest};
 use crate::scim::resource::{self, Projection, ResourceMeta};
 use crate::scim::schema::ResourceKind;
-use crate::scim::{MEDIA_TYPE, ScimError};
+use crate::scim::{self, MEDIA_TYPE, ScimError};
 use crate::store::users::{ListQuery, StoredUser};
 use crate::store::{self, StoreError};
 
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/Users/{id}")
             .route(web::get().to(get))
             .route(web::put().to(replace))
+            .route(web::patch().to(patch))
             .route(web::delete().to(delete))
             .default_service(web::to(method_not_allowed)),
     );
@@ -183,15 +185,58 @@ fn lists_etag(list: &str, etag: &str) -> bool {
         .any(|tag| tag == "*" || tag == etag)
 }
 
+/// What PUT and PATCH extract besides their body: the request (`If-Match`,
+/// the base URL), the state, who asks, the user's id, and the query
+/// (`attributes`, `excludedAttributes`).
+type UpdateTarget = (
+    HttpRequest,
+    web::Data<AppState>,
+    Authenticated<ScimScope>,
+    web::Path<String>,
+    web::Query<ReadQuery>,
+);
+
 /// `PUT /Users/{id}`: replaces what the body sends, keeps what it omits
 /// (docs/SCIM.md); `If-Match` with a stale version answers 412.
-async fn replace(
-    req: HttpRequest,
+async fn replace(target: UpdateTarget, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    update(target, move |current| {
+        resource::document_for_put(ResourceKind::User, current, body)
+    })
+    .await
+}
+
+/// `PATCH /Users/{id}` (RFC 7644 §3.5.2): the operations apply all or
+/// nothing; 200 with the whole resource, as both IdPs accept; `If-Match` with
+/// a stale version answers 412. The request is checked before the user is read.
+async fn patch(
     state: web::Data<AppState>,
-    auth: Authenticated<ScimScope>,
-    id: web::Path<String>,
-    query: web::Query<ReadQuery>,
+    target: UpdateTarget,
     body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let operations =
+        scim::patch::parse_request(&body, ResourceKind::User, state.max_patch_operations)?;
+    update(target, move |current| {
+        let mut document = Value::Object(current.clone());
+        scim::patch::apply(ResourceKind::User, &mut document, &operations)?;
+        match document {
+            Value::Object(document) => Ok(document),
+            _ => Err(ScimError::internal()),
+        }
+    })
+    .await
+}
+
+/// PUT and PATCH, which differ only in how `new_document` computes the user
+/// from the stored one. In one write transaction: the account's user (404
+/// when absent); `If-Match` (412 when stale); the new document, stored
+/// as the next version unless it equals the stored one (then nothing is
+/// written and version and `lastModified` stay). Answers 200 with the user.
+async fn update(
+    (req, state, auth, id, query): UpdateTarget,
+    new_document: impl FnOnce(&resource::Document) -> Result<resource::Document, ScimError>
+    + Send
+    + 'static,
 ) -> Result<HttpResponse, ApiError> {
     let account = auth.principal.account_id;
     let user_id: UserId = id.parse().map_err(|_| not_found(&id))?;
@@ -200,11 +245,11 @@ async fn replace(
         .get(header::IF_MATCH)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
-    let body = body.into_inner();
     let id_text = id.into_inner();
     let updated = AppState::run(&state, move |conn| {
         store::write_transaction(conn, |conn| -> Result<StoredUser, ApiError> {
-            let current = store::users::find(conn, account, user_id)?.ok_or_else(|| not_found(&id_text))?;
+            let current = store::users::find(conn, account, user_id)?
+                .ok_or_else(|| not_found(&id_text))?;
             if let Some(expected) = &if_match
                 && !lists_etag(expected, &current.meta.etag())
             {
@@ -214,7 +259,10 @@ async fn replace(
                 ))
                 .into());
             }
-            let document = resource::document_for_put(ResourceKind::User, &current.document, body)?;
+            let document = new_document(&current.document)?;
+            if document == current.document {
+                return Ok(current);
+            }
             let user = StoredUser {
                 id: current.id,
                 document,

@@ -31,7 +31,7 @@ impl Capabilities {
     /// What the endpoints implemented so far support.
     pub fn current(max_results: usize) -> Self {
         Self {
-            patch: false,
+            patch: true,
             filter: true,
             max_results,
             sort: true,
@@ -208,7 +208,7 @@ mod tests {
     fn service_provider_config_is_truthful() {
         let spc = service_provider_config(BASE, &Capabilities::current(100));
         assert_eq!(spc["schemas"][0], urns::SERVICE_PROVIDER_CONFIG);
-        assert_eq!(spc["patch"]["supported"], false);
+        assert_eq!(spc["patch"]["supported"], true);
         assert_eq!(spc["bulk"]["supported"], false);
         assert_eq!(spc["authenticationSchemes"][0]["type"], "oauthbearertoken");
         assert_eq!(

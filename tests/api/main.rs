@@ -12,3 +12,4 @@ mod hostile_input;
 mod server;
 mod users;
 mod users_list;
+mod users_patch;

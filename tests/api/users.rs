@@ -14,7 +14,8 @@ crate::on_both_databases!(
     bad_bodies_are_400_and_change_nothing,
 );
 
-fn okta_user(user_name: &str) -> Value {
+/// Okta's create body (idp-behaviour.md §1.5).
+pub(crate) fn okta_user(user_name: &str) -> Value {
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
         "userName": user_name,
