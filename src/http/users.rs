@@ -228,8 +228,8 @@ async fn patch(
 }
 
 /// PUT and PATCH, which differ only in how `new_document` computes the user
-/// from the stored one. In one write transaction: the account's user (404
-/// when absent); `If-Match` (412 when stale); the new document, stored
+/// from the stored one. In one write transaction: the account's user, locked
+/// (404 when absent); `If-Match` (412 when stale); the new document, stored
 /// as the next version unless it equals the stored one (then nothing is
 /// written and version and `lastModified` stay). Answers 200 with the user.
 async fn update(
@@ -248,7 +248,7 @@ async fn update(
     let id_text = id.into_inner();
     let updated = AppState::run(&state, move |conn| {
         store::write_transaction(conn, |conn| -> Result<StoredUser, ApiError> {
-            let current = store::users::find(conn, account, user_id)?
+            let current = store::users::find_for_update(conn, account, user_id)?
                 .ok_or_else(|| not_found(&id_text))?;
             if let Some(expected) = &if_match
                 && !lists_etag(expected, &current.meta.etag())

@@ -166,14 +166,40 @@ pub fn find(
     account: AccountId,
     id: UserId,
 ) -> Result<Option<StoredUser>, StoreError> {
-    users::table
-        .find(id.to_string())
-        .filter(users::account_id.eq(account.to_string()))
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()?
-        .map(UserRow::into_user)
-        .transpose()
+    fetch(conn, account, id, false)
+}
+
+/// [`find`] for a read-modify-write inside [`super::write_transaction`]: the
+/// row stays locked until the transaction ends, so that two concurrent
+/// updates cannot both start from the same version and lose one of them
+/// (PostgreSQL `FOR UPDATE`; on SQLite the write transaction already holds
+/// the database's write lock).
+pub fn find_for_update(
+    conn: &mut Conn,
+    account: AccountId,
+    id: UserId,
+) -> Result<Option<StoredUser>, StoreError> {
+    fetch(conn, account, id, true)
+}
+
+fn fetch(
+    conn: &mut Conn,
+    account: AccountId,
+    id: UserId,
+    lock: bool,
+) -> Result<Option<StoredUser>, StoreError> {
+    let row = || {
+        users::table
+            .find(id.to_string())
+            .filter(users::account_id.eq(account.to_string()))
+    };
+    match conn {
+        Conn::Postgresql(pg) if lock => row().select(UserRow::as_select()).for_update().first(pg),
+        _ => row().select(UserRow::as_select()).first(conn),
+    }
+    .optional()?
+    .map(UserRow::into_user)
+    .transpose()
 }
 
 /// Deletes the member; false when the account has no such member.

@@ -32,6 +32,7 @@ crate::on_both_databases!(
     bad_bodies_never_500,
     unchanged_documents_keep_their_version,
     response_honours_attributes_and_excluded_attributes,
+    concurrent_patches_lose_nothing,
 );
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -822,4 +823,21 @@ async fn response_honours_attributes_and_excluded_attributes(db: TestDb) {
         "{without}"
     );
     assert_eq!(without["userName"], "Test_User_00aa00aa");
+}
+
+async fn concurrent_patches_lose_nothing(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let id = create(&app, &entra_user("Test_User_00aa00aa")).await;
+    let requests = (0..12).map(|n| {
+        let body = ops(
+            json!([{"op":"add","path":"emails","value":[{"value": format!("{n}@example.com")}]}]),
+        );
+        send_as(&app, &app.scim_token, &id, body.to_string())
+    });
+    for response in futures_util::future::join_all(requests).await {
+        assert_eq!(response.status(), 200);
+    }
+    let user = get(&app, &id).await;
+    assert_eq!(user["emails"].as_array().unwrap().len(), 13, "{user}");
+    assert_eq!(user["meta"]["version"], "W/\"13\"");
 }
