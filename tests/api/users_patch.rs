@@ -518,13 +518,18 @@ async fn operations_are_all_or_nothing(db: TestDb) {
         error["detail"].as_str().unwrap().starts_with("operation 3"),
         "{error}"
     );
-    // Fails in apply, not in parsing: the filter matches nothing to remove from.
+    // Fails while applying, after the first operation was applied to the
+    // copy: no email matches, and a `co` filter describes none to create.
     let body = ops(json!([
         {"op":"replace","path":"displayName","value":"Changed"},
         {"op":"add","path":"emails[value co \"nobody\"].display","value":"x"}
     ]));
     let error = assert_scim_error(send(&app, &id, &body).await, 400).await;
     assert_eq!(error["scimType"], "noTarget");
+    assert!(
+        error["detail"].as_str().unwrap().starts_with("operation 2"),
+        "{error}"
+    );
     // Fails in the store: the transaction is rolled back.
     create(&app, &okta_user("taken@example.com")).await;
     let body = ops(json!([
