@@ -208,21 +208,25 @@ async fn replace(target: UpdateTarget, body: web::Json<Value>) -> Result<HttpRes
 
 /// `PATCH /Users/{id}` (RFC 7644 §3.5.2): the operations apply all or
 /// nothing; 200 with the whole resource, as both IdPs accept; `If-Match` with
-/// a stale version answers 412. The request is checked before the user is read.
+/// a stale version answers 412. The request is checked before the user is
+/// read, and the result meets the limits of POST and PUT (no U+0000, indexed
+/// values at most `MAX_INDEXED_BYTES`).
 async fn patch(
     state: web::Data<AppState>,
     target: UpdateTarget,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
+    resource::check_storable(&body)?;
     let operations =
         scim::patch::parse_request(&body, ResourceKind::User, state.max_patch_operations)?;
     update(target, move |current| {
         let mut document = Value::Object(current.clone());
         scim::patch::apply(ResourceKind::User, &mut document, &operations)?;
-        match document {
-            Value::Object(document) => Ok(document),
-            _ => Err(ScimError::internal()),
-        }
+        let Value::Object(document) = document else {
+            return Err(ScimError::internal());
+        };
+        resource::check_indexed_lengths(&document)?;
+        Ok(document)
     })
     .await
 }

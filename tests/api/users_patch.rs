@@ -33,6 +33,8 @@ crate::on_both_databases!(
     unchanged_documents_keep_their_version,
     response_honours_attributes_and_excluded_attributes,
     concurrent_patches_lose_nothing,
+    over_long_indexed_values_are_400_not_500,
+    nul_characters_are_400_not_500,
 );
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -845,4 +847,70 @@ async fn concurrent_patches_lose_nothing(db: TestDb) {
     let user = get(&app, &id).await;
     assert_eq!(user["emails"].as_array().unwrap().len(), 13, "{user}");
     assert_eq!(user["meta"]["version"], "W/\"13\"");
+}
+
+/// `len` bytes of hex that does not compress (PostgreSQL compresses long index entries).
+fn noise(len: usize) -> String {
+    let mut text = String::new();
+    while text.len() < len {
+        text.push_str(&uuid::Uuid::new_v4().simple().to_string());
+    }
+    text.truncate(len);
+    text
+}
+
+async fn over_long_indexed_values_are_400_not_500(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let id = create(&app, &entra_user("Test_User_00aa00aa")).await;
+    let before = get(&app, &id).await;
+    let max = roster::scim::resource::MAX_INDEXED_BYTES;
+    let paths = [
+        "userName",
+        "displayName",
+        "externalId",
+        "emails[type eq \"work\"].value",
+        "emails[type eq \"work\"].type",
+    ];
+    for path in paths {
+        let body = ops(json!([{"op":"replace","path": path,"value": noise(max + 1)}]));
+        let error = assert_scim_error(send(&app, &id, &body).await, 400).await;
+        assert_eq!(error["scimType"], "invalidValue", "{path}: {error}");
+        let attribute = path.split('[').next().unwrap();
+        assert!(
+            error["detail"].as_str().unwrap().contains(attribute),
+            "{error}"
+        );
+    }
+    let mut too_long = entra_user(&noise(max + 1));
+    assert_scim_error(post(&app, &too_long).await, 400).await;
+    too_long["userName"] = before["userName"].clone();
+    too_long["displayName"] = json!(noise(max + 1));
+    assert_scim_error(put(&app, &id, &too_long).await, 400).await;
+    assert_eq!(get(&app, &id).await, before, "nothing was changed");
+    // Up to the limit is taken; attributes that are not indexed are not limited.
+    let operations: Vec<Value> = paths
+        .iter()
+        .map(|path| json!({"op":"replace","path": path,"value": noise(max)}))
+        .chain([json!({"op":"replace","path":"nickName","value": noise(200_000)})])
+        .collect();
+    let user = patch_ok(&app, &id, &ops(Value::Array(operations))).await;
+    assert_eq!(user["userName"].as_str().unwrap().len(), max);
+    assert_eq!(user["nickName"].as_str().unwrap().len(), 200_000);
+}
+
+async fn nul_characters_are_400_not_500(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let id = create(&app, &entra_user("Test_User_00aa00aa")).await;
+    let before = get(&app, &id).await;
+    for operation in [
+        json!({"op":"replace","path":"displayName","value":"a\u{0}b"}),
+        json!({"op":"add","path":"emails[type eq \"home\"].value","value":"\u{0}@example.com"}),
+        json!({"op":"replace","value":{"nickName":"\u{0}"}}),
+        json!({"op":"add","value":{ENTERPRISE: {"badge\u{0}": "B-1"}}}),
+        json!({"op":"add","path":format!("{ENTERPRISE}:badge"),"value":{"x": ["\u{0}"]}}),
+    ] {
+        let error = assert_scim_error(send(&app, &id, &ops(json!([operation]))).await, 400).await;
+        assert_eq!(error["scimType"], "invalidValue", "{error}");
+    }
+    assert_eq!(get(&app, &id).await, before, "nothing was changed");
 }
