@@ -57,6 +57,10 @@ uuid_id!(
     /// The SCIM `id` of a member (User).
     UserId
 );
+uuid_id!(
+    /// The SCIM `id` of a group.
+    GroupId
+);
 
 /// Case-folds a value for case-insensitive comparison and uniqueness
 /// (`userName`, `displayName`, e-mail addresses): Unicode-aware, the same on

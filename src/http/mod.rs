@@ -8,9 +8,12 @@
 mod auth;
 mod discovery;
 mod error;
+mod groups;
 mod health;
 mod limits;
+mod resources;
 mod responses;
+mod search;
 mod span;
 mod state;
 mod users;
@@ -33,13 +36,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             web::scope("/scim/v2")
                 .configure(discovery::configure)
                 .configure(users::configure)
-                // Users are the only resource type so far, so searching
-                // every type is searching users.
-                .service(
-                    web::resource("/.search")
-                        .route(web::post().to(users::search))
-                        .default_service(web::to(responses::method_not_allowed)),
-                )
+                .configure(groups::configure)
+                .configure(search::configure)
                 .default_service(web::to(scim_unknown_endpoint)),
         )
         .default_service(web::to(responses::no_such_endpoint));

@@ -2,13 +2,15 @@
 //! §3.5.1 replace, §3.5.2 modify with PATCH, §3.6 delete), scoped to the
 //! token's account.
 
+use std::collections::HashMap;
+
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
 use super::auth::{Authenticated, ScimScope};
 use super::error::ApiError;
+use super::resources::{ReadQuery, check_if_match, header_text, not_modified};
 use super::responses::{list_response, method_not_allowed, scim_base_url};
 use super::state::AppState;
 use crate::model::{AccountId, UserId};
@@ -16,8 +18,10 @@ use crate::scim::list::{ListParams, ListRequest};
 use crate::scim::resource::{self, Projection, ResourceMeta};
 use crate::scim::schema::ResourceKind;
 use crate::scim::{self, MEDIA_TYPE, ScimError};
-use crate::store::users::{ListQuery, StoredUser};
-use crate::store::{self, StoreError};
+use crate::store::ListQuery;
+use crate::store::groups::Membership;
+use crate::store::users::StoredUser;
+use crate::store::{self, Conn, StoreError};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -39,24 +43,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::delete().to(delete))
             .default_service(web::to(method_not_allowed)),
     );
-}
-
-/// The query parameters of single-resource requests; every other parameter
-/// is ignored.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ReadQuery {
-    attributes: Option<String>,
-    excluded_attributes: Option<String>,
-}
-
-impl ReadQuery {
-    fn projection(&self) -> Projection {
-        Projection::from_query(
-            self.attributes.as_deref(),
-            self.excluded_attributes.as_deref(),
-        )
-    }
 }
 
 fn not_found(id: &str) -> ScimError {
@@ -82,23 +68,89 @@ fn write_error(error: StoreError, document: &resource::Document) -> ApiError {
 fn user_response(
     req: &HttpRequest,
     mut response: actix_web::HttpResponseBuilder,
-    user: &StoredUser,
+    user: &UserView,
     projection: &Projection,
 ) -> HttpResponse {
-    let location = format!("{}/Users/{}", scim_base_url(req), user.id);
+    let base = scim_base_url(req);
+    response
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE)))
+        .insert_header((header::ETAG, user.user.meta.etag()))
+        .insert_header((header::LOCATION, format!("{base}/Users/{}", user.user.id)))
+        .json(render_user(&base, user, projection))
+}
+
+/// A user with the groups it belongs to (its read-only `groups` attribute,
+/// computed from membership).
+pub(super) struct UserView {
+    user: StoredUser,
+    groups: Vec<Membership>,
+}
+
+/// The users with their groups, unless the projection leaves `groups` out
+/// (then memberships are not read).
+fn with_groups(
+    conn: &mut Conn,
+    users: Vec<StoredUser>,
+    projection: &Projection,
+) -> Result<Vec<UserView>, StoreError> {
+    let mut memberships = if projection.excludes("groups") {
+        HashMap::new()
+    } else {
+        let ids: Vec<UserId> = users.iter().map(|user| user.id).collect();
+        store::groups::memberships(conn, &ids)?
+    };
+    Ok(users
+        .into_iter()
+        .map(|user| UserView {
+            groups: memberships.remove(&user.id).unwrap_or_default(),
+            user,
+        })
+        .collect())
+}
+
+fn with_groups_one(
+    conn: &mut Conn,
+    user: StoredUser,
+    projection: &Projection,
+) -> Result<UserView, StoreError> {
+    let mut views = with_groups(conn, vec![user], projection)?;
+    views
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt("a user vanished while read".into()))
+}
+
+/// The user's SCIM representation (RFC 7643 §4.1), `groups` included
+/// (`type` is always `direct`: Roster has no nested groups).
+pub(super) fn render_user(
+    base: &str,
+    view: &UserView,
+    projection: &Projection,
+) -> Map<String, Value> {
+    let user = &view.user;
     let mut body = resource::render(
         ResourceKind::User,
         &user.id.to_string(),
         &user.document,
         &user.meta,
-        location.clone(),
+        format!("{base}/Users/{}", user.id),
     );
+    if !view.groups.is_empty() {
+        let groups = view
+            .groups
+            .iter()
+            .map(|group| {
+                json!({
+                    "value": group.id.to_string(),
+                    "$ref": format!("{base}/Groups/{}", group.id),
+                    "display": group.display,
+                    "type": "direct",
+                })
+            })
+            .collect();
+        body.insert("groups".into(), Value::Array(groups));
+    }
     projection.apply(ResourceKind::User, &mut body);
-    response
-        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE)))
-        .insert_header((header::ETAG, user.meta.etag()))
-        .insert_header((header::LOCATION, location))
-        .json(body)
+    body
 }
 
 /// `POST /Users`: 201 with the new member; 409 `uniqueness` for a taken userName.
@@ -127,6 +179,10 @@ async fn create(
             .map_err(|error| write_error(error, &inserted.document))
     })
     .await?;
+    let user = UserView {
+        user,
+        groups: Vec::new(),
+    };
     Ok(user_response(
         &req,
         HttpResponse::Created(),
@@ -139,13 +195,15 @@ async fn load(
     state: &web::Data<AppState>,
     account: AccountId,
     id: &str,
-) -> Result<StoredUser, ApiError> {
+    projection: Projection,
+) -> Result<UserView, ApiError> {
     let user_id: UserId = id.parse().map_err(|_| not_found(id))?;
-    let found = AppState::run(state, move |conn| {
-        store::users::find(conn, account, user_id)
+    let id = id.to_owned();
+    AppState::run(state, move |conn| -> Result<UserView, ApiError> {
+        let user = store::users::find(conn, account, user_id)?.ok_or_else(|| not_found(&id))?;
+        Ok(with_groups_one(conn, user, &projection)?)
     })
-    .await?;
-    found.ok_or_else(|| not_found(id).into())
+    .await
 }
 
 /// `GET /Users/{id}`; `If-None-Match` with the current version answers 304.
@@ -156,11 +214,9 @@ async fn get(
     id: web::Path<String>,
     query: web::Query<ReadQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = load(&state, auth.principal.account_id, &id).await?;
-    if header_lists_etag(&req, header::IF_NONE_MATCH, &user.meta.etag()) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, user.meta.etag()))
-            .finish());
+    let user = load(&state, auth.principal.account_id, &id, query.projection()).await?;
+    if let Some(response) = not_modified(&req, user.user.meta.etag()) {
+        return Ok(response);
     }
     Ok(user_response(
         &req,
@@ -168,21 +224,6 @@ async fn get(
         &user,
         &query.projection(),
     ))
-}
-
-/// True when the header is present and lists this ETag (or `*`).
-fn header_lists_etag(req: &HttpRequest, name: header::HeaderName, etag: &str) -> bool {
-    req.headers()
-        .get(name)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| lists_etag(value, etag))
-}
-
-/// True when a comma-separated list of entity tags holds this one or `*`.
-fn lists_etag(list: &str, etag: &str) -> bool {
-    list.split(',')
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag == etag)
 }
 
 /// What PUT and PATCH extract besides their body: the request (`If-Match`,
@@ -244,40 +285,28 @@ async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let account = auth.principal.account_id;
     let user_id: UserId = id.parse().map_err(|_| not_found(&id))?;
-    let if_match = req
-        .headers()
-        .get(header::IF_MATCH)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
+    let if_match = header_text(&req, header::IF_MATCH);
     let id_text = id.into_inner();
+    let projection = query.projection();
     let updated = AppState::run(&state, move |conn| {
-        store::write_transaction(conn, |conn| -> Result<StoredUser, ApiError> {
+        store::write_transaction(conn, |conn| -> Result<UserView, ApiError> {
             let current = store::users::find_for_update(conn, account, user_id)?
                 .ok_or_else(|| not_found(&id_text))?;
-            if let Some(expected) = &if_match
-                && !lists_etag(expected, &current.meta.etag())
-            {
-                return Err(ScimError::new(412, None, format!(
-                    "the user changed since version {expected}; its version is now {}: read it again",
-                    current.meta.etag()
-                ))
-                .into());
-            }
+            check_if_match(if_match.as_deref(), "user", &current.meta)?;
             let document = new_document(&current.document)?;
-            if document == current.document {
-                return Ok(current);
-            }
-            let user = StoredUser {
-                id: current.id,
-                document,
-                meta: ResourceMeta {
-                    created: current.meta.created,
-                    last_modified: crate::clock::now(),
-                    version: current.meta.version + 1,
-                },
+            let user = if document == current.document {
+                current
+            } else {
+                let user = StoredUser {
+                    id: current.id,
+                    document,
+                    meta: current.meta.next(crate::clock::now()),
+                };
+                store::users::update(conn, account, &user)
+                    .map_err(|error| write_error(error, &user.document))?;
+                user
             };
-            store::users::update(conn, account, &user).map_err(|error| write_error(error, &user.document))?;
-            Ok(user)
+            Ok(with_groups_one(conn, user, &projection)?)
         })
     })
     .await?;
@@ -318,9 +347,9 @@ async fn list(
     search_users(&req, &state, auth.principal.account_id, &params).await
 }
 
-/// `POST /Users/.search` and `POST /.search` (RFC 7644 §3.4.3): the same
-/// list, its parameters in a SearchRequest body (kept out of URLs and logs).
-pub async fn search(
+/// `POST /Users/.search` (RFC 7644 §3.4.3): the same list, its parameters
+/// in a SearchRequest body (kept out of URLs and logs).
+async fn search(
     req: HttpRequest,
     state: web::Data<AppState>,
     auth: Authenticated<ScimScope>,
@@ -328,6 +357,25 @@ pub async fn search(
 ) -> Result<HttpResponse, ApiError> {
     let params = ListParams::from_search_body(&body)?;
     search_users(&req, &state, auth.principal.account_id, &params).await
+}
+
+/// The total of the account's users matching the request, and the
+/// `limit` of them after `offset`, with their groups.
+pub(super) fn page_of_users(
+    conn: &mut Conn,
+    account: AccountId,
+    request: &ListRequest,
+    offset: i64,
+    limit: i64,
+) -> Result<(i64, Vec<UserView>), StoreError> {
+    let query = ListQuery {
+        filter: request.filter.as_ref(),
+        sort: request.sort,
+        offset,
+        limit,
+    };
+    let (total, users) = store::users::list(conn, account, &query)?;
+    Ok((total, with_groups(conn, users, &request.projection)?))
 }
 
 async fn search_users(
@@ -342,31 +390,16 @@ async fn search_users(
         &state.filter_limits,
         state.capabilities.max_results,
     )?;
-    let (filter, sort, page) = (request.filter, request.sort, request.page);
+    let page = request.page;
+    let query = request.clone();
     let (total, users) = AppState::run(state, move |conn| {
-        let query = ListQuery {
-            filter: filter.as_ref(),
-            sort,
-            offset: page.offset(),
-            limit: page.count,
-        };
-        store::users::list(conn, account, &query)
+        page_of_users(conn, account, &query, page.offset(), page.count)
     })
     .await?;
     let base = scim_base_url(req);
     let resources = users
         .iter()
-        .map(|user| {
-            let mut body = resource::render(
-                ResourceKind::User,
-                &user.id.to_string(),
-                &user.document,
-                &user.meta,
-                format!("{base}/Users/{}", user.id),
-            );
-            request.projection.apply(ResourceKind::User, &mut body);
-            Value::Object(body)
-        })
+        .map(|user| Value::Object(render_user(&base, user, &request.projection)))
         .collect();
     Ok(list_response(total, page.start_index, resources))
 }

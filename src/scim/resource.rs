@@ -378,6 +378,15 @@ pub struct ResourceMeta {
 }
 
 impl ResourceMeta {
+    /// The meta of the next version, changed at `now`.
+    pub fn next(&self, now: chrono::NaiveDateTime) -> Self {
+        Self {
+            created: self.created,
+            last_modified: now,
+            version: self.version + 1,
+        }
+    }
+
     /// The weak ETag of this version (RFC 7644 §3.14), also `meta.version`.
     pub fn etag(&self) -> String {
         format!("W/\"{}\"", self.version)

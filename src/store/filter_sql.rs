@@ -28,22 +28,11 @@
 //! Every value is a bound parameter; the SQL text holds only attribute
 //! names from Roster's own schemas.
 
-use chrono::NaiveDateTime;
-use diesel::backend::Backend;
-use diesel::expression::{AppearsOnTable, Expression, ValidGrouping, is_aggregate};
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::serialize::ToSql;
-use diesel::sql_types::{Bool, HasSqlType, Text, Timestamp};
-
+use super::StoreError;
+use super::sql::{Bind, Dialect, Sql};
 use crate::model::fold_case;
 use crate::scim::filter::{AttrRef, CompareOp, Comparison, Filter, Literal};
-
-/// The SQL dialect of the connection a query is built for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    Sqlite,
-    Postgres,
-}
+use crate::scim::list::Sort;
 
 /// Where a resource table keeps what filters read (see the module docs).
 pub struct Source {
@@ -53,8 +42,8 @@ pub struct Source {
     pub document: &'static str,
     /// The indexed column holding an attribute, if it has one.
     pub column: fn(&AttrRef) -> Option<Column>,
-    /// The side table of one multi-valued attribute, if any.
-    pub elements: Option<ElementTable>,
+    /// Side tables of multi-valued attributes.
+    pub elements: &'static [ElementTable],
 }
 
 /// How an attribute held in a column compares.
@@ -90,88 +79,42 @@ pub struct ElementTable {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unsupported(pub String);
 
-/// A bound value.
-#[derive(Debug, Clone)]
-enum Bind {
-    Text(String),
-    Bool(bool),
-    Timestamp(NaiveDateTime),
+/// What a list asks for: the account's resources that match `filter`, in
+/// `sort` order (by id when `None`), `limit` of them after `offset`.
+#[derive(Debug, Clone, Copy)]
+pub struct ListQuery<'a> {
+    pub filter: Option<&'a Filter>,
+    pub sort: Option<Sort>,
+    pub offset: i64,
+    pub limit: i64,
 }
 
-#[derive(Debug, Clone)]
-enum Part {
-    Sql(String),
-    Bind(Bind),
-}
-
-/// SQL text with its bound values in order, usable as a boolean expression
-/// in `.filter(…)` and as a sort key in `.order_by(…)`.
-#[derive(Debug, Clone, Default)]
-pub struct Sql {
-    parts: Vec<Part>,
-}
-
-impl Sql {
-    /// The condition every row meets.
-    pub fn always() -> Self {
-        Self::raw("1 = 1")
-    }
-
-    /// SQL text without bound values.
-    pub fn raw(text: &str) -> Self {
-        let mut sql = Self::default();
-        sql.push(text);
-        sql
-    }
-
-    fn push(&mut self, text: &str) {
-        match self.parts.last_mut() {
-            Some(Part::Sql(last)) => last.push_str(text),
-            _ => self.parts.push(Part::Sql(text.to_owned())),
-        }
-    }
-
-    fn bind(&mut self, value: Bind) {
-        self.parts.push(Part::Bind(value));
-    }
-}
-
-impl<DB> QueryFragment<DB> for Sql
-where
-    DB: Backend + HasSqlType<Text> + HasSqlType<Bool> + HasSqlType<Timestamp>,
-    String: ToSql<Text, DB>,
-    bool: ToSql<Bool, DB>,
-    NaiveDateTime: ToSql<Timestamp, DB>,
-{
-    fn walk_ast<'b>(&'b self, mut pass: AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
-        pass.unsafe_to_cache_prepared();
-        for part in &self.parts {
-            match part {
-                Part::Sql(text) => pass.push_sql(text),
-                Part::Bind(Bind::Text(value)) => pass.push_bind_param::<Text, String>(value)?,
-                Part::Bind(Bind::Bool(value)) => pass.push_bind_param::<Bool, bool>(value)?,
-                Part::Bind(Bind::Timestamp(value)) => {
-                    pass.push_bind_param::<Timestamp, NaiveDateTime>(value)?;
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-impl QueryId for Sql {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl Expression for Sql {
-    type SqlType = Bool;
-}
-
-impl<QS> AppearsOnTable<QS> for Sql {}
-
-impl ValidGrouping<()> for Sql {
-    type IsAggregate = is_aggregate::Never;
+/// The `WHERE` condition (besides the account) and the `ORDER BY` list of a
+/// list query on `source`.
+pub(super) fn list_clauses(
+    source: &Source,
+    dialect: Dialect,
+    account: &str,
+    query: &ListQuery<'_>,
+) -> Result<(Sql, Sql), StoreError> {
+    let unsupported = |error: Unsupported| StoreError::UnsupportedFilter(error.0);
+    let condition = match query.filter {
+        Some(filter) => condition(source, dialect, account, filter).map_err(unsupported)?,
+        None => Sql::always(),
+    };
+    let tie_breaker = format!("{}.id", source.table);
+    let order = match &query.sort {
+        Some(sort) => order_by(
+            source,
+            dialect,
+            &sort.attribute,
+            sort.descending,
+            &tie_breaker,
+        )
+        .map_err(unsupported)?,
+        None => Sql::raw(&format!("{tie_breaker} ASC")),
+    };
+    Ok((condition, order))
 }
 
 /// `filter` as a condition on `source`'s rows of `account`.
@@ -317,7 +260,8 @@ impl Compiler<'_> {
             Scope::JsonElement => Ok(self.json_element_operand(attribute)),
             Scope::TableElement => {
                 let column = self
-                    .element_table_column(attribute)
+                    .element_table(attribute)
+                    .and_then(|table| self.element_table_column(table, attribute))
                     .ok_or_else(|| Unsupported("an element-table column".into()))?;
                 self.column_operand(attribute, column)
             }
@@ -396,10 +340,8 @@ impl Compiler<'_> {
     /// A condition over the elements of a multi-valued attribute: one of
     /// them meets `inner` (whose paths name the attribute's sub-attributes).
     fn elements(&mut self, attribute: &AttrRef, inner: &Filter) -> Result<(), Unsupported> {
-        if let Some(table) = &self.source.elements
-            && table.attribute == attribute.name()
-            && attribute.schema().is_none()
-            && self.table_can_evaluate(inner)
+        if let Some(table) = self.element_table(attribute)
+            && self.table_can_evaluate(table, inner)
         {
             self.out.push(&format!(
                 "({}.id IN (SELECT {} FROM {} WHERE {} = ",
@@ -462,9 +404,20 @@ impl Compiler<'_> {
         }
     }
 
-    fn element_table_column(&self, attribute: &AttrRef) -> Option<Column> {
-        let table = self.source.elements.as_ref()?;
-        let sub = attribute.sub_attribute()?;
+    /// The side table holding the elements of `attribute`, if any.
+    fn element_table(&self, attribute: &AttrRef) -> Option<&'static ElementTable> {
+        let elements: &'static [ElementTable] = self.source.elements;
+        elements
+            .iter()
+            .find(|table| attribute.schema().is_none() && table.attribute == attribute.name())
+    }
+
+    /// The element-table column holding `attribute`'s sub-attribute; the
+    /// owner column (never null) for the element itself.
+    fn element_table_column(&self, table: &ElementTable, attribute: &AttrRef) -> Option<Column> {
+        let Some(sub) = attribute.sub_attribute() else {
+            return Some(Column::Text(table.owner));
+        };
         table
             .columns
             .iter()
@@ -473,14 +426,14 @@ impl Compiler<'_> {
     }
 
     /// True when every path in `filter` is a column of the element table.
-    fn table_can_evaluate(&self, filter: &Filter) -> bool {
+    fn table_can_evaluate(&self, table: &ElementTable, filter: &Filter) -> bool {
         match filter {
             Filter::And(left, right) | Filter::Or(left, right) => {
-                self.table_can_evaluate(left) && self.table_can_evaluate(right)
+                self.table_can_evaluate(table, left) && self.table_can_evaluate(table, right)
             }
-            Filter::Not(inner) => self.table_can_evaluate(inner),
+            Filter::Not(inner) => self.table_can_evaluate(table, inner),
             Filter::Compare(Comparison { attribute, .. }) | Filter::Present(attribute) => {
-                self.element_table_column(attribute).is_some()
+                self.element_table_column(table, attribute).is_some()
             }
             Filter::ValuePath { .. } => false,
         }

@@ -6,10 +6,13 @@
 
 pub mod accounts;
 mod connection;
+mod documents;
 mod error;
 mod filter_sql;
+pub mod groups;
 pub mod schema;
 pub mod signing_keys;
+mod sql;
 pub mod tokens;
 pub mod users;
 
@@ -18,6 +21,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use connection::{Conn, ConnectionManager, DatabaseUrl, Pool, open_pool, write_transaction};
 pub use error::StoreError;
+pub use filter_sql::ListQuery;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");

@@ -66,6 +66,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    scim_groups (id) {
+        id -> Text,
+        account_id -> Text,
+        display_name -> Text,
+        display_name_key -> Text,
+        external_id -> Nullable<Text>,
+        document -> Text,
+        filter_document -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        last_modified -> Timestamp,
+    }
+}
+
+diesel::table! {
+    group_members (group_id, user_id) {
+        group_id -> Text,
+        user_id -> Text,
+        account_id -> Text,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
+diesel::joinable!(scim_groups -> accounts (account_id));
+diesel::joinable!(group_members -> scim_groups (group_id));
+diesel::joinable!(group_members -> users (user_id));
 diesel::joinable!(user_emails -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(accounts, signing_keys, tokens, users, user_emails);
+diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    signing_keys,
+    tokens,
+    users,
+    user_emails,
+    scim_groups,
+    group_members
+);

@@ -4,12 +4,12 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::filter_sql::{self, Column, Dialect, ElementTable, Source, Sql};
+use super::filter_sql::{self, Column, ElementTable, ListQuery, Source};
 use super::schema::{user_emails, users};
+use super::sql::{Dialect, Sql};
 use super::{Conn, StoreError};
 use crate::model::{AccountId, UserId, fold_case};
-use crate::scim::filter::{AttrRef, Filter, comparable_document};
-use crate::scim::list::Sort;
+use crate::scim::filter::{AttrRef, comparable_document};
 use crate::scim::resource::{Document, ResourceMeta};
 use crate::scim::schema::ResourceKind;
 
@@ -218,17 +218,26 @@ const USERS: Source = Source {
     table: "users",
     document: "users.filter_document",
     column: user_column,
-    elements: Some(ElementTable {
-        attribute: "emails",
-        table: "user_emails",
-        owner: "user_emails.user_id",
-        account: "user_emails.account_id",
-        columns: &[
-            ("value", Column::Text("user_emails.value_key")),
-            ("type", Column::Text("user_emails.type_key")),
-            ("primary", Column::Bool("user_emails.is_primary")),
-        ],
-    }),
+    elements: &[
+        ElementTable {
+            attribute: "emails",
+            table: "user_emails",
+            owner: "user_emails.user_id",
+            account: "user_emails.account_id",
+            columns: &[
+                ("value", Column::Text("user_emails.value_key")),
+                ("type", Column::Text("user_emails.type_key")),
+                ("primary", Column::Bool("user_emails.is_primary")),
+            ],
+        },
+        ElementTable {
+            attribute: "groups",
+            table: "group_members",
+            owner: "group_members.user_id",
+            account: "group_members.account_id",
+            columns: &[("value", Column::Text("group_members.group_id"))],
+        },
+    ],
 };
 
 fn user_column(attribute: &AttrRef) -> Option<Column> {
@@ -250,16 +259,6 @@ fn user_column(attribute: &AttrRef) -> Option<Column> {
     })
 }
 
-/// What a list of users asks for: the account's users that match `filter`,
-/// in `sort` order (by id when `None`), `limit` of them after `offset`.
-#[derive(Debug, Clone, Copy)]
-pub struct ListQuery<'a> {
-    pub filter: Option<&'a Filter>,
-    pub sort: Option<Sort>,
-    pub offset: i64,
-    pub limit: i64,
-}
-
 /// The account's users that meet `condition`.
 fn matching(account: &str, condition: Sql) -> Matching<'_> {
     users::table
@@ -272,41 +271,20 @@ type Matching<'a> = diesel::dsl::Filter<
     Sql,
 >;
 
-/// The total of the account's users matching the query, and one page of them.
+/// The total of the account's users matching the query (see [`ListQuery`]), and one page of them.
 pub fn list(
     conn: &mut Conn,
     account: AccountId,
     query: &ListQuery<'_>,
 ) -> Result<(i64, Vec<StoredUser>), StoreError> {
-    let dialect = match conn {
-        Conn::Sqlite(_) => Dialect::Sqlite,
-        Conn::Postgresql(_) => Dialect::Postgres,
-    };
     let account = account.to_string();
-    let unsupported = |error: filter_sql::Unsupported| StoreError::UnsupportedFilter(error.0);
-    let condition = match query.filter {
-        Some(filter) => {
-            filter_sql::condition(&USERS, dialect, &account, filter).map_err(unsupported)?
-        }
-        None => Sql::always(),
-    };
+    let (condition, order) = filter_sql::list_clauses(&USERS, Dialect::of(conn), &account, query)?;
     let total = matching(&account, condition.clone())
         .count()
         .get_result(conn)?;
     if query.limit == 0 {
         return Ok((total, Vec::new()));
     }
-    let order = match &query.sort {
-        Some(sort) => filter_sql::order_by(
-            &USERS,
-            dialect,
-            &sort.attribute,
-            sort.descending,
-            "users.id",
-        )
-        .map_err(unsupported)?,
-        None => Sql::raw("users.id ASC"),
-    };
     let page = matching(&account, condition)
         .order_by(order)
         .offset(query.offset)

@@ -8,6 +8,7 @@ mod cli;
 mod discovery;
 mod errors;
 mod filter_oracle;
+mod groups;
 mod hostile_input;
 mod server;
 mod users;

@@ -1,0 +1,115 @@
+//! `POST /.search` (RFC 7644 §3.4.3): one search over every resource type,
+//! Users first, then Groups, paged over the two as one list.
+//!
+//! The filter is resolved against each type's schema; a type it names no
+//! attribute of contributes nothing (`userName eq "x"` finds no group), and
+//! only a filter that fits no type is refused.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::auth::{Authenticated, ScimScope};
+use super::error::ApiError;
+use super::groups::{GroupBody, group_body, page_of_groups};
+use super::responses::{method_not_allowed, scim_base_url};
+use super::state::AppState;
+use super::users::{page_of_users, render_user};
+use crate::scim::list::{ListParams, ListRequest};
+use crate::scim::resource::Projection;
+use crate::scim::schema::ResourceKind;
+use crate::scim::{MEDIA_TYPE, ScimError, urns};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/.search")
+            .route(web::post().to(search))
+            .default_service(web::to(method_not_allowed)),
+    );
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum AnyResource<'a> {
+    User(Map<String, Value>),
+    Group(GroupBody<'a>),
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SearchList<'a> {
+    schemas: [&'static str; 1],
+    total_results: i64,
+    start_index: i64,
+    items_per_page: usize,
+    #[serde(rename = "Resources")]
+    resources: Vec<AnyResource<'a>>,
+}
+
+async fn search(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Authenticated<ScimScope>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let params = ListParams::from_search_body(&body)?;
+    let parse = |kind| {
+        ListRequest::parse(
+            kind,
+            &params,
+            &state.filter_limits,
+            state.capabilities.max_results,
+        )
+    };
+    let (users, groups) = match (parse(ResourceKind::User), parse(ResourceKind::Group)) {
+        (Err(error), Err(_)) => return Err(error.into()),
+        (users, groups) => (users.ok(), groups.ok()),
+    };
+    let page = users
+        .as_ref()
+        .or(groups.as_ref())
+        .map(|request| request.page)
+        .ok_or_else(ScimError::internal)?;
+    let account = auth.principal.account_id;
+    let (user_total, user_page, group_total, group_page) =
+        AppState::run(&state, move |conn| -> Result<_, ApiError> {
+            let (user_total, user_page) = match &users {
+                Some(request) => page_of_users(conn, account, request, page.offset(), page.count)?,
+                None => (0, Vec::new()),
+            };
+            let remaining = page.count - user_page.len() as i64;
+            let (group_total, group_page) = match &groups {
+                Some(request) => {
+                    let offset = (page.offset() - user_total).max(0);
+                    page_of_groups(conn, account, request, offset, remaining)?
+                }
+                None => (0, Vec::new()),
+            };
+            Ok((user_total, user_page, group_total, group_page))
+        })
+        .await?;
+    let base = scim_base_url(&req);
+    let projection = &Projection::from_query(
+        params.attributes.as_deref(),
+        params.excluded_attributes.as_deref(),
+    );
+    let resources: Vec<AnyResource<'_>> = user_page
+        .iter()
+        .map(|user| AnyResource::User(render_user(&base, user, projection)))
+        .chain(group_page.iter().map(|(group, members)| {
+            AnyResource::Group(group_body(&base, group, members.as_deref(), projection))
+        }))
+        .collect();
+    let list = SearchList {
+        schemas: [urns::LIST_RESPONSE],
+        total_results: user_total + group_total,
+        start_index: page.start_index,
+        items_per_page: resources.len(),
+        resources,
+    };
+    let body = serde_json::to_vec(&list).map_err(|_| ScimError::internal())?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE)))
+        .body(body))
+}

@@ -1,0 +1,366 @@
+//! Groups (SCIM Groups, RFC 7643 §4.2): the document without `members` as
+//! JSON text, indexed columns for what IdPs look groups up by, and the
+//! membership as one `group_members` row per (group, member).
+//!
+//! Membership changes touch only the rows they name: adding or removing k
+//! members is O(k) statements' work whatever the group's size, and two
+//! concurrent changes to different members never overwrite each other.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::filter_sql::{self, Column, ElementTable, ListQuery, Source};
+use super::schema::{group_members, scim_groups, users};
+use super::sql::{Bind, Dialect, Sql};
+use super::{Conn, StoreError, documents};
+use crate::model::{AccountId, GroupId, UserId, fold_case};
+use crate::scim::filter::AttrRef;
+use crate::scim::resource::{Document, ResourceMeta};
+use crate::scim::schema::ResourceKind;
+
+/// How many ids one statement binds: far below SQLite's 32,766 variables
+/// and PostgreSQL's 65,535 parameters.
+const IDS_PER_STATEMENT: usize = 500;
+
+/// A stored group (its members are rows of their own, see [`members`]).
+#[derive(Debug, Clone)]
+pub struct StoredGroup {
+    pub id: GroupId,
+    pub document: Document,
+    pub meta: ResourceMeta,
+}
+
+/// A member as a group lists it: the user's id and display name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub id: UserId,
+    /// The user's `displayName`, or else its `userName`.
+    pub display: String,
+}
+
+/// A group as a member's `groups` attribute lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub id: GroupId,
+    pub display: String,
+}
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = scim_groups)]
+#[diesel(treat_none_as_null = true)]
+struct GroupRow {
+    id: String,
+    account_id: String,
+    display_name: String,
+    display_name_key: String,
+    external_id: Option<String>,
+    document: String,
+    filter_document: String,
+    version: i64,
+    created_at: NaiveDateTime,
+    last_modified: NaiveDateTime,
+}
+
+impl GroupRow {
+    fn new(account: AccountId, group: &StoredGroup) -> Result<Self, StoreError> {
+        let display_name = documents::text(&group.document, "displayName")
+            .ok_or_else(|| StoreError::Corrupt("a group without displayName".into()))?;
+        let (document, filter_document) = documents::columns(ResourceKind::Group, &group.document);
+        Ok(Self {
+            id: group.id.to_string(),
+            account_id: account.to_string(),
+            display_name_key: fold_case(&display_name),
+            display_name,
+            external_id: documents::text(&group.document, "externalId"),
+            document,
+            filter_document,
+            version: group.meta.version,
+            created_at: group.meta.created,
+            last_modified: group.meta.last_modified,
+        })
+    }
+
+    fn into_group(self) -> Result<StoredGroup, StoreError> {
+        let id = self.id;
+        let corrupt = || format!("group {id}");
+        Ok(StoredGroup {
+            document: documents::parse(&self.document, corrupt)?,
+            id: id
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("group {id}: id")))?,
+            meta: ResourceMeta {
+                created: self.created_at,
+                last_modified: self.last_modified,
+                version: self.version,
+            },
+        })
+    }
+}
+
+/// Where filters find a group's attributes (see [`filter_sql`]).
+const GROUPS: Source = Source {
+    table: "scim_groups",
+    document: "scim_groups.filter_document",
+    column: group_column,
+    elements: &[ElementTable {
+        attribute: "members",
+        table: "group_members",
+        owner: "group_members.group_id",
+        account: "group_members.account_id",
+        columns: &[("value", Column::Text("group_members.user_id"))],
+    }],
+};
+
+fn group_column(attribute: &AttrRef) -> Option<Column> {
+    if attribute.schema().is_some() {
+        return None;
+    }
+    Some(match (attribute.name(), attribute.sub_attribute()) {
+        ("id", None) => Column::Text("scim_groups.id"),
+        ("displayName", None) => Column::Text("scim_groups.display_name_key"),
+        ("externalId", None) => Column::Text("scim_groups.external_id"),
+        ("meta", None) => Column::AlwaysPresent,
+        ("meta", Some("created")) => Column::Timestamp("scim_groups.created_at"),
+        ("meta", Some("lastModified")) => Column::Timestamp("scim_groups.last_modified"),
+        ("meta", Some("resourceType")) => Column::Constant("Group"),
+        ("meta", Some(_)) => Column::NotStored,
+        _ => return None,
+    })
+}
+
+/// Inserts a group. A taken displayName (case-insensitively) is a unique violation.
+pub fn insert(conn: &mut Conn, account: AccountId, group: &StoredGroup) -> Result<(), StoreError> {
+    diesel::insert_into(scim_groups::table)
+        .values(GroupRow::new(account, group)?)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Replaces a group's document and meta (its members are left alone).
+pub fn update(conn: &mut Conn, account: AccountId, group: &StoredGroup) -> Result<(), StoreError> {
+    diesel::update(
+        scim_groups::table
+            .find(group.id.to_string())
+            .filter(scim_groups::account_id.eq(account.to_string())),
+    )
+    .set(GroupRow::new(account, group)?)
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The account's group with this id.
+pub fn find(
+    conn: &mut Conn,
+    account: AccountId,
+    id: GroupId,
+) -> Result<Option<StoredGroup>, StoreError> {
+    find_locked(conn, account, id, false)
+}
+
+/// The account's group with this id, its row locked until the transaction
+/// ends (PostgreSQL `FOR UPDATE`; on SQLite the write transaction already
+/// excludes other writers), so concurrent changes to one group queue.
+pub fn find_for_update(
+    conn: &mut Conn,
+    account: AccountId,
+    id: GroupId,
+) -> Result<Option<StoredGroup>, StoreError> {
+    find_locked(conn, account, id, true)
+}
+
+fn find_locked(
+    conn: &mut Conn,
+    account: AccountId,
+    id: GroupId,
+    lock: bool,
+) -> Result<Option<StoredGroup>, StoreError> {
+    let (id, account) = (id.to_string(), account.to_string());
+    // `as_select` is typed by backend, so the locking read is built for PostgreSQL alone.
+    let row = || {
+        scim_groups::table
+            .find(&id)
+            .filter(scim_groups::account_id.eq(&account))
+    };
+    let found = match conn {
+        Conn::Postgresql(pg) if lock => row()
+            .select(GroupRow::as_select())
+            .for_update()
+            .first(pg)
+            .optional()?,
+        _ => row().select(GroupRow::as_select()).first(conn).optional()?,
+    };
+    found.map(GroupRow::into_group).transpose()
+}
+
+/// Deletes the group and its memberships (never the members); false when
+/// the account has no such group.
+pub fn delete(conn: &mut Conn, account: AccountId, id: GroupId) -> Result<bool, StoreError> {
+    let deleted = diesel::delete(
+        scim_groups::table
+            .find(id.to_string())
+            .filter(scim_groups::account_id.eq(account.to_string())),
+    )
+    .execute(conn)?;
+    Ok(deleted > 0)
+}
+
+/// The total of the account's groups matching the query, and one page of them.
+pub fn list(
+    conn: &mut Conn,
+    account: AccountId,
+    query: &ListQuery<'_>,
+) -> Result<(i64, Vec<StoredGroup>), StoreError> {
+    let account = account.to_string();
+    let (condition, order) = filter_sql::list_clauses(&GROUPS, Dialect::of(conn), &account, query)?;
+    let matching = |condition: Sql| {
+        scim_groups::table
+            .filter(scim_groups::account_id.eq(&account))
+            .filter(condition)
+    };
+    let total = matching(condition.clone()).count().get_result(conn)?;
+    if query.limit == 0 {
+        return Ok((total, Vec::new()));
+    }
+    let page = matching(condition)
+        .order_by(order)
+        .offset(query.offset)
+        .limit(query.limit)
+        .select(GroupRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(GroupRow::into_group)
+        .collect::<Result<_, _>>()?;
+    Ok((total, page))
+}
+
+/// The group's members, by id.
+pub fn members(conn: &mut Conn, group: GroupId) -> Result<Vec<Member>, StoreError> {
+    group_members::table
+        .inner_join(users::table)
+        .filter(group_members::group_id.eq(group.to_string()))
+        .order_by(group_members::user_id)
+        .select((users::id, users::display_name, users::user_name))
+        .load::<(String, Option<String>, String)>(conn)?
+        .into_iter()
+        .map(|(id, display_name, user_name)| {
+            Ok(Member {
+                id: id
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("user {id}: id")))?,
+                display: display_name.unwrap_or(user_name),
+            })
+        })
+        .collect()
+}
+
+/// Which of `ids` are users of the account.
+pub fn existing_users(
+    conn: &mut Conn,
+    account: AccountId,
+    ids: &[UserId],
+) -> Result<Vec<UserId>, StoreError> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        let texts: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+        let rows: Vec<String> = users::table
+            .filter(users::account_id.eq(account.to_string()))
+            .filter(users::id.eq_any(&texts))
+            .select(users::id)
+            .load(conn)?;
+        for id in rows {
+            found.push(
+                id.parse()
+                    .map_err(|_| StoreError::Corrupt(format!("user {id}: id")))?,
+            );
+        }
+    }
+    Ok(found)
+}
+
+/// Adds members (users of the account: see [`existing_users`]); adding a
+/// present member changes nothing. Returns how many rows were added.
+pub fn add_members(
+    conn: &mut Conn,
+    account: AccountId,
+    group: GroupId,
+    members: &[UserId],
+) -> Result<usize, StoreError> {
+    let mut added = 0;
+    for chunk in members.chunks(IDS_PER_STATEMENT) {
+        let mut insert =
+            Sql::raw("INSERT INTO group_members (group_id, user_id, account_id) VALUES ");
+        for (index, member) in chunk.iter().enumerate() {
+            insert.push(if index == 0 { "(" } else { ", (" });
+            insert.bind(Bind::Text(group.to_string()));
+            insert.push(", ");
+            insert.bind(Bind::Text(member.to_string()));
+            insert.push(", ");
+            insert.bind(Bind::Text(account.to_string()));
+            insert.push(")");
+        }
+        insert.push(" ON CONFLICT (group_id, user_id) DO NOTHING");
+        added += insert.execute(conn)?;
+    }
+    Ok(added)
+}
+
+/// Removes these members; removing an absent member changes nothing.
+pub fn remove_members(
+    conn: &mut Conn,
+    group: GroupId,
+    members: &[UserId],
+) -> Result<usize, StoreError> {
+    let mut removed = 0;
+    for chunk in members.chunks(IDS_PER_STATEMENT) {
+        let texts: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+        removed += diesel::delete(
+            group_members::table
+                .filter(group_members::group_id.eq(group.to_string()))
+                .filter(group_members::user_id.eq_any(&texts)),
+        )
+        .execute(conn)?;
+    }
+    Ok(removed)
+}
+
+/// Removes every member.
+pub fn remove_all_members(conn: &mut Conn, group: GroupId) -> Result<usize, StoreError> {
+    Ok(
+        diesel::delete(group_members::table.filter(group_members::group_id.eq(group.to_string())))
+            .execute(conn)?,
+    )
+}
+
+/// The groups each of `members` belongs to, by group id.
+pub fn memberships(
+    conn: &mut Conn,
+    members: &[UserId],
+) -> Result<HashMap<UserId, Vec<Membership>>, StoreError> {
+    let mut by_member: HashMap<UserId, Vec<Membership>> = HashMap::new();
+    for chunk in members.chunks(IDS_PER_STATEMENT) {
+        let texts: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+        let rows: Vec<(String, String, String)> = group_members::table
+            .inner_join(scim_groups::table)
+            .filter(group_members::user_id.eq_any(&texts))
+            .order_by((group_members::user_id, group_members::group_id))
+            .select((
+                group_members::user_id,
+                group_members::group_id,
+                scim_groups::display_name,
+            ))
+            .load(conn)?;
+        for (user, group, display) in rows {
+            let corrupt = |id: &str| StoreError::Corrupt(format!("membership {id}: id"));
+            by_member
+                .entry(user.parse().map_err(|_| corrupt(&user))?)
+                .or_default()
+                .push(Membership {
+                    id: group.parse().map_err(|_| corrupt(&group))?,
+                    display,
+                });
+        }
+    }
+    Ok(by_member)
+}

@@ -1,0 +1,114 @@
+//! SQL text with bound values, built at run time: what diesel's typed DSL
+//! cannot express on the two-backend connection (conditions compiled from
+//! SCIM filters, multi-row inserts). The values are always bound, never
+//! spliced into the text, and each backend gets its own placeholders.
+
+use chrono::NaiveDateTime;
+use diesel::backend::Backend;
+use diesel::expression::{AppearsOnTable, Expression, ValidGrouping, is_aggregate};
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::query_dsl::RunQueryDsl;
+use diesel::serialize::ToSql;
+use diesel::sql_types::{Bool, HasSqlType, Text, Timestamp};
+
+/// The SQL dialect of a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    pub fn of(conn: &super::Conn) -> Self {
+        match conn {
+            super::Conn::Sqlite(_) => Self::Sqlite,
+            super::Conn::Postgresql(_) => Self::Postgres,
+        }
+    }
+}
+
+/// A bound value.
+#[derive(Debug, Clone)]
+pub enum Bind {
+    Text(String),
+    Bool(bool),
+    Timestamp(NaiveDateTime),
+}
+
+#[derive(Debug, Clone)]
+enum Part {
+    Sql(String),
+    Bind(Bind),
+}
+
+/// SQL text with its bound values in order, usable as a boolean expression
+/// in `.filter(…)` and as a sort key in `.order_by(…)`.
+#[derive(Debug, Clone, Default)]
+pub struct Sql {
+    parts: Vec<Part>,
+}
+
+impl Sql {
+    /// The condition every row meets.
+    pub fn always() -> Self {
+        Self::raw("1 = 1")
+    }
+
+    /// SQL text without bound values.
+    pub fn raw(text: &str) -> Self {
+        let mut sql = Self::default();
+        sql.push(text);
+        sql
+    }
+
+    pub fn push(&mut self, text: &str) {
+        match self.parts.last_mut() {
+            Some(Part::Sql(last)) => last.push_str(text),
+            _ => self.parts.push(Part::Sql(text.to_owned())),
+        }
+    }
+
+    pub fn bind(&mut self, value: Bind) {
+        self.parts.push(Part::Bind(value));
+    }
+}
+
+impl<DB> QueryFragment<DB> for Sql
+where
+    DB: Backend + HasSqlType<Text> + HasSqlType<Bool> + HasSqlType<Timestamp>,
+    String: ToSql<Text, DB>,
+    bool: ToSql<Bool, DB>,
+    NaiveDateTime: ToSql<Timestamp, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut pass: AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
+        pass.unsafe_to_cache_prepared();
+        for part in &self.parts {
+            match part {
+                Part::Sql(text) => pass.push_sql(text),
+                Part::Bind(Bind::Text(value)) => pass.push_bind_param::<Text, String>(value)?,
+                Part::Bind(Bind::Bool(value)) => pass.push_bind_param::<Bool, bool>(value)?,
+                Part::Bind(Bind::Timestamp(value)) => {
+                    pass.push_bind_param::<Timestamp, NaiveDateTime>(value)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<C> RunQueryDsl<C> for Sql {}
+
+impl QueryId for Sql {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Expression for Sql {
+    type SqlType = Bool;
+}
+
+impl<QS> AppearsOnTable<QS> for Sql {}
+
+impl ValidGrouping<()> for Sql {
+    type IsAggregate = is_aggregate::Never;
+}
