@@ -17,7 +17,7 @@ use crate::model::{AccountId, UserId};
 use crate::scim::list::{ListParams, ListRequest};
 use crate::scim::resource::{self, Projection, ResourceMeta};
 use crate::scim::schema::ResourceKind;
-use crate::scim::{self, MEDIA_TYPE, ScimError};
+use crate::scim::{self, MEDIA_TYPE, ScimError, urns};
 use crate::store::ListQuery;
 use crate::store::groups::Membership;
 use crate::store::users::StoredUser;
@@ -79,17 +79,30 @@ fn user_response(
         .json(render_user(&base, user, projection))
 }
 
-/// A user with the groups it belongs to (its read-only `groups` attribute,
-/// computed from membership).
+/// A user with what its representation computes from other rows: the
+/// groups it belongs to (`groups`) and its manager's display name.
 pub(super) struct UserView {
     user: StoredUser,
     groups: Vec<Membership>,
+    manager: Option<String>,
 }
 
-/// The users with their groups, unless the projection leaves `groups` out
-/// (then memberships are not read).
-fn with_groups(
+/// The enterprise `manager.value` of a user, if it names a user id.
+fn manager_id(user: &StoredUser) -> Option<UserId> {
+    user.document
+        .get(urns::ENTERPRISE_USER)?
+        .get("manager")?
+        .get("value")?
+        .as_str()?
+        .parse()
+        .ok()
+}
+
+/// The users with their groups (unless the projection leaves `groups` out:
+/// then memberships are not read) and their managers' display names.
+fn views_of(
     conn: &mut Conn,
+    account: AccountId,
     users: Vec<StoredUser>,
     projection: &Projection,
 ) -> Result<Vec<UserView>, StoreError> {
@@ -99,21 +112,25 @@ fn with_groups(
         let ids: Vec<UserId> = users.iter().map(|user| user.id).collect();
         store::groups::memberships(conn, &ids)?
     };
+    let managers: Vec<UserId> = users.iter().filter_map(manager_id).collect();
+    let managers = store::users::display_names(conn, account, &managers)?;
     Ok(users
         .into_iter()
         .map(|user| UserView {
             groups: memberships.remove(&user.id).unwrap_or_default(),
+            manager: manager_id(&user).and_then(|id| managers.get(&id).cloned()),
             user,
         })
         .collect())
 }
 
-fn with_groups_one(
+fn view_of(
     conn: &mut Conn,
+    account: AccountId,
     user: StoredUser,
     projection: &Projection,
 ) -> Result<UserView, StoreError> {
-    let mut views = with_groups(conn, vec![user], projection)?;
+    let mut views = views_of(conn, account, vec![user], projection)?;
     views
         .pop()
         .ok_or_else(|| StoreError::Corrupt("a user vanished while read".into()))
@@ -134,6 +151,15 @@ pub(super) fn render_user(
         &user.meta,
         format!("{base}/Users/{}", user.id),
     );
+    if let Some(display_name) = &view.manager
+        && let Some(Value::Object(manager)) = body
+            .get_mut(urns::ENTERPRISE_USER)
+            .and_then(|enterprise| enterprise.get_mut("manager"))
+        && let Some(Value::String(id)) = manager.get("value").cloned()
+    {
+        manager.insert("$ref".into(), Value::String(format!("{base}/Users/{id}")));
+        manager.insert("displayName".into(), Value::String(display_name.clone()));
+    }
     if !view.groups.is_empty() {
         let groups = view
             .groups
@@ -173,16 +199,14 @@ async fn create(
         },
     };
     let account = auth.principal.account_id;
-    let inserted = user.clone();
-    AppState::run(&state, move |conn| {
-        store::write_transaction(conn, |conn| store::users::insert(conn, account, &inserted))
-            .map_err(|error| write_error(error, &inserted.document))
+    let projection = query.projection();
+    let user = AppState::run(&state, move |conn| -> Result<UserView, ApiError> {
+        store::write_transaction(conn, |conn| store::users::insert(conn, account, &user))
+            .map_err(|error| write_error(error, &user.document))?;
+        // A new user is in no group yet; its manager may already exist.
+        Ok(view_of(conn, account, user, &projection)?)
     })
     .await?;
-    let user = UserView {
-        user,
-        groups: Vec::new(),
-    };
     Ok(user_response(
         &req,
         HttpResponse::Created(),
@@ -201,7 +225,7 @@ async fn load(
     let id = id.to_owned();
     AppState::run(state, move |conn| -> Result<UserView, ApiError> {
         let user = store::users::find(conn, account, user_id)?.ok_or_else(|| not_found(&id))?;
-        Ok(with_groups_one(conn, user, &projection)?)
+        Ok(view_of(conn, account, user, &projection)?)
     })
     .await
 }
@@ -306,7 +330,7 @@ async fn update(
                     .map_err(|error| write_error(error, &user.document))?;
                 user
             };
-            Ok(with_groups_one(conn, user, &projection)?)
+            Ok(view_of(conn, account, user, &projection)?)
         })
     })
     .await?;
@@ -375,7 +399,7 @@ pub(super) fn page_of_users(
         limit,
     };
     let (total, users) = store::users::list(conn, account, &query)?;
-    Ok((total, with_groups(conn, users, &request.projection)?))
+    Ok((total, views_of(conn, account, users, &request.projection)?))
 }
 
 async fn search_users(

@@ -192,6 +192,28 @@ pub fn find(id: &str) -> Option<&'static Schema> {
 }
 
 fn corrections(schema: &mut Schema) {
+    if schema.id == urns::USER {
+        // RFC 7643 §2.4 gives every multi-valued attribute `primary`, but
+        // the §8.7.1 schema leaves it out of `addresses`.
+        if let Some(addresses) = schema.attributes.iter_mut().find(|a| a.name == "addresses") {
+            addresses.sub_attributes.push(SubAttributes {
+                name: "primary".into(),
+                r#type: "boolean".into(),
+                multi_valued: false,
+                description: Some(
+                    "A Boolean value indicating the 'primary' or preferred address.".into(),
+                ),
+                required: Some(false),
+                canonical_values: Asserted::absent(),
+                case_exact: Some(false),
+                mutability: Some("readWrite".into()),
+                returned: Some("default".into()),
+                uniqueness: Some("none".into()),
+                reference_types: Asserted::absent(),
+            });
+        }
+        return;
+    }
     if schema.id != urns::GROUP {
         return;
     }
@@ -224,6 +246,13 @@ fn corrections(schema: &mut Schema) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_have_primary() {
+        let addresses = find_attribute(ResourceKind::User, None, "addresses").unwrap();
+        let primary = find_sub_attribute(addresses.definition, "PRIMARY").unwrap();
+        assert_eq!(primary.r#type, "boolean");
+    }
 
     #[test]
     fn serves_user_enterprise_and_group() {

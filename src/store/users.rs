@@ -1,6 +1,8 @@
 //! Members (SCIM Users): the document as JSON text plus indexed columns for
 //! the attributes IdPs look users up by.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -200,6 +202,32 @@ fn fetch(
     .optional()?
     .map(UserRow::into_user)
     .transpose()
+}
+
+/// The display names (`displayName`, or else `userName`) of those of `ids`
+/// that are users of the account.
+pub fn display_names(
+    conn: &mut Conn,
+    account: AccountId,
+    ids: &[UserId],
+) -> Result<HashMap<UserId, String>, StoreError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let texts: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    users::table
+        .filter(users::account_id.eq(account.to_string()))
+        .filter(users::id.eq_any(&texts))
+        .select((users::id, users::display_name, users::user_name))
+        .load::<(String, Option<String>, String)>(conn)?
+        .into_iter()
+        .map(|(id, display_name, user_name)| {
+            let id = id
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("user {id}: id")))?;
+            Ok((id, display_name.unwrap_or(user_name)))
+        })
+        .collect()
 }
 
 /// Deletes the member; false when the account has no such member.

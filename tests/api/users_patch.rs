@@ -285,10 +285,8 @@ async fn entra_flag_pathless_value_keyed_by_attribute_paths(db: TestDb) {
     let user = patch_ok(&app, &id, &validator).await;
     assert_eq!(user["name"]["givenName"], "Oswaldo");
     assert_eq!(user["name"]["familyName"], "Rylan");
-    assert_eq!(
-        user[ENTERPRISE],
-        json!({ "employeeNumber": "42", "manager": { "value": manager } })
-    );
+    assert_eq!(user[ENTERPRISE]["employeeNumber"], "42");
+    assert_eq!(user[ENTERPRISE]["manager"]["value"], manager);
 }
 
 async fn entra_add_on_single_valued_attributes_sets_them(db: TestDb) {
@@ -421,7 +419,12 @@ async fn entra_manager_shapes_are_returned_as_objects(db: TestDb) {
     // Observed from Entra: a bare id string.
     let body = ops(json!([{"op":"add","path": path,"value": manager}]));
     let user = patch_ok(&app, &id, &body).await;
-    assert_eq!(user[ENTERPRISE]["manager"], json!({ "value": manager }));
+    let reference = app.url(&format!("/scim/v2/Users/{manager}"));
+    // A manager who is a user of the account comes back with $ref and displayName (RFC 7643 §4.3).
+    assert_eq!(
+        user[ENTERPRISE]["manager"],
+        json!({ "value": manager, "$ref": reference, "displayName": "Test User" })
+    );
     // RFC shape, and the legacy sample's unqualified path with a one-element list.
     let body = ops(json!([{"op":"replace","path": path,"value": {"value": "00aa-other"}}]));
     let user = patch_ok(&app, &id, &body).await;
@@ -429,14 +432,12 @@ async fn entra_manager_shapes_are_returned_as_objects(db: TestDb) {
         user[ENTERPRISE]["manager"],
         json!({ "value": "00aa-other" })
     );
-    let reference = app.url(&format!("/scim/v2/Users/{manager}"));
     let body =
         ops(json!([{"op":"Add","path":"manager","value":[{"$ref": reference,"value": manager}]}]));
     let user = patch_ok(&app, &id, &body).await;
     assert_eq!(
         user[ENTERPRISE]["manager"],
-        json!({ "value": manager, "$ref": reference }),
-        "what the client sent, as an object; Roster adds neither $ref nor displayName"
+        json!({ "value": manager, "$ref": reference, "displayName": "Test User" }),
     );
     // Removal: Remove with the path, or "Replace with empty".
     let body = ops(json!([{"op":"Remove","path": path}]));
