@@ -111,6 +111,10 @@ impl Application {
                 .app_data(state.clone())
                 .configure(|cfg| http::configure(cfg, max_body_bytes))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
+                .wrap_fn(|mut req, srv| {
+                    http::paths::canonicalize(&mut req);
+                    actix_web::dev::Service::call(srv, req)
+                })
                 .wrap(BodyLimit(max_body_bytes))
                 .wrap_fn(|req, srv| {
                     let response = actix_web::dev::Service::call(srv, req);

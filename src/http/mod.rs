@@ -11,6 +11,7 @@ mod error;
 mod groups;
 mod health;
 mod limits;
+pub mod paths;
 mod resources;
 mod responses;
 mod search;

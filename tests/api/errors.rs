@@ -55,7 +55,19 @@ async fn trailing_slash_is_tolerated(db: TestDb) {
         "/scim/v2/ServiceProviderConfig/",
         "/scim/v2/Schemas/",
         "/healthz/",
+        // Endpoint names in any case.
+        "/scim/v2/serviceproviderconfig",
+        "/SCIM/V2/users/?count=1",
+        "/scim/v2/groups?filter=displayName+eq+%22x%22",
     ] {
         assert_eq!(app.scim_get(path).await.status(), 200, "{path}");
     }
+    let user = app
+        .create_user(&serde_json::json!({"userName": "case@example.com"}))
+        .await;
+    let id = user["id"].as_str().unwrap();
+    assert_eq!(
+        app.scim_get(&format!("/scim/v2/USERS/{id}")).await.status(),
+        200
+    );
 }
