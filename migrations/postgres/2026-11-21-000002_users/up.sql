@@ -25,6 +25,7 @@ CREATE INDEX users_account_id ON users (account_id, id);
 CREATE INDEX users_account_external_id ON users (account_id, external_id);
 CREATE INDEX users_account_display_name ON users (account_id, display_name_key);
 CREATE INDEX users_account_last_modified ON users (account_id, last_modified);
+CREATE INDEX users_account_active ON users (account_id, active);
 
 CREATE TABLE user_emails (
     user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
