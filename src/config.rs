@@ -1,9 +1,25 @@
-//! Validated configuration of `roster serve`, built from flags and `ROSTER_…`
-//! environment variables (see the README's configuration table).
+//! Validated configuration. Every setting is a flag, a `ROSTER_…`
+//! environment variable, and a key of the optional TOML file named by
+//! `--config`; the flag wins over the variable, which wins over the file,
+//! which wins over the default ([`sources`]). [`settings`] lists them all.
+//!
+//! Values are checked once, at start, and an invalid one is an error that
+//! names the setting and where its value came from, e.g.
+//! `invalid max_page_size '0' (from ROSTER_MAX_PAGE_SIZE): must be a whole number from 1 to 10000`.
+//! Secret values (the database password, the metrics token) are never shown.
 
+pub mod settings;
+pub mod sources;
+
+use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::store::DatabaseUrl;
+pub use settings::{Reach, Setting};
+pub use sources::{Given, Origin, Sources};
+
+use crate::store::{DatabaseUrl, StoreError};
+use crate::telemetry::LogFormat;
 
 /// Everything `roster serve` needs, validated.
 #[derive(Debug, Clone)]
@@ -19,6 +35,8 @@ pub struct ServeConfig {
     pub pool_size: u32,
     pub workers: Option<usize>,
     pub shutdown_timeout: Duration,
+    /// When set, `GET /metrics` needs `Authorization: Bearer <this>`.
+    pub metrics_token: Option<Secret>,
 }
 
 impl ServeConfig {
@@ -39,6 +57,286 @@ impl ServeConfig {
             pool_size: Self::DEFAULT_POOL_SIZE,
             workers: None,
             shutdown_timeout: crate::startup::DEFAULT_SHUTDOWN_TIMEOUT,
+            metrics_token: None,
         }
+    }
+}
+
+/// What every command needs: the database and logging.
+#[derive(Debug, Clone)]
+pub struct CommonConfig {
+    pub database_url: DatabaseUrl,
+    pub log_format: LogFormat,
+    /// The log filter, when one is set (each command has its own default).
+    pub log: Option<String>,
+}
+
+impl CommonConfig {
+    /// The log filter to use, `default` when none is set.
+    pub fn log_filter<'a>(&'a self, default: &'a str) -> &'a str {
+        self.log.as_deref().unwrap_or(default)
+    }
+}
+
+/// A secret setting. `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// A setting that cannot be used. The message names the setting and where
+/// its value came from, and never contains a secret value.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("invalid {key}{shown} (from {origin}): {reason}")]
+    Invalid {
+        key: &'static str,
+        /// ` 'value'`, or nothing for a secret.
+        shown: String,
+        origin: Origin,
+        reason: String,
+    },
+    #[error("cannot use the configuration file {}: {reason}", path.display())]
+    File { path: PathBuf, reason: String },
+}
+
+/// Resolves the settings every command uses.
+pub fn common(sources: &Sources) -> Result<CommonConfig, ConfigError> {
+    use settings::{DATABASE_URL, LOG, LOG_FORMAT};
+    let log = match sources.raw(&LOG) {
+        Some(_) => Some(required(sources, &LOG, parse_log_filter)?),
+        None => None,
+    };
+    Ok(CommonConfig {
+        database_url: required(sources, &DATABASE_URL, parse_database_url)?,
+        log_format: required(sources, &LOG_FORMAT, parse_log_format)?,
+        log,
+    })
+}
+
+/// Resolves and checks everything `roster serve` uses.
+pub fn serve(sources: &Sources) -> Result<ServeConfig, ConfigError> {
+    use settings::*;
+    let common = common(sources)?;
+    let size = |n: u64| usize::try_from(n).map_err(|_| "too large for this machine".to_owned());
+    Ok(ServeConfig {
+        database_url: common.database_url,
+        listen: required(sources, &LISTEN, parse_listen)?,
+        max_body_bytes: required(sources, &MAX_BODY_BYTES, |raw| {
+            size(whole_number(raw, 1024, 64 * 1024 * 1024)?)
+        })?,
+        max_page_size: required(sources, &MAX_PAGE_SIZE, |raw| {
+            size(whole_number(raw, 1, 10_000)?)
+        })?,
+        max_patch_operations: required(sources, &MAX_PATCH_OPERATIONS, |raw| {
+            size(whole_number(raw, 1, 100_000)?)
+        })?,
+        pool_size: required(sources, &POOL_SIZE, |raw| {
+            whole_number(raw, 1, 1000).map(|n| n as u32)
+        })?,
+        workers: optional(sources, &WORKERS, |raw| size(whole_number(raw, 1, 256)?))?,
+        shutdown_timeout: required(sources, &SHUTDOWN_TIMEOUT, |raw| {
+            duration(raw, Duration::ZERO, Duration::from_secs(3600))
+        })?,
+        metrics_token: optional(sources, &METRICS_TOKEN, parse_token)?,
+    })
+}
+
+/// One line of `roster config check`: a setting's effective value, as it may
+/// be shown (secrets redacted), and where it came from.
+#[derive(Debug, Clone)]
+pub struct Effective {
+    pub setting: &'static Setting,
+    pub shown: String,
+    pub origin: Origin,
+}
+
+/// Checks every setting and returns each one's effective value and origin.
+pub fn effective(sources: &Sources) -> Result<Vec<Effective>, ConfigError> {
+    let config = serve(sources)?;
+    Ok(settings::ALL
+        .iter()
+        .map(|&setting| {
+            let (raw, origin) = match sources.raw(setting) {
+                Some((raw, origin)) => (Some(raw.trim().to_owned()), origin),
+                None => (setting.default.map(str::to_owned), Origin::Default),
+            };
+            let shown = match raw {
+                None => format!("({})", setting.unset),
+                Some(_) if setting.key == settings::DATABASE_URL.key => {
+                    config.database_url.redacted()
+                }
+                Some(_) if setting.secret => "<redacted>".to_owned(),
+                Some(raw) => raw,
+            };
+            Effective {
+                setting,
+                shown,
+                origin,
+            }
+        })
+        .collect())
+}
+
+fn optional<T>(
+    sources: &Sources,
+    setting: &'static Setting,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, ConfigError> {
+    let (raw, origin) = match sources.raw(setting) {
+        Some(found) => found,
+        None => match setting.default {
+            Some(default) => (default, Origin::Default),
+            None => return Ok(None),
+        },
+    };
+    parse(raw.trim())
+        .map(Some)
+        .map_err(|reason| ConfigError::Invalid {
+            key: setting.key,
+            shown: if setting.secret {
+                String::new()
+            } else {
+                format!(" '{raw}'")
+            },
+            origin,
+            reason,
+        })
+}
+
+fn required<T>(
+    sources: &Sources,
+    setting: &'static Setting,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<T, ConfigError> {
+    optional(sources, setting, parse)?.ok_or_else(|| ConfigError::Invalid {
+        key: setting.key,
+        shown: String::new(),
+        origin: Origin::Default,
+        reason: "has no value".into(),
+    })
+}
+
+fn parse_database_url(raw: &str) -> Result<DatabaseUrl, String> {
+    DatabaseUrl::parse(raw).map_err(|error| match error {
+        StoreError::InvalidUrl(reason) => reason,
+        other => other.to_string(),
+    })
+}
+
+fn parse_log_format(raw: &str) -> Result<LogFormat, String> {
+    match raw {
+        "human" => Ok(LogFormat::Human),
+        "json" => Ok(LogFormat::Json),
+        _ => Err("must be human or json".into()),
+    }
+}
+
+fn parse_log_filter(raw: &str) -> Result<String, String> {
+    tracing_subscriber::EnvFilter::try_new(raw)
+        .map(|_| raw.to_owned())
+        .map_err(|error| format!("not a log filter such as info or roster=debug: {error}"))
+}
+
+fn parse_listen(raw: &str) -> Result<String, String> {
+    let valid = raw
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+    if valid {
+        Ok(raw.to_owned())
+    } else {
+        Err("must be HOST:PORT, such as 127.0.0.1:8080 or [::]:8080".into())
+    }
+}
+
+fn whole_number(raw: &str, min: u64, max: u64) -> Result<u64, String> {
+    match raw.parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!("must be a whole number from {min} to {max}")),
+    }
+}
+
+fn duration(raw: &str, min: Duration, max: Duration) -> Result<Duration, String> {
+    let range = || {
+        format!(
+            "must be a duration such as 10s or 1m, from {} to {}",
+            humantime::format_duration(min),
+            humantime::format_duration(max)
+        )
+    };
+    let value = humantime::parse_duration(raw).map_err(|_| range())?;
+    if value < min || value > max {
+        return Err(range());
+    }
+    Ok(value)
+}
+
+fn parse_token(raw: &str) -> Result<Secret, String> {
+    if raw.len() < 16 || !raw.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("must be at least 16 visible ASCII characters, without spaces".into());
+    }
+    Ok(Secret::new(raw))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_defaults_are_the_library_defaults() {
+        let config = serve(&Sources::default()).unwrap();
+        let defaults = ServeConfig::new(DatabaseUrl::parse("sqlite://roster.db").unwrap());
+        assert_eq!(config.database_url, defaults.database_url);
+        assert_eq!(config.listen, defaults.listen);
+        assert_eq!(config.max_body_bytes, defaults.max_body_bytes);
+        assert_eq!(config.max_page_size, defaults.max_page_size);
+        assert_eq!(config.max_patch_operations, defaults.max_patch_operations);
+        assert_eq!(config.pool_size, defaults.pool_size);
+        assert_eq!(config.workers, defaults.workers);
+        assert_eq!(config.shutdown_timeout, defaults.shutdown_timeout);
+        assert_eq!(config.metrics_token, defaults.metrics_token);
+    }
+
+    #[test]
+    fn values_are_checked() {
+        assert!(parse_listen("0.0.0.0:8080").is_ok());
+        assert!(parse_listen("[::]:0").is_ok());
+        for bad in ["8080", ":8080", "host:", "host:99999", "host:http"] {
+            assert!(parse_listen(bad).is_err(), "{bad}");
+        }
+        assert_eq!(whole_number("10", 1, 10), Ok(10));
+        assert!(whole_number("0", 1, 10).is_err());
+        assert!(whole_number("-1", 1, 10).is_err());
+        assert!(whole_number("1e3", 1, 10_000).is_err());
+        assert_eq!(
+            duration("90s", Duration::ZERO, Duration::from_secs(3600)),
+            Ok(Duration::from_secs(90))
+        );
+        assert!(duration("2h", Duration::ZERO, Duration::from_secs(3600)).is_err());
+        assert!(parse_token("short").is_err());
+        assert!(parse_token("sixteen chars ok").is_err(), "no spaces");
+        assert!(parse_token("0123456789abcdef").is_ok());
+        assert!(parse_log_format("JSON").is_err());
+        assert!(parse_log_filter("roster=loud").is_err());
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let secret = Secret::new("0123456789abcdef");
+        assert!(!format!("{secret:?}").contains("0123"));
     }
 }

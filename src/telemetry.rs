@@ -1,6 +1,7 @@
 //! Logging: structured `tracing` events on stderr, human-readable by default
-//! or one JSON object per line. The level comes from `ROSTER_LOG`
-//! (an `EnvFilter` directive such as `info` or `roster=debug`).
+//! or one JSON object per line. The filter comes from the `log` setting
+//! (`--log` / `ROSTER_LOG`: an `EnvFilter` directive such as `info` or
+//! `roster=debug`), checked by `config`.
 //! Nothing logs tokens, passwords, signing keys or request bodies.
 
 use std::io::IsTerminal;
@@ -8,16 +9,16 @@ use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
 
 /// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Human,
     Json,
 }
 
-/// Installs the global subscriber; a second call (as in tests) is a no-op.
-pub fn init(format: LogFormat, default_directive: &str) {
-    let filter =
-        EnvFilter::try_from_env("ROSTER_LOG").unwrap_or_else(|_| EnvFilter::new(default_directive));
+/// Installs the global subscriber with the filter `directive`; a second call
+/// (as in tests) is a no-op.
+pub fn init(format: LogFormat, directive: &str) {
+    let filter = EnvFilter::try_new(directive).unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

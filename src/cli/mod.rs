@@ -2,14 +2,16 @@
 //! scripts rely on; see the README.
 
 mod accounts;
+mod config;
+mod flags;
 mod output;
 mod serve;
 mod tokens;
 
 use clap::{Parser, Subcommand};
 
-use crate::store::DatabaseUrl;
-use crate::telemetry::{self, LogFormat};
+use crate::config::{CommonConfig, Given, Sources};
+use crate::telemetry;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -21,24 +23,9 @@ use crate::telemetry::{self, LogFormat};
                   an account named 'default' and its first tokens, and prints them once."
 )]
 pub struct Cli {
-    /// Database: sqlite://PATH (or a bare path) or postgres://USER@HOST:PORT/DB
-    #[arg(
-        long,
-        global = true,
-        env = "ROSTER_DATABASE_URL",
-        default_value = "sqlite://roster.db"
-    )]
-    database_url: String,
-
-    /// Log format on stderr
-    #[arg(
-        long,
-        global = true,
-        env = "ROSTER_LOG_FORMAT",
-        value_enum,
-        default_value = "human"
-    )]
-    log_format: LogFormat,
+    /// --config, --database-url, --log-format, --log (config::settings)
+    #[command(flatten)]
+    global: flags::GlobalFlags,
 
     #[command(subcommand)]
     command: Command,
@@ -56,31 +43,52 @@ enum Command {
     /// Issue, list and revoke API tokens
     #[command(subcommand)]
     Tokens(tokens::TokensCommand),
+    /// Check the configuration (flags, ROSTER_… variables, --config file)
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
 }
 
 /// Runs the command line; the error is printed by `main` as one line.
 pub fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let database_url = DatabaseUrl::parse(&cli.database_url)?;
+    let given = cli.global.0;
     match cli.command {
         Command::Serve(args) => {
-            telemetry::init(cli.log_format, "info");
-            serve::run(args, database_url)
+            let sources = Sources::load(with_serve_flags(given, args.flags))?;
+            let config = crate::config::serve(&sources)?;
+            start(&sources, "info")?;
+            serve::run(config)
         }
         Command::Migrate => {
-            telemetry::init(cli.log_format, "warn");
+            let common = start(&Sources::load(given)?, "warn")?;
+            let database_url = common.database_url;
             let backend = crate::startup::Backend::open(&database_url, 1)?;
             drop(backend);
             println!("database at {} is up to date", database_url.redacted());
             Ok(())
         }
         Command::Accounts(command) => {
-            telemetry::init(cli.log_format, "warn");
-            accounts::run(command, &database_url)
+            let common = start(&Sources::load(given)?, "warn")?;
+            accounts::run(command, &common.database_url)
         }
         Command::Tokens(command) => {
-            telemetry::init(cli.log_format, "warn");
-            tokens::run(command, &database_url)
+            let common = start(&Sources::load(given)?, "warn")?;
+            tokens::run(command, &common.database_url)
         }
+        Command::Config(command) => config::run(command, given),
     }
+}
+
+/// Resolves the settings every command uses and starts logging with the
+/// command's default log filter.
+fn start(sources: &Sources, default_log: &str) -> anyhow::Result<CommonConfig> {
+    let common = crate::config::common(sources)?;
+    telemetry::init(common.log_format, common.log_filter(default_log));
+    Ok(common)
+}
+
+/// The values of the command line, for commands that take `serve`'s flags too.
+fn with_serve_flags(mut given: Vec<Given>, flags: flags::ServeFlags) -> Vec<Given> {
+    given.extend(flags.0);
+    given
 }

@@ -3,51 +3,18 @@
 use anyhow::Context;
 use clap::Args;
 
+use super::flags::ServeFlags;
 use crate::config::ServeConfig;
 use crate::startup::{Application, Backend, FirstStart, first_start};
-use crate::store::DatabaseUrl;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on (HOST:PORT)
-    #[arg(long, env = "ROSTER_LISTEN", default_value = ServeConfig::DEFAULT_LISTEN)]
-    listen: String,
-
-    /// Largest accepted request body in bytes; larger bodies get 413
-    #[arg(long, env = "ROSTER_MAX_BODY_BYTES", default_value_t = ServeConfig::DEFAULT_MAX_BODY_BYTES as u64,
-          value_parser = clap::value_parser!(u64).range(1024..=64 * 1024 * 1024))]
-    max_body_bytes: u64,
-
-    /// Largest page of a SCIM list; larger 'count' values are clamped to it
-    #[arg(long, env = "ROSTER_MAX_PAGE_SIZE", default_value_t = ServeConfig::DEFAULT_MAX_PAGE_SIZE as u64,
-          value_parser = clap::value_parser!(u64).range(1..=10_000))]
-    max_page_size: u64,
-
-    /// Most operations in one SCIM PATCH request; more get 413
-    #[arg(long, env = "ROSTER_MAX_PATCH_OPERATIONS", default_value_t = ServeConfig::DEFAULT_MAX_PATCH_OPERATIONS as u64,
-          value_parser = clap::value_parser!(u64).range(1..=100_000))]
-    max_patch_operations: u64,
-
-    /// Database connections in the pool (SQLite uses at most 8)
-    #[arg(long, env = "ROSTER_POOL_SIZE", default_value_t = ServeConfig::DEFAULT_POOL_SIZE,
-          value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pool_size: u32,
-
-    /// HTTP worker threads (default: one per CPU core)
-    #[arg(long, env = "ROSTER_WORKERS", value_parser = clap::value_parser!(u64).range(1..=256))]
-    workers: Option<u64>,
+    /// The settings of 'roster serve' (config::settings)
+    #[command(flatten)]
+    pub flags: ServeFlags,
 }
 
-pub fn run(args: ServeArgs, database_url: DatabaseUrl) -> anyhow::Result<()> {
-    let config = ServeConfig {
-        listen: args.listen,
-        max_body_bytes: usize::try_from(args.max_body_bytes)?,
-        max_page_size: usize::try_from(args.max_page_size)?,
-        max_patch_operations: usize::try_from(args.max_patch_operations)?,
-        pool_size: args.pool_size,
-        workers: args.workers.map(usize::try_from).transpose()?,
-        ..ServeConfig::new(database_url)
-    };
+pub fn run(config: ServeConfig) -> anyhow::Result<()> {
     let backend = Backend::open(&config.database_url, config.pool_size)?;
     let first = {
         let mut conn = backend.pool.get().context("no database connection")?;

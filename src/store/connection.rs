@@ -23,11 +23,17 @@ pub enum Conn {
 /// The pool every request borrows its connection from.
 pub type Pool = r2d2::Pool<ConnectionManager>;
 
-/// Which database a URL names.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Which database a URL names. `Debug` shows it with the password redacted.
+#[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
     Postgres(String),
     Sqlite(String),
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DatabaseUrl({})", self.redacted())
+    }
 }
 
 impl DatabaseUrl {
@@ -228,6 +234,7 @@ mod tests {
             url.redacted(),
             "postgres://app:***@db:5432/roster?sslmode=require"
         );
+        assert!(!format!("{url:?}").contains("s3cret"), "Debug redacts too");
         let url = DatabaseUrl::parse("postgres://app@db/roster").unwrap();
         assert_eq!(url.redacted(), "postgres://app@db/roster");
     }

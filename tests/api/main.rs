@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod cli;
+mod config;
 mod discovery;
 mod errors;
 mod filter_oracle;

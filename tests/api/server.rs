@@ -24,26 +24,36 @@ async fn health_and_readiness(db: TestDb) {
 }
 
 /// A `roster serve` process whose stdout and stderr lines are collected.
-struct Served {
+pub struct Served {
     child: Child,
     stdout: mpsc::Receiver<String>,
     stderr: std::thread::JoinHandle<String>,
 }
 
 impl Served {
-    fn start(database_url: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
-            .args([
-                "serve",
+    pub fn start(database_url: &str) -> Self {
+        Self::start_with(
+            database_url,
+            &[
                 "--listen",
                 "127.0.0.1:0",
                 "--log-format",
                 "json",
                 "--workers",
                 "1",
-            ])
+            ],
+            &[],
+        )
+    }
+
+    /// `roster serve` with these arguments and environment variables.
+    pub fn start_with(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
+            .arg("serve")
+            .args(args)
             .env("ROSTER_DATABASE_URL", database_url)
             .env("ROSTER_LOG", "info")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -69,7 +79,7 @@ impl Served {
     }
 
     /// Reads stdout lines until one starts with `prefix`; returns all read.
-    fn stdout_until(&self, prefix: &str) -> Vec<String> {
+    pub fn stdout_until(&self, prefix: &str) -> Vec<String> {
         let mut seen = Vec::new();
         loop {
             let line = self
@@ -85,7 +95,7 @@ impl Served {
     }
 
     /// Sends SIGTERM and returns (exit success, stderr, stdout lines not read yet).
-    fn terminate(mut self) -> (bool, String, Vec<String>) {
+    pub fn terminate(mut self) -> (bool, String, Vec<String>) {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
@@ -97,7 +107,7 @@ impl Served {
     }
 }
 
-fn port_from_base_line(line: &str) -> u16 {
+pub fn port_from_base_line(line: &str) -> u16 {
     let after = line.split("http://127.0.0.1:").nth(1).expect("a base URL");
     after.split('/').next().unwrap().parse().expect("a port")
 }

@@ -1,0 +1,115 @@
+//! The table of every setting: its TOML key, flag, environment variable,
+//! default and help. The command line (`cli::flags`), the configuration file,
+//! `roster config check` and the README's table all follow this list.
+
+/// Which commands read a setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Every command (the database, logging).
+    Global,
+    /// `roster serve` (and `config check` / `doctor`, which check it).
+    Serve,
+}
+
+/// One setting.
+#[derive(Debug)]
+pub struct Setting {
+    /// The key in the TOML file, and the command-line argument's id.
+    pub key: &'static str,
+    /// The flag without its dashes.
+    pub flag: &'static str,
+    /// The environment variable.
+    pub env: &'static str,
+    /// The default as text, or `None` when unset by default.
+    pub default: Option<&'static str>,
+    /// What an unset value means (for settings without a default).
+    pub unset: &'static str,
+    /// Secret values are never printed (the database URL's password, tokens).
+    pub secret: bool,
+    pub reach: Reach,
+    pub help: &'static str,
+    /// The placeholder in `--help`.
+    pub value_name: &'static str,
+}
+
+macro_rules! setting {
+    ($name:ident, $key:literal, $flag:literal, $env:literal, $reach:ident, $value_name:literal,
+     default: $default:expr, unset: $unset:literal, secret: $secret:literal, $help:literal) => {
+        pub const $name: Setting = Setting {
+            key: $key,
+            flag: $flag,
+            env: $env,
+            default: $default,
+            unset: $unset,
+            secret: $secret,
+            reach: Reach::$reach,
+            help: $help,
+            value_name: $value_name,
+        };
+    };
+}
+
+setting!(CONFIG, "config", "config", "ROSTER_CONFIG", Global, "PATH",
+    default: None, unset: "no file", secret: false,
+    "TOML file of settings; flags and ROSTER_… variables override it");
+setting!(DATABASE_URL, "database_url", "database-url", "ROSTER_DATABASE_URL", Global, "URL",
+    default: Some("sqlite://roster.db"), unset: "", secret: true,
+    "Database: sqlite://PATH (or a bare path) or postgres://USER:PASSWORD@HOST:PORT/DB");
+setting!(LOG_FORMAT, "log_format", "log-format", "ROSTER_LOG_FORMAT", Global, "FORMAT",
+    default: Some("human"), unset: "", secret: false,
+    "Log format on stderr: human, or json (one object per line)");
+setting!(LOG, "log", "log", "ROSTER_LOG", Global, "FILTER",
+    default: Some("info"), unset: "", secret: false,
+    "Log filter such as debug or roster=debug,actix_web=warn (other commands than serve default to warn)");
+setting!(LISTEN, "listen", "listen", "ROSTER_LISTEN", Serve, "HOST:PORT",
+    default: Some("127.0.0.1:8080"), unset: "", secret: false,
+    "Address to listen on; 0.0.0.0:8080 in a container");
+setting!(MAX_BODY_BYTES, "max_body_bytes", "max-body-bytes", "ROSTER_MAX_BODY_BYTES", Serve, "BYTES",
+    default: Some("1048576"), unset: "", secret: false,
+    "Largest accepted request body in bytes (1024 to 67108864); larger bodies get 413");
+setting!(MAX_PAGE_SIZE, "max_page_size", "max-page-size", "ROSTER_MAX_PAGE_SIZE", Serve, "N",
+    default: Some("1000"), unset: "", secret: false,
+    "Largest page of a SCIM list (1 to 10000); larger 'count' values are clamped to it");
+setting!(MAX_PATCH_OPERATIONS, "max_patch_operations", "max-patch-operations",
+    "ROSTER_MAX_PATCH_OPERATIONS", Serve, "N",
+    default: Some("1000"), unset: "", secret: false,
+    "Most operations in one SCIM PATCH request (1 to 100000); more get 413");
+setting!(POOL_SIZE, "pool_size", "pool-size", "ROSTER_POOL_SIZE", Serve, "N",
+    default: Some("16"), unset: "", secret: false,
+    "Database connections in the pool (1 to 1000; SQLite uses at most 8)");
+setting!(WORKERS, "workers", "workers", "ROSTER_WORKERS", Serve, "N",
+    default: None, unset: "one per CPU core", secret: false,
+    "HTTP worker threads (1 to 256; default: one per CPU core)");
+setting!(SHUTDOWN_TIMEOUT, "shutdown_timeout", "shutdown-timeout", "ROSTER_SHUTDOWN_TIMEOUT", Serve,
+    "DURATION",
+    default: Some("10s"), unset: "", secret: false,
+    "How long in-flight requests may finish after SIGTERM, in whole seconds (0s to 1h)");
+setting!(METRICS_TOKEN, "metrics_token", "metrics-token", "ROSTER_METRICS_TOKEN", Serve, "TOKEN",
+    default: None, unset: "not set: /metrics is open", secret: true,
+    "Require 'Authorization: Bearer TOKEN' on GET /metrics (at least 16 visible ASCII characters)");
+
+/// Every setting that can appear in the configuration file, in the order
+/// `roster config check` prints them.
+pub const ALL: &[&Setting] = &[
+    &DATABASE_URL,
+    &LOG_FORMAT,
+    &LOG,
+    &LISTEN,
+    &MAX_BODY_BYTES,
+    &MAX_PAGE_SIZE,
+    &MAX_PATCH_OPERATIONS,
+    &POOL_SIZE,
+    &WORKERS,
+    &SHUTDOWN_TIMEOUT,
+    &METRICS_TOKEN,
+];
+
+/// The settings with this reach.
+pub fn with_reach(reach: Reach) -> impl Iterator<Item = &'static Setting> {
+    ALL.iter().copied().filter(move |s| s.reach == reach)
+}
+
+/// The setting whose TOML key is `key`.
+pub fn by_key(key: &str) -> Option<&'static Setting> {
+    ALL.iter().copied().find(|s| s.key == key)
+}
