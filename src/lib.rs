@@ -7,13 +7,14 @@
 //! - [`auth`]: issuing and checking tokens;
 //! - [`store`]: persistence, the only module that knows diesel;
 //! - [`http`]: the endpoints, the only module that knows actix-web;
-//! - [`cli`], [`startup`], [`config`], [`telemetry`]: the binary around them.
+//! - [`cli`], [`startup`], [`config`], [`telemetry`], [`metrics`]: the binary around them.
 
 pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod http;
+pub mod metrics;
 pub mod model;
 pub mod scim;
 pub mod startup;

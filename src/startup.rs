@@ -13,7 +13,8 @@ use tracing_actix_web::TracingLogger;
 
 use crate::auth::{Authenticator, IssuedToken};
 use crate::config::ServeConfig;
-use crate::http::{self, AppState, BodyLimit, RequestIdHeader, RequestSpan};
+use crate::http::{self, AppState, BodyLimit, MetricsAccess, RequestIdHeader, RequestSpan};
+use crate::metrics::Metrics;
 use crate::model::{Account, AccountId, Scope, Slug};
 use crate::scim::discovery::Capabilities;
 use crate::scim::filter::FilterLimits;
@@ -105,10 +106,14 @@ impl Application {
             max_body_bytes: config.max_body_bytes,
             max_patch_operations: config.max_patch_operations,
         });
+        let metrics = web::Data::new(Metrics::new());
+        let metrics_access = web::Data::new(MetricsAccess::new(config.metrics_token.as_ref()));
         let max_body_bytes = config.max_body_bytes;
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(metrics.clone())
+                .app_data(metrics_access.clone())
                 .configure(|cfg| http::configure(cfg, max_body_bytes))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .wrap_fn(|mut req, srv| {
@@ -116,6 +121,15 @@ impl Application {
                     actix_web::dev::Service::call(srv, req)
                 })
                 .wrap(BodyLimit(max_body_bytes))
+                .wrap_fn(|req, srv| {
+                    let started = std::time::Instant::now();
+                    let response = actix_web::dev::Service::call(srv, req);
+                    async move {
+                        response
+                            .await
+                            .inspect(|response| http::observe_metrics(response, started))
+                    }
+                })
                 .wrap_fn(|req, srv| {
                     let response = actix_web::dev::Service::call(srv, req);
                     async move { response.await.map(RequestIdHeader::apply) }

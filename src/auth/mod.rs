@@ -56,6 +56,23 @@ pub enum AuthError {
     Store(#[from] StoreError),
 }
 
+impl AuthError {
+    /// A fixed, short name of the failure (for metrics); `None` when the store
+    /// failed, which says nothing about the token.
+    pub fn reason(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::Missing => "missing",
+            Self::Malformed(_) => "malformed",
+            Self::BadSignature => "bad_signature",
+            Self::Expired => "expired",
+            Self::Revoked => "revoked",
+            Self::Unknown => "unknown",
+            Self::WrongScope { .. } => "wrong_scope",
+            Self::Store(_) => return None,
+        })
+    }
+}
+
 /// A token just issued: the only moment its secret exists in clear.
 #[derive(Debug)]
 pub struct IssuedToken {

@@ -44,6 +44,16 @@ pub struct MaybeAuthenticated<R: ScopeRule>(
 );
 
 async fn authenticate<R: ScopeRule>(req: HttpRequest) -> Result<Authenticated<R>, ApiError> {
+    let outcome = check::<R>(&req).await;
+    match &outcome {
+        Ok(auth) => super::metrics::authenticated(&req, Ok(auth.principal.account_id)),
+        Err(ApiError::Auth(error)) => super::metrics::authenticated(&req, Err(error)),
+        Err(_) => {}
+    }
+    outcome
+}
+
+async fn check<R: ScopeRule>(req: &HttpRequest) -> Result<Authenticated<R>, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .expect("AppState is registered on the App")

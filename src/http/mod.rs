@@ -11,6 +11,7 @@ mod error;
 mod groups;
 mod health;
 mod limits;
+mod metrics;
 pub mod paths;
 mod resources;
 mod responses;
@@ -23,6 +24,7 @@ use actix_web::web;
 
 pub use error::ApiError;
 pub use limits::BodyLimit;
+pub use metrics::{MetricsAccess, observe as observe_metrics};
 pub use span::{RequestIdHeader, RequestSpan};
 pub use state::AppState;
 
@@ -33,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
         .app_data(limits::query_config())
         .app_data(limits::path_config())
         .configure(health::configure)
+        .configure(metrics::configure)
         .service(
             web::scope("/scim/v2")
                 .configure(discovery::configure)

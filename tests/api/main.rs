@@ -11,6 +11,7 @@ mod errors;
 mod filter_oracle;
 mod groups;
 mod hostile_input;
+mod metrics;
 mod server;
 mod users;
 mod users_list;
