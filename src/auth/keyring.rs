@@ -89,18 +89,7 @@ impl Keyring {
     }
 
     fn reload(&self, conn: &mut Conn) -> Result<(), StoreError> {
-        let keys = store::signing_keys::list_active(conn)?
-            .into_iter()
-            .map(|record| {
-                let secret = BASE64
-                    .decode(&record.secret)
-                    .map_err(|_| StoreError::Corrupt(format!("signing key {}", record.id)))?;
-                Ok(SigningKey {
-                    id: record.id,
-                    secret,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+        let keys = load_active(conn)?;
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
         state.keys = keys;
         state.loaded_at = Some(Instant::now());
@@ -110,4 +99,28 @@ impl Keyring {
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
         self.state.read().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// How many active signing keys the store holds, each checked to be a whole
+/// key (for `roster doctor`). Unlike [`Keyring::ensure_signing_key`], it
+/// creates none.
+pub fn count_active_keys(conn: &mut Conn) -> Result<usize, StoreError> {
+    Ok(load_active(conn)?.len())
+}
+
+fn load_active(conn: &mut Conn) -> Result<Vec<SigningKey>, StoreError> {
+    store::signing_keys::list_active(conn)?
+        .into_iter()
+        .map(|record| {
+            let secret = BASE64
+                .decode(&record.secret)
+                .ok()
+                .filter(|secret| secret.len() >= KEY_BYTES)
+                .ok_or_else(|| StoreError::Corrupt(format!("signing key {}", record.id)))?;
+            Ok(SigningKey {
+                id: record.id,
+                secret,
+            })
+        })
+        .collect()
 }

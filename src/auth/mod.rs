@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 
-pub use keyring::Keyring;
+pub use keyring::{Keyring, count_active_keys};
 pub use token::SecretToken;
 
 use crate::model::{AccountId, Scope, TokenId};

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod config;
+mod doctor;
 mod flags;
 mod output;
 mod serve;
@@ -20,7 +21,8 @@ use crate::telemetry;
     about = "Roster: a SCIM 2.0 server that maps your identity provider's groups onto account roles and workspace permissions",
     long_about = None,
     after_help = "Start here: 'roster serve' creates the database (sqlite://roster.db by default), \
-                  an account named 'default' and its first tokens, and prints them once."
+                  an account named 'default' and its first tokens, and prints them once. \
+                  'roster doctor' checks an installation and says what to fix."
 )]
 pub struct Cli {
     /// --config, --database-url, --log-format, --log (config::settings)
@@ -46,6 +48,8 @@ enum Command {
     /// Check the configuration (flags, ROSTER_… variables, --config file)
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    /// Check the configuration, the database, its migrations and the signing keys, changing nothing
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Runs the command line; the error is printed by `main` as one line.
@@ -76,6 +80,7 @@ pub fn run() -> anyhow::Result<()> {
             tokens::run(command, &common.database_url)
         }
         Command::Config(command) => config::run(command, given),
+        Command::Doctor(args) => doctor::run(args, given),
     }
 }
 

@@ -10,6 +10,7 @@ mod documents;
 mod error;
 mod filter_sql;
 pub mod groups;
+pub mod migrations;
 pub mod schema;
 pub mod signing_keys;
 mod sql;

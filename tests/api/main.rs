@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod config;
 mod discovery;
+mod doctor;
 mod errors;
 mod filter_oracle;
 mod groups;
