@@ -5,8 +5,11 @@
 //! Labels hold only bounded values: the route *pattern* (`/scim/v2/Users/{id}`,
 //! never the path with its id), a known method, the status code, the
 //! account's id (only once its token is valid) and a fixed set of reasons.
-//! The exposition is the OpenMetrics text format, which Prometheus scrapes
-//! natively (docs/OPERATIONS.md lists the metrics).
+//! The exposition is OpenMetrics for clients that ask for it (Prometheus
+//! does), else the classic Prometheus text format ([`exposition`]);
+//! docs/OPERATIONS.md lists the metrics.
+
+pub mod exposition;
 
 use std::time::Duration;
 
@@ -18,8 +21,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::{Registry, Unit};
 
-/// The `Content-Type` of [`Metrics::render`]'s output.
-pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+pub use exposition::Format;
 
 /// The label of requests that matched no route.
 pub const UNMATCHED_ROUTE: &str = "unmatched";
@@ -178,8 +180,8 @@ impl Metrics {
             .inc();
     }
 
-    /// The exposition, with the pool gauges as of now.
-    pub fn render(&self, pool: PoolUsage) -> String {
+    /// The exposition in `format`, with the pool gauges as of now.
+    pub fn render(&self, pool: PoolUsage, format: Format) -> String {
         let in_use = pool.connections.saturating_sub(pool.idle);
         self.pool_connections
             .get_or_create(&StateLabels { state: "idle" })
@@ -191,7 +193,10 @@ impl Metrics {
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)
             .expect("writing to a String cannot fail");
-        text
+        match format {
+            Format::OpenMetrics => text,
+            Format::Text => exposition::to_classic(&text),
+        }
     }
 }
 
@@ -218,11 +223,12 @@ mod tests {
             elapsed: Duration::from_millis(3),
         });
         metrics.observe_auth_failure("revoked");
-        let text = metrics.render(PoolUsage {
+        let pool = PoolUsage {
             connections: 3,
             idle: 1,
             max: 16,
-        });
+        };
+        let text = metrics.render(pool, Format::OpenMetrics);
         for line in [
             r#"roster_http_requests_total{method="other",route="/scim/v2/Users/{id}",status="404",account="none"} 1"#,
             r#"roster_http_request_duration_seconds_bucket{le="0.005",method="other",route="/scim/v2/Users/{id}"} 1"#,
@@ -233,5 +239,8 @@ mod tests {
             assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
         }
         assert!(text.ends_with("# EOF\n"));
+        let classic = metrics.render(pool, Format::Text);
+        assert!(classic.contains("# TYPE roster_http_requests_total counter\n"));
+        assert!(!classic.contains("# EOF"));
     }
 }

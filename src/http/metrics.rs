@@ -76,9 +76,14 @@ async fn scrape(
         idle: pool.idle_connections,
         max: state.pool.max_size(),
     };
+    let format = metrics::Format::negotiate(
+        req.headers()
+            .get(header::ACCEPT)
+            .and_then(|value| value.to_str().ok()),
+    );
     HttpResponse::Ok()
-        .content_type(metrics::CONTENT_TYPE)
-        .body(metrics.render(usage))
+        .content_type(format.content_type())
+        .body(metrics.render(usage, format))
 }
 
 /// Counts a finished request: its route pattern (never the raw path), method,

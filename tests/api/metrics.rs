@@ -22,8 +22,19 @@ fn samples(text: &str) -> HashMap<String, f64> {
         .collect()
 }
 
+/// What Prometheus 2.x sends: OpenMetrics first.
+const PROMETHEUS_ACCEPT: &str = "application/openmetrics-text;version=1.0.0,\
+    application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
+/// Scrapes as Prometheus does (OpenMetrics).
 async fn scrape(app: &TestApp) -> (String, HashMap<String, f64>) {
-    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+    let response = app
+        .client
+        .get(app.url("/metrics"))
+        .header("accept", PROMETHEUS_ACCEPT)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let content_type = response.headers()["content-type"]
         .to_str()
@@ -34,6 +45,7 @@ async fn scrape(app: &TestApp) -> (String, HashMap<String, f64>) {
         "{content_type}"
     );
     let text = response.text().await.unwrap();
+    assert!(text.ends_with("# EOF\n"), "{text}");
     let parsed = samples(&text);
     (text, parsed)
 }
@@ -109,6 +121,10 @@ async fn requests_and_auth_failures_are_counted(db: TestDb) {
     grew(requests("GET", "/scim/v2/Users", 403, "none"), 1.0);
     grew(requests("GET", "unmatched", 404, "none"), 1.0);
     grew(requests("GET", "/metrics", 200, "none"), 1.0);
+    assert!(
+        text.contains("# TYPE roster_http_requests counter\n"),
+        "{text}"
+    );
     grew(auth_failures("missing"), 1.0);
     grew(auth_failures("bad_signature"), 1.0);
     grew(auth_failures("wrong_scope"), 1.0);
@@ -146,6 +162,28 @@ async fn requests_and_auth_failures_are_counted(db: TestDb) {
         ),
         1.0
     );
+
+    // Without an Accept header (curl, promtool): the classic text format, the same samples.
+    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    let classic = response.text().await.unwrap();
+    assert!(
+        classic.contains("# TYPE roster_http_requests_total counter\n"),
+        "{classic}"
+    );
+    assert!(
+        classic.contains("# TYPE roster_build_info gauge\n"),
+        "{classic}"
+    );
+    assert!(
+        !classic.contains("# EOF") && !classic.contains("# UNIT"),
+        "{classic}"
+    );
+    let series = requests("GET", "/scim/v2/Users/{id}", 200, &account);
+    assert_eq!(samples(&classic)[&series], after[&series]);
 }
 
 #[actix_web::test]
