@@ -146,12 +146,12 @@ fn change_members(
             }
             MemberChange::Remove(ids) => {
                 let ids: Vec<UserId> = ids.iter().filter_map(|id| id.parse().ok()).collect();
-                store::groups::remove_members(conn, group, &ids)?
+                store::groups::remove_members(conn, account, group, &ids)?
             }
-            MemberChange::RemoveAll => store::groups::remove_all_members(conn, group)?,
+            MemberChange::RemoveAll => store::groups::remove_all_members(conn, account, group)?,
             MemberChange::Replace(ids) => {
                 let known = known_members(conn, account, group, ids)?;
-                store::groups::remove_all_members(conn, group)?
+                store::groups::remove_all_members(conn, account, group)?
                     + store::groups::add_members(conn, account, group, &known)?
             }
         };

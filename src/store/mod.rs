@@ -4,6 +4,7 @@
 //! the two backends share one hand-kept [`schema`] and each has its own
 //! embedded migration tree (`migrations/sqlite`, `migrations/postgres`).
 
+pub mod access;
 pub mod accounts;
 mod connection;
 mod documents;

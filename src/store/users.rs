@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::access;
 use super::filter_sql::{self, Column, ElementTable, ListQuery, Source};
 use super::schema::{user_emails, users};
 use super::sql::{Dialect, Sql};
@@ -140,12 +141,27 @@ fn insert_emails(conn: &mut Conn, account: AccountId, user: &StoredUser) -> Resu
     Ok(())
 }
 
+/// The side rows of a member (e-mail addresses, SCIM role values) and its
+/// effective access, after its row was written.
+fn write_derived(conn: &mut Conn, account: AccountId, user: &StoredUser) -> Result<(), StoreError> {
+    insert_emails(conn, account, user)?;
+    let role_values: Vec<String> = match user.document.get("roles") {
+        Some(serde_json::Value::Array(roles)) => roles
+            .iter()
+            .filter_map(|role| role.get("value")?.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    };
+    access::set_role_values(conn, account, user.id, &role_values)?;
+    access::recompute(conn, account, access::Who::Users(&[user.id]))
+}
+
 /// Inserts a member. A taken userName (case-insensitively) is a unique violation.
 pub fn insert(conn: &mut Conn, account: AccountId, user: &StoredUser) -> Result<(), StoreError> {
     diesel::insert_into(users::table)
         .values(UserRow::new(account, user)?)
         .execute(conn)?;
-    insert_emails(conn, account, user)
+    write_derived(conn, account, user)
 }
 
 /// Replaces a member's document and meta (same id, same account).
@@ -159,7 +175,7 @@ pub fn update(conn: &mut Conn, account: AccountId, user: &StoredUser) -> Result<
     .set(UserRow::new(account, user)?)
     .execute(conn)?;
     diesel::delete(user_emails::table.filter(user_emails::user_id.eq(&id))).execute(conn)?;
-    insert_emails(conn, account, user)
+    write_derived(conn, account, user)
 }
 
 /// The account's member with this id.
