@@ -1,6 +1,7 @@
 //! The `roster` command line (clap). The command forms are a contract that
 //! scripts rely on; see the README.
 
+mod access;
 mod accounts;
 mod output;
 mod serve;
@@ -56,6 +57,15 @@ enum Command {
     /// Issue, list and revoke API tokens
     #[command(subcommand)]
     Tokens(tokens::TokensCommand),
+    /// Create, list and delete an account's workspaces
+    #[command(subcommand)]
+    Workspaces(access::WorkspacesCommand),
+    /// Add, list and delete the rules mapping groups to roles and workspace levels
+    #[command(subcommand)]
+    Rules(access::RulesCommand),
+    /// Show a member's effective access, or who has a role
+    #[command(subcommand)]
+    Access(access::AccessCommand),
 }
 
 /// Runs the command line; the error is printed by `main` as one line.
@@ -81,6 +91,18 @@ pub fn run() -> anyhow::Result<()> {
         Command::Tokens(command) => {
             telemetry::init(cli.log_format, "warn");
             tokens::run(command, &database_url)
+        }
+        Command::Workspaces(command) => {
+            telemetry::init(cli.log_format, "warn");
+            access::workspaces(command, &database_url)
+        }
+        Command::Rules(command) => {
+            telemetry::init(cli.log_format, "warn");
+            access::rules(command, &database_url)
+        }
+        Command::Access(command) => {
+            telemetry::init(cli.log_format, "warn");
+            access::access(command, &database_url)
         }
     }
 }

@@ -663,3 +663,72 @@ pub fn workspace_members(
         .collect();
     Ok((total, members))
 }
+
+/// A member's access as the API and the CLI show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MemberAccess {
+    pub id: String,
+    #[serde(rename = "userName")]
+    pub user_name: String,
+    pub active: bool,
+    /// `None`: no access at all (inactive).
+    pub role: Option<String>,
+    pub workspaces: Vec<WorkspaceLevel>,
+    /// The rules that match the member, and through which group or role value.
+    pub explanation: Vec<crate::access::Reason>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WorkspaceLevel {
+    pub workspace: String,
+    pub level: String,
+}
+
+/// A member's stored access, with the rules that explain it.
+pub fn member_access(
+    conn: &mut Conn,
+    account: AccountId,
+    user: &super::users::StoredUser,
+) -> Result<MemberAccess, StoreError> {
+    let stored = effective(conn, account, user.id)?;
+    let (groups, role_values) = facts(conn, user.id)?;
+    let rules = rules(conn, account)?;
+    let text = |name: &str| {
+        user.document
+            .get(name)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    };
+    Ok(MemberAccess {
+        id: user.id.to_string(),
+        user_name: text("userName").unwrap_or_default(),
+        active: user
+            .document
+            .get("active")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(true),
+        role: stored.role,
+        workspaces: stored
+            .levels
+            .into_iter()
+            .map(|(workspace, level)| WorkspaceLevel { workspace, level })
+            .collect(),
+        explanation: crate::access::explain(&rules, &groups, &role_values),
+    })
+}
+
+/// The account's active members with this role, by userName: (id, userName).
+pub fn members_with_role(
+    conn: &mut Conn,
+    account: AccountId,
+    role: &str,
+) -> Result<Vec<(String, String)>, StoreError> {
+    use super::schema::users;
+    Ok(member_roles::table
+        .inner_join(users::table)
+        .filter(member_roles::account_id.eq(account.to_string()))
+        .filter(member_roles::role.eq(role))
+        .order(users::user_name_key)
+        .select((users::id, users::user_name))
+        .load(conn)?)
+}

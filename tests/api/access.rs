@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestDb, assert_scim_error};
+use crate::helpers::{TestApp, TestDb, assert_scim_error, stderr, stdout};
 
 crate::on_both_databases!(
     joining_leaving_deactivating_and_renaming_move_access,
@@ -12,6 +12,7 @@ crate::on_both_databases!(
     model_changes_are_checked_and_recompute_access,
     scopes_and_accounts_are_enforced,
     workspace_members_are_listed_with_levels,
+    the_cli_configures_rules_and_answers_who_has_what,
 );
 
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -608,5 +609,131 @@ async fn workspace_members_are_listed_with_levels(db: TestDb) {
             .ok(reqwest::Method::GET, "/api/v1/rules", None)
             .await["rules"],
         json!([])
+    );
+}
+
+async fn the_cli_configures_rules_and_answers_who_has_what(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let run = |args: &[&str]| {
+        let output = app.cli(args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        stdout(&output)
+    };
+    run(&[
+        "workspaces",
+        "create",
+        "--account",
+        "default",
+        "prod",
+        "--name",
+        "Production",
+    ]);
+    assert!(run(&["workspaces", "list", "--account", "default"]).contains("Production"));
+    let admin_rule = run(&[
+        "rules",
+        "add",
+        "--account",
+        "default",
+        "--group-name",
+        "Admins",
+        "--role",
+        "admin",
+    ]);
+    run(&[
+        "rules",
+        "add",
+        "--account",
+        "default",
+        "--group-name",
+        "Eng",
+        "--workspace",
+        "prod",
+        "--level",
+        "editor",
+    ]);
+    let listed = run(&["rules", "list", "--account", "default"]);
+    assert!(
+        listed.contains("group name = Admins") && listed.contains("group name = Eng"),
+        "{listed}"
+    );
+    let leaver = user(&app, "leaver@example.com").await;
+    group(&app, "admins", &[&leaver]).await;
+    group(&app, "ENG", &[&leaver]).await;
+    let shown = run(&[
+        "access",
+        "show",
+        "--account",
+        "default",
+        "LEAVER@example.com",
+    ]);
+    assert!(shown.contains("role: admin"), "{shown}");
+    assert!(shown.contains("workspace prod: editor"), "{shown}");
+    assert!(shown.contains("via group 'admins': role admin"), "{shown}");
+    assert!(
+        run(&["access", "who", "--account", "default", "--role", "admin"])
+            .contains("leaver@example.com")
+    );
+    // "Is the person who left yesterday gone?"
+    patch_user(
+        &app,
+        &leaver,
+        json!([{"op": "replace", "value": {"active": false}}]),
+    )
+    .await;
+    let shown = run(&[
+        "access",
+        "show",
+        "--account",
+        "default",
+        "leaver@example.com",
+    ]);
+    assert!(
+        shown.contains("active: false") && shown.contains("role: none (no access)"),
+        "{shown}"
+    );
+    assert!(!shown.contains("workspace prod"), "{shown}");
+    assert!(!run(&["access", "who", "--account", "default", "--role", "admin"]).contains("leaver"));
+    let json: Value = serde_json::from_str(&run(&[
+        "access",
+        "show",
+        "--account",
+        "default",
+        "leaver@example.com",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(json["role"], Value::Null);
+    run(&["rules", "delete", "--account", "default", admin_rule.trim()]);
+    assert!(!run(&["rules", "list", "--account", "default"]).contains("Admins"));
+    let missing = app.cli(&[
+        "access",
+        "show",
+        "--account",
+        "default",
+        "nobody@example.com",
+    ]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        stderr(&missing).contains("no member 'nobody@example.com'"),
+        "{}",
+        stderr(&missing)
+    );
+    let no_selector = app.cli(&["rules", "add", "--account", "default", "--role", "admin"]);
+    assert_eq!(no_selector.status.code(), Some(2));
+    let bad_role = app.cli(&[
+        "rules",
+        "add",
+        "--account",
+        "default",
+        "--group-name",
+        "x",
+        "--role",
+        "emperor",
+    ]);
+    assert_eq!(bad_role.status.code(), Some(1));
+    assert!(
+        stderr(&bad_role).contains("emperor"),
+        "{}",
+        stderr(&bad_role)
     );
 }

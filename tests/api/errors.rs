@@ -17,7 +17,12 @@ async fn unknown_paths_are_scim_404(db: TestDb) {
         assert_scim_error(response, 404).await;
     }
     // Like /scim/v2, /api/v1 tells only a valid token what does not exist.
-    let anonymous = app.client.get(app.url("/api/v1/whatever")).send().await.unwrap();
+    let anonymous = app
+        .client
+        .get(app.url("/api/v1/whatever"))
+        .send()
+        .await
+        .unwrap();
     assert_scim_error(anonymous, 401).await;
     let known = app
         .client

@@ -3,20 +3,19 @@
 //! members of a workspace.
 
 use actix_web::{HttpResponse, web};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::json;
-use crate::access::{self, AccessError, Reason};
+use crate::access::AccessError;
 use crate::http::auth::{AccessScope, Authenticated};
 use crate::http::error::ApiError;
 use crate::http::responses::method_not_allowed;
 use crate::http::state::AppState;
-use crate::model::{AccountId, UserId};
+use crate::model::UserId;
 use crate::scim::filter::{self, FilterLimits};
 use crate::scim::list::Page;
 use crate::scim::schema::ResourceKind;
-use crate::store::users::StoredUser;
 use crate::store::{self, ListQuery, StoreError};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -37,59 +36,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// A member's access as the API shows it.
-#[derive(Serialize)]
-struct MemberAccess {
-    id: String,
-    #[serde(rename = "userName")]
-    user_name: String,
-    active: bool,
-    /// `null`: no access at all (inactive).
-    role: Option<String>,
-    workspaces: Vec<WorkspaceLevel>,
-    /// The rules that match the member, and through which group or role value.
-    explanation: Vec<Reason>,
-}
-
-#[derive(Serialize)]
-struct WorkspaceLevel {
-    workspace: String,
-    level: String,
-}
-
 fn no_member(id: &str) -> AccessError {
     AccessError::NotFound(format!("no member '{id}' in this account"))
-}
-
-fn access_of(
-    conn: &mut store::Conn,
-    account: AccountId,
-    user: &StoredUser,
-) -> Result<MemberAccess, StoreError> {
-    let effective = store::access::effective(conn, account, user.id)?;
-    let (groups, role_values) = store::access::facts(conn, user.id)?;
-    let rules = store::access::rules(conn, account)?;
-    Ok(MemberAccess {
-        id: user.id.to_string(),
-        user_name: user
-            .document
-            .get("userName")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
-        active: user
-            .document
-            .get("active")
-            .and_then(Value::as_bool)
-            .unwrap_or(true),
-        role: effective.role,
-        workspaces: effective
-            .levels
-            .into_iter()
-            .map(|(workspace, level)| WorkspaceLevel { workspace, level })
-            .collect(),
-        explanation: access::explain(&rules, &groups, &role_values),
-    })
 }
 
 /// `GET /members/{id}/access`.
@@ -101,10 +49,13 @@ async fn member_access(
     let account = auth.principal.account_id;
     let user_id: UserId = id.parse().map_err(|_| no_member(&id))?;
     let id = id.into_inner();
-    let access = AppState::run(&state, move |conn| -> Result<MemberAccess, ApiError> {
-        let user = store::users::find(conn, account, user_id)?.ok_or_else(|| no_member(&id))?;
-        Ok(access_of(conn, account, &user)?)
-    })
+    let access = AppState::run(
+        &state,
+        move |conn| -> Result<store::access::MemberAccess, ApiError> {
+            let user = store::users::find(conn, account, user_id)?.ok_or_else(|| no_member(&id))?;
+            Ok(store::access::member_access(conn, account, &user)?)
+        },
+    )
     .await?;
     Ok(json(access))
 }
@@ -137,7 +88,7 @@ async fn find_members(
     let account = auth.principal.account_id;
     let members = AppState::run(
         &state,
-        move |conn| -> Result<Vec<MemberAccess>, StoreError> {
+        move |conn| -> Result<Vec<store::access::MemberAccess>, StoreError> {
             let query = ListQuery {
                 filter: Some(&filter),
                 sort: None,
@@ -147,7 +98,7 @@ async fn find_members(
             let (_, users) = store::users::list(conn, account, &query)?;
             users
                 .iter()
-                .map(|user| access_of(conn, account, user))
+                .map(|user| store::access::member_access(conn, account, user))
                 .collect()
         },
     )
