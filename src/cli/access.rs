@@ -120,12 +120,13 @@ fn find_account(conn: &mut Conn, slug: &str) -> anyhow::Result<Account> {
         .ok_or_else(|| anyhow!("no account '{slug}' (see 'roster accounts list')"))
 }
 
-/// Runs a change in one write transaction.
+/// Runs a change to the account in one write transaction.
 fn write<T>(
     conn: &mut Conn,
+    account: &Account,
     work: impl FnOnce(&mut Conn) -> Result<T, store::StoreError>,
 ) -> anyhow::Result<T> {
-    Ok(store::write_transaction(conn, work)?)
+    Ok(store::account_transaction(conn, account.id, work)?)
 }
 
 pub fn workspaces(command: WorkspacesCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
@@ -147,14 +148,14 @@ pub fn workspaces(command: WorkspacesCommand, url: &DatabaseUrl) -> anyhow::Resu
             let account = find_account(&mut conn, &account)?;
             let slug = Slug::parse(&slug).map_err(|error| anyhow!(error))?;
             let name = name.unwrap_or_else(|| slug.to_string());
-            write(&mut conn, |conn| {
+            write(&mut conn, &account, |conn| {
                 store::access::create_workspace(conn, account.id, slug.as_str(), &name)
             })?;
             println!("created workspace {slug}");
         }
         WorkspacesCommand::Delete { account, slug } => {
             let account = find_account(&mut conn, &account)?;
-            write(&mut conn, |conn| {
+            write(&mut conn, &account, |conn| {
                 store::access::delete_workspace(conn, account.id, &slug)
             })?;
             println!("deleted workspace {slug}");
@@ -218,14 +219,14 @@ pub fn rules(command: RulesCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
                 workspace: add.workspace,
                 level: add.level,
             };
-            let rule = write(&mut conn, |conn| {
+            let rule = write(&mut conn, &account, |conn| {
                 store::access::create_rule(conn, account.id, &spec)
             })?;
             println!("{}", rule.id);
         }
         RulesCommand::Delete { account, id } => {
             let account = find_account(&mut conn, &account)?;
-            write(&mut conn, |conn| {
+            write(&mut conn, &account, |conn| {
                 store::access::delete_rule(conn, account.id, &id)
             })?;
             println!("deleted rule {id}");

@@ -5,6 +5,8 @@
 //!
 //! The semantics are [`crate::access`]'s; [`recompute`] is their SQL form.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -519,9 +521,122 @@ fn matches_cte(account: &str, who: Who<'_>) -> Sql {
     sql
 }
 
+/// A member's stored access: its role (`None`: no access) and its level per
+/// workspace slug.
+type Held = (Option<String>, BTreeMap<String, String>);
+
+/// The stored access of the members `ids` (every member of the account when
+/// `None`), by member id.
+fn snapshot(
+    conn: &mut Conn,
+    account: AccountId,
+    ids: Option<&[UserId]>,
+) -> Result<BTreeMap<String, Held>, StoreError> {
+    let account = account.to_string();
+    let mut held: BTreeMap<String, Held> = BTreeMap::new();
+    let chunks: Vec<Option<Vec<String>>> = match ids {
+        None => vec![None],
+        Some(ids) => ids
+            .chunks(500)
+            .map(|chunk| Some(chunk.iter().map(ToString::to_string).collect()))
+            .collect(),
+    };
+    for chunk in chunks {
+        let mut roles = member_roles::table
+            .filter(member_roles::account_id.eq(&account))
+            .select((member_roles::user_id, member_roles::role))
+            .into_boxed();
+        let mut levels = member_workspace_levels::table
+            .inner_join(workspaces::table)
+            .filter(member_workspace_levels::account_id.eq(&account))
+            .select((
+                member_workspace_levels::user_id,
+                workspaces::slug,
+                member_workspace_levels::level,
+            ))
+            .into_boxed();
+        if let Some(chunk) = &chunk {
+            roles = roles.filter(member_roles::user_id.eq_any(chunk.clone()));
+            levels = levels.filter(member_workspace_levels::user_id.eq_any(chunk.clone()));
+        }
+        for (user, role) in roles.load::<(String, String)>(conn)? {
+            held.entry(user).or_default().0 = Some(role);
+        }
+        for (user, slug, level) in levels.load::<(String, String, String)>(conn)? {
+            held.entry(user).or_default().1.insert(slug, level);
+        }
+    }
+    Ok(held)
+}
+
+fn held_json((role, levels): &Held) -> serde_json::Value {
+    serde_json::json!({
+        "role": role,
+        "workspaces": levels
+            .iter()
+            .map(|(workspace, level)| serde_json::json!({"workspace": workspace, "level": level}))
+            .collect::<Vec<_>>(),
+    })
+}
+
+/// The stored access of one member, as events carry it.
+pub fn held_by(
+    conn: &mut Conn,
+    account: AccountId,
+    user: UserId,
+) -> Result<serde_json::Value, StoreError> {
+    let held = snapshot(conn, account, Some(&[user]))?;
+    Ok(held_json(
+        held.get(&user.to_string()).unwrap_or(&Held::default()),
+    ))
+}
+
 /// Recomputes the effective access of the members `who` from the current
-/// users, groups, memberships, rules and model (see [`crate::access`]).
+/// users, groups, memberships, rules and model (see [`crate::access`]), and
+/// records an `access.changed` event for each member whose access changed.
 pub fn recompute(conn: &mut Conn, account: AccountId, who: Who<'_>) -> Result<(), StoreError> {
+    let members = match who {
+        Who::All => None,
+        Who::Users(ids) => Some(ids.to_vec()),
+        Who::MembersOf(group) => Some(member_ids_of(conn, group)?),
+    };
+    let before = snapshot(conn, account, members.as_deref())?;
+    write_access(conn, account, who)?;
+    let after = snapshot(conn, account, members.as_deref())?;
+    let none = Held::default();
+    let changed: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    for user in changed {
+        let (old, new) = (
+            before.get(user).unwrap_or(&none),
+            after.get(user).unwrap_or(&none),
+        );
+        if old != new {
+            super::events::append(
+                conn,
+                account,
+                "access.changed",
+                user.parse().ok(),
+                serde_json::json!({"member": user, "old": held_json(old), "new": held_json(new)}),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn member_ids_of(conn: &mut Conn, group: GroupId) -> Result<Vec<UserId>, StoreError> {
+    group_members::table
+        .filter(group_members::group_id.eq(group.to_string()))
+        .select(group_members::user_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .map(|id| {
+            id.parse()
+                .map_err(|_| StoreError::Corrupt(format!("user {id}: id")))
+        })
+        .collect()
+}
+
+fn write_access(conn: &mut Conn, account: AccountId, who: Who<'_>) -> Result<(), StoreError> {
     let account = account.to_string();
     for table in ["member_roles", "member_workspace_levels"] {
         let mut delete = Sql::raw(&format!("DELETE FROM {table} WHERE account_id = "));

@@ -9,6 +9,7 @@ pub mod accounts;
 mod connection;
 mod documents;
 mod error;
+pub mod events;
 mod filter_sql;
 pub mod groups;
 pub mod schema;
@@ -20,7 +21,9 @@ pub mod users;
 use diesel::connection::SimpleConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-pub use connection::{Conn, ConnectionManager, DatabaseUrl, Pool, open_pool, write_transaction};
+pub use connection::{
+    Conn, ConnectionManager, DatabaseUrl, Pool, account_transaction, open_pool, write_transaction,
+};
 pub use error::StoreError;
 pub use filter_sql::ListQuery;
 

@@ -161,6 +161,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    events (seq) {
+        seq -> BigInt,
+        id -> Text,
+        account_id -> Text,
+        kind -> Text,
+        member_id -> Nullable<Text>,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(access_rules -> workspaces (workspace_id));
 diesel::joinable!(member_workspace_levels -> workspaces (workspace_id));
@@ -185,5 +197,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     access_rules,
     user_role_values,
     member_roles,
-    member_workspace_levels
+    member_workspace_levels,
+    events
 );

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::access;
 use super::filter_sql::{self, Column, ElementTable, ListQuery, Source};
 use super::schema::{user_emails, users};
 use super::sql::{Dialect, Sql};
 use super::{Conn, StoreError};
+use super::{access, events};
 use crate::model::{AccountId, UserId, fold_case};
 use crate::scim::filter::{AttrRef, comparable_document};
 use crate::scim::resource::{Document, ResourceMeta};
@@ -156,17 +156,54 @@ fn write_derived(conn: &mut Conn, account: AccountId, user: &StoredUser) -> Resu
     access::recompute(conn, account, access::Who::Users(&[user.id]))
 }
 
-/// Inserts a member. A taken userName (case-insensitively) is a unique violation.
+/// What member events say about a member.
+fn member_json(user: &StoredUser) -> serde_json::Value {
+    serde_json::json!({
+        "id": user.id.to_string(),
+        "userName": user.document.get("userName"),
+        "externalId": user.document.get("externalId"),
+        "active": is_active(&user.document),
+    })
+}
+
+fn is_active(document: &Document) -> bool {
+    document
+        .get("active")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(true)
+}
+
+/// Inserts a member (event `member.created`). A taken userName
+/// (case-insensitively) is a unique violation.
 pub fn insert(conn: &mut Conn, account: AccountId, user: &StoredUser) -> Result<(), StoreError> {
     diesel::insert_into(users::table)
         .values(UserRow::new(account, user)?)
         .execute(conn)?;
+    events::append(
+        conn,
+        account,
+        "member.created",
+        Some(user.id),
+        member_json(user),
+    )?;
     write_derived(conn, account, user)
 }
 
 /// Replaces a member's document and meta (same id, same account).
 pub fn update(conn: &mut Conn, account: AccountId, user: &StoredUser) -> Result<(), StoreError> {
     let id = user.id.to_string();
+    let was_active: bool = users::table
+        .find(&id)
+        .filter(users::account_id.eq(account.to_string()))
+        .select(users::active)
+        .first(conn)?;
+    let now_active = is_active(&user.document);
+    let kind = match (was_active, now_active) {
+        (true, false) => "member.deactivated",
+        (false, true) => "member.reactivated",
+        _ => "member.updated",
+    };
+    events::append(conn, account, kind, Some(user.id), member_json(user))?;
     diesel::update(
         users::table
             .find(&id)
@@ -246,14 +283,25 @@ pub fn display_names(
         .collect()
 }
 
-/// Deletes the member; false when the account has no such member.
+/// Deletes the member and its memberships (event `member.deleted`, with the
+/// access it had); false when the account has no such member.
 pub fn delete(conn: &mut Conn, account: AccountId, id: UserId) -> Result<bool, StoreError> {
+    let held = access::held_by(conn, account, id)?;
     let deleted = diesel::delete(
         users::table
             .find(id.to_string())
             .filter(users::account_id.eq(account.to_string())),
     )
     .execute(conn)?;
+    if deleted > 0 {
+        events::append(
+            conn,
+            account,
+            "member.deleted",
+            Some(id),
+            serde_json::json!({"id": id.to_string(), "access": held}),
+        )?;
+    }
     Ok(deleted > 0)
 }
 

@@ -13,6 +13,7 @@ crate::on_both_databases!(
     scopes_and_accounts_are_enforced,
     workspace_members_are_listed_with_levels,
     the_cli_configures_rules_and_answers_who_has_what,
+    offboarding_emits_events_in_a_feed_that_never_skips_or_repeats,
 );
 
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -735,5 +736,112 @@ async fn the_cli_configures_rules_and_answers_who_has_what(db: TestDb) {
         stderr(&bad_role).contains("emperor"),
         "{}",
         stderr(&bad_role)
+    );
+}
+
+async fn feed(app: &TestApp, after: i64, limit: i64) -> Value {
+    admin(app)
+        .ok(
+            reqwest::Method::GET,
+            &format!("/api/v1/events?after={after}&limit={limit}"),
+            None,
+        )
+        .await
+}
+
+async fn offboarding_emits_events_in_a_feed_that_never_skips_or_repeats(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let start = feed(&app, 0, 1000).await["next"].as_i64().unwrap();
+    workspace(&app, "prod").await;
+    rule(&app, json!({"match": {"group_name": "Team"}, "role": "admin", "workspace": "prod", "level": "editor"})).await;
+    let ivy = user(&app, "ivy@example.com").await;
+    group(&app, "Team", &[&ivy]).await;
+    patch_user(
+        &app,
+        &ivy,
+        json!([{"op": "replace", "value": {"active": false}}]),
+    )
+    .await;
+    patch_user(
+        &app,
+        &ivy,
+        json!([{"op": "replace", "value": {"active": true}}]),
+    )
+    .await;
+    let deleted = scim(&app)
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/scim/v2/Users/{ivy}"),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status(), 204);
+    let all = feed(&app, start, 1000).await;
+    let events = all["events"].as_array().unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "member.created",
+            "access.changed", // none → member
+            "access.changed", // joined Team: admin, prod editor
+            "member.deactivated",
+            "access.changed",
+            "member.reactivated",
+            "access.changed",
+            "member.deleted",
+        ],
+        "{all}"
+    );
+    let deactivated = &events[4]["data"];
+    assert_eq!(deactivated["old"]["role"], "admin");
+    assert_eq!(
+        deactivated["old"]["workspaces"],
+        json!([{"workspace": "prod", "level": "editor"}])
+    );
+    assert_eq!(
+        deactivated["new"],
+        json!({"role": null, "workspaces": []}),
+        "offboarding takes everything"
+    );
+    assert_eq!(
+        events[7]["data"]["access"]["role"], "admin",
+        "member.deleted says what was taken"
+    );
+    assert!(events.iter().all(|e| e["member"] == ivy));
+    // Walking the feed one at a time gives the same events, none skipped or repeated.
+    let mut after = start;
+    let mut walked = Vec::new();
+    loop {
+        let page = feed(&app, after, 1).await;
+        let Some(event) = page["events"].as_array().unwrap().first().cloned() else {
+            break;
+        };
+        assert!(event["seq"].as_i64().unwrap() > after);
+        after = page["next"].as_i64().unwrap();
+        walked.push(event);
+    }
+    assert_eq!(&walked, events);
+    // Another account's feed holds none of them.
+    assert!(
+        app.cli(&["accounts", "create", "elsewhere"])
+            .status
+            .success()
+    );
+    let output = app.cli(&[
+        "tokens",
+        "issue",
+        "--account",
+        "elsewhere",
+        "--scope",
+        "access",
+    ]);
+    let other = Api {
+        app: &app,
+        token: stdout(&output).trim().to_owned(),
+    };
+    assert_eq!(
+        other.ok(reqwest::Method::GET, "/api/v1/events", None).await["events"],
+        json!([])
     );
 }

@@ -12,7 +12,7 @@ use crate::http::auth::{AdminScope, Authenticated};
 use crate::http::error::ApiError;
 use crate::http::responses::method_not_allowed;
 use crate::http::state::AppState;
-use crate::model::Slug;
+use crate::model::{AccountId, Slug};
 use crate::store::{self, access};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -51,12 +51,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Runs configuration work in one write transaction.
-async fn write<T, F>(state: &web::Data<AppState>, work: F) -> Result<T, ApiError>
+async fn write<T, F>(
+    state: &web::Data<AppState>,
+    account: AccountId,
+    work: F,
+) -> Result<T, ApiError>
 where
     F: FnOnce(&mut store::Conn) -> Result<T, store::StoreError> + Send + 'static,
     T: Send + 'static,
 {
-    AppState::run(state, move |conn| store::write_transaction(conn, work)).await
+    AppState::run(state, move |conn| {
+        store::account_transaction(conn, account, work)
+    })
+    .await
 }
 
 async fn get_model(
@@ -77,7 +84,7 @@ async fn put_model(
 ) -> Result<HttpResponse, ApiError> {
     let account = auth.principal.account_id;
     let model = body.into_inner();
-    let stored = write(&state, move |conn| {
+    let stored = write(&state, account, move |conn| {
         access::replace_model(conn, account, &model)?;
         access::model(conn, account)
     })
@@ -126,7 +133,7 @@ async fn create_workspace(
     let slug = Slug::parse(&slug).map_err(AccessError::Invalid)?;
     let name = name.unwrap_or_else(|| slug.to_string());
     check_name(&name)?;
-    let workspace = write(&state, move |conn| {
+    let workspace = write(&state, account, move |conn| {
         access::create_workspace(conn, account, slug.as_str(), &name)
     })
     .await?;
@@ -159,7 +166,7 @@ async fn rename_workspace(
     let account = auth.principal.account_id;
     let name = body.into_inner().name;
     check_name(&name)?;
-    let workspace = write(&state, move |conn| {
+    let workspace = write(&state, account, move |conn| {
         access::rename_workspace(conn, account, &slug, &name)
     })
     .await?;
@@ -173,7 +180,7 @@ async fn delete_workspace(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let account = auth.principal.account_id;
-    write(&state, move |conn| {
+    write(&state, account, move |conn| {
         access::delete_workspace(conn, account, &slug)
     })
     .await?;
@@ -196,7 +203,7 @@ async fn create_rule(
 ) -> Result<HttpResponse, ApiError> {
     let account = auth.principal.account_id;
     let spec = body.into_inner();
-    let rule = write(&state, move |conn| {
+    let rule = write(&state, account, move |conn| {
         access::create_rule(conn, account, &spec)
     })
     .await?;
@@ -230,7 +237,7 @@ async fn replace_rule(
 ) -> Result<HttpResponse, ApiError> {
     let account = auth.principal.account_id;
     let spec = body.into_inner();
-    let rule = write(&state, move |conn| {
+    let rule = write(&state, account, move |conn| {
         access::replace_rule(conn, account, &id, &spec)
     })
     .await?;
@@ -243,6 +250,9 @@ async fn delete_rule(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let account = auth.principal.account_id;
-    write(&state, move |conn| access::delete_rule(conn, account, &id)).await?;
+    write(&state, account, move |conn| {
+        access::delete_rule(conn, account, &id)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

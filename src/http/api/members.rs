@@ -30,6 +30,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(method_not_allowed)),
     )
     .service(
+        web::resource("/events")
+            .route(web::get().to(events))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
         web::resource("/workspaces/{slug}/members")
             .route(web::get().to(workspace_members))
             .default_service(web::to(method_not_allowed)),
@@ -136,4 +141,30 @@ async fn workspace_members(
         "itemsPerPage": members.len(),
         "members": members,
     })))
+}
+
+#[derive(Deserialize)]
+struct FeedQuery {
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// `GET /events?after=SEQ&limit=N`: the account's change events after
+/// `after` (default 0), oldest first, at most `limit` (default 100, at most
+/// 1000). Resume with `after` = the last `seq` seen: none is skipped or
+/// repeated.
+async fn events(
+    state: web::Data<AppState>,
+    auth: Authenticated<AccessScope>,
+    query: web::Query<FeedQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let after = query.after.unwrap_or(0).max(0);
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let account = auth.principal.account_id;
+    let events = AppState::run(&state, move |conn| {
+        store::events::feed(conn, account, after, limit)
+    })
+    .await?;
+    let next = events.last().map_or(after, |event| event.seq);
+    Ok(json(json!({ "events": events, "next": next })))
 }
