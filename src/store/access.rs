@@ -847,3 +847,81 @@ pub fn members_with_role(
         .select((users::id, users::user_name))
         .load(conn)?)
 }
+
+/// A change to the rules, as a preview takes it.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RuleChange {
+    Create(RuleSpec),
+    Replace { id: String, rule: RuleSpec },
+    Delete { id: String },
+}
+
+/// A member whose access a change would alter.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AccessDiff {
+    pub member: String,
+    #[serde(rename = "userName")]
+    pub user_name: String,
+    pub old: serde_json::Value,
+    pub new: serde_json::Value,
+}
+
+/// Why the preview's transaction ends: always rolled back.
+enum PreviewEnd {
+    Done(Vec<AccessDiff>),
+    Failed(StoreError),
+}
+
+impl From<StoreError> for PreviewEnd {
+    fn from(error: StoreError) -> Self {
+        Self::Failed(error)
+    }
+}
+
+/// Who would gain and who would lose what if `change` were applied: the
+/// change is made and measured inside a transaction that is then rolled
+/// back, so the preview is exactly what applying would do, and changes nothing.
+pub fn preview(
+    conn: &mut Conn,
+    account: AccountId,
+    change: &RuleChange,
+) -> Result<Vec<AccessDiff>, StoreError> {
+    let outcome = super::account_transaction(conn, account, |conn| -> Result<(), PreviewEnd> {
+        let before = snapshot(conn, account, None)?;
+        match change {
+            RuleChange::Create(spec) => create_rule(conn, account, spec).map(drop)?,
+            RuleChange::Replace { id, rule } => replace_rule(conn, account, id, rule).map(drop)?,
+            RuleChange::Delete { id } => delete_rule(conn, account, id)?,
+        }
+        let after = snapshot(conn, account, None)?;
+        let none = Held::default();
+        let changed: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+        let mut diffs = Vec::new();
+        for member in changed {
+            let (old, new) = (
+                before.get(member).unwrap_or(&none),
+                after.get(member).unwrap_or(&none),
+            );
+            if old != new {
+                let user_name = super::schema::users::table
+                    .find(member)
+                    .select(super::schema::users::user_name)
+                    .first(conn)
+                    .map_err(StoreError::from)?;
+                diffs.push(AccessDiff {
+                    member: member.clone(),
+                    user_name,
+                    old: held_json(old),
+                    new: held_json(new),
+                });
+            }
+        }
+        Err(PreviewEnd::Done(diffs))
+    });
+    match outcome {
+        Err(PreviewEnd::Done(diffs)) => Ok(diffs),
+        Err(PreviewEnd::Failed(error)) => Err(error),
+        Ok(()) => Err(StoreError::Corrupt("a preview was committed".into())),
+    }
+}

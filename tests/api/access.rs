@@ -14,6 +14,7 @@ crate::on_both_databases!(
     workspace_members_are_listed_with_levels,
     the_cli_configures_rules_and_answers_who_has_what,
     offboarding_emits_events_in_a_feed_that_never_skips_or_repeats,
+    a_rule_change_is_previewed_without_changing_anything,
 );
 
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -844,4 +845,72 @@ async fn offboarding_emits_events_in_a_feed_that_never_skips_or_repeats(db: Test
         other.ok(reqwest::Method::GET, "/api/v1/events", None).await["events"],
         json!([])
     );
+}
+
+async fn a_rule_change_is_previewed_without_changing_anything(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    workspace(&app, "prod").await;
+    let (jo, kim) = (
+        user(&app, "jo@example.com").await,
+        user(&app, "kim@example.com").await,
+    );
+    group(&app, "Sales", &[&jo, &kim]).await;
+    let existing = rule(
+        &app,
+        json!({"match": {"group_name": "Sales"}, "workspace": "prod", "level": "viewer"}),
+    )
+    .await;
+    let events_before = feed(&app, 0, 1000).await["next"].clone();
+    let api = admin(&app);
+    let preview = |body: Value| api.ok(reqwest::Method::POST, "/api/v1/rules/preview", Some(body));
+    let gains =
+        preview(json!({"create": {"match": {"group_name": "sales"}, "role": "admin"}})).await;
+    let changes = gains["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 2, "{gains}");
+    assert!(
+        changes
+            .iter()
+            .all(|c| c["old"]["role"] == "member" && c["new"]["role"] == "admin"),
+        "{gains}"
+    );
+    assert_eq!(
+        changes[0]["new"]["workspaces"],
+        json!([{"workspace": "prod", "level": "viewer"}])
+    );
+    let loses = preview(json!({"delete": {"id": existing}})).await;
+    assert_eq!(loses["changes"].as_array().unwrap().len(), 2);
+    assert_eq!(loses["changes"][0]["new"]["workspaces"], json!([]));
+    let nothing = preview(json!({"replace": {"id": existing, "rule": {"match": {"group_name": "Sales"}, "workspace": "prod", "level": "viewer"}}})).await;
+    assert_eq!(nothing["changes"], json!([]));
+    // Nothing was applied: no new rule, same access, no event.
+    assert_eq!(
+        admin(&app)
+            .ok(reqwest::Method::GET, "/api/v1/rules", None)
+            .await["rules"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        access(&app, &jo).await,
+        (json!("member"), levels(&[("prod", "viewer")]))
+    );
+    assert_eq!(feed(&app, 0, 1000).await["next"], events_before);
+    let bad = admin(&app)
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/rules/preview",
+            Some(json!({"delete": {"id": "nope"}})),
+        )
+        .await;
+    assert_scim_error(bad, 404).await;
+    let invalid = admin(&app)
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/rules/preview",
+            Some(json!({"create": {"match": {"group_name": "x"}, "role": "emperor"}})),
+        )
+        .await;
+    assert_scim_error(invalid, 400).await;
 }

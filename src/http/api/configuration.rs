@@ -42,6 +42,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(method_not_allowed)),
     )
     .service(
+        web::resource("/rules/preview")
+            .route(web::post().to(preview_rules))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
         web::resource("/rules/{id}")
             .route(web::get().to(get_rule))
             .route(web::put().to(replace_rule))
@@ -255,4 +260,19 @@ async fn delete_rule(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /rules/preview` with `{"create": rule}`, `{"replace": {"id", "rule"}}`
+/// or `{"delete": {"id"}}`: the members whose access the change would alter,
+/// with their old and new access; nothing is changed.
+async fn preview_rules(
+    state: web::Data<AppState>,
+    auth: Authenticated<AdminScope>,
+    body: web::Json<access::RuleChange>,
+) -> Result<HttpResponse, ApiError> {
+    let account = auth.principal.account_id;
+    let change = body.into_inner();
+    let changes =
+        AppState::run(&state, move |conn| access::preview(conn, account, &change)).await?;
+    Ok(json(json!({ "changes": changes })))
 }
