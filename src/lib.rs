@@ -4,11 +4,13 @@
 //!
 //! The modules are the layers (docs/ARCHITECTURE.md):
 //! - [`scim`]: the protocol, pure (no actix, no diesel);
+//! - [`access`]: the access model, rules and effective access, pure;
 //! - [`auth`]: issuing and checking tokens;
 //! - [`store`]: persistence, the only module that knows diesel;
 //! - [`http`]: the endpoints, the only module that knows actix-web;
 //! - [`cli`], [`startup`], [`config`], [`telemetry`], [`metrics`]: the binary around them.
 
+pub mod access;
 pub mod auth;
 pub mod cli;
 pub mod clock;

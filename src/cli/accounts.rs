@@ -38,7 +38,9 @@ pub fn run(command: AccountsCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
                 slug,
                 created_at: crate::clock::now(),
             };
-            match store::accounts::insert(&mut conn, &account) {
+            let inserted =
+                store::write_transaction(&mut conn, |conn| store::accounts::insert(conn, &account));
+            match inserted {
                 Err(error) if error.is_unique_violation() => {
                     bail!("an account with slug '{}' exists already", account.slug)
                 }

@@ -1,6 +1,7 @@
 //! The `roster` command line (clap). The command forms are a contract that
 //! scripts rely on; see the README.
 
+mod access;
 mod accounts;
 mod config;
 mod doctor;
@@ -45,6 +46,15 @@ enum Command {
     /// Issue, list and revoke API tokens
     #[command(subcommand)]
     Tokens(tokens::TokensCommand),
+    /// Create, list and delete an account's workspaces
+    #[command(subcommand)]
+    Workspaces(access::WorkspacesCommand),
+    /// Add, list and delete the rules mapping groups to roles and workspace levels
+    #[command(subcommand)]
+    Rules(access::RulesCommand),
+    /// Show a member's effective access, or who has a role
+    #[command(subcommand)]
+    Access(access::AccessCommand),
     /// Check the configuration (flags, ROSTER_… variables, --config file)
     #[command(subcommand)]
     Config(config::ConfigCommand),
@@ -78,6 +88,18 @@ pub fn run() -> anyhow::Result<()> {
         Command::Tokens(command) => {
             let common = start(&Sources::load(given)?, "warn")?;
             tokens::run(command, &common.database_url)
+        }
+        Command::Workspaces(command) => {
+            let common = start(&Sources::load(given)?, "warn")?;
+            access::workspaces(command, &common.database_url)
+        }
+        Command::Rules(command) => {
+            let common = start(&Sources::load(given)?, "warn")?;
+            access::rules(command, &common.database_url)
+        }
+        Command::Access(command) => {
+            let common = start(&Sources::load(given)?, "warn")?;
+            access::access(command, &common.database_url)
         }
         Command::Config(command) => config::run(command, given),
         Command::Doctor(args) => doctor::run(args, given),

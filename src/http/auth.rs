@@ -29,6 +29,26 @@ impl ScopeRule for ScimScope {
     }
 }
 
+/// `/api/v1` configuration: `admin` tokens only.
+pub struct AdminScope;
+
+impl ScopeRule for AdminScope {
+    const NEEDED: Scope = Scope::Admin;
+    fn allows(scope: Scope) -> bool {
+        scope == Scope::Admin
+    }
+}
+
+/// `/api/v1` access reads: `access` tokens, and `admin` ones.
+pub struct AccessScope;
+
+impl ScopeRule for AccessScope {
+    const NEEDED: Scope = Scope::Access;
+    fn allows(scope: Scope) -> bool {
+        matches!(scope, Scope::Access | Scope::Admin)
+    }
+}
+
 /// A request whose token is valid and has a scope that `R` allows.
 pub struct Authenticated<R: ScopeRule> {
     pub principal: Principal,

@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 
+use crate::access::AccessError;
 use crate::auth::AuthError;
 use crate::scim::{MEDIA_TYPE, ScimError};
 use crate::store::StoreError;
@@ -21,6 +22,8 @@ pub enum ApiError {
     Store(#[from] StoreError),
     #[error("the worker pool is gone: {0}")]
     Blocking(#[from] actix_web::error::BlockingError),
+    #[error(transparent)]
+    Access(#[from] AccessError),
 }
 
 impl ApiError {
@@ -33,6 +36,7 @@ impl ApiError {
             Self::Auth(_) => ScimError::unauthorized(self.client_detail()),
             Self::Store(error) => store_error(error),
             Self::Blocking(_) => ScimError::internal(),
+            Self::Access(error) => access_error(error),
         }
     }
 
@@ -47,10 +51,20 @@ impl ApiError {
 fn store_error(error: &StoreError) -> ScimError {
     if let StoreError::UnsupportedFilter(detail) = error {
         ScimError::invalid_filter(detail.clone())
+    } else if let StoreError::Access(error) = error {
+        access_error(error)
     } else if error.is_unavailable() {
         ScimError::unavailable("the database is unavailable; retry shortly")
     } else {
         ScimError::internal()
+    }
+}
+
+fn access_error(error: &AccessError) -> ScimError {
+    match error {
+        AccessError::Invalid(detail) => ScimError::invalid_value(detail.clone()),
+        AccessError::Conflict(detail) => ScimError::new(409, None, detail.clone()),
+        AccessError::NotFound(detail) => ScimError::not_found(detail.clone()),
     }
 }
 

@@ -146,12 +146,12 @@ fn change_members(
             }
             MemberChange::Remove(ids) => {
                 let ids: Vec<UserId> = ids.iter().filter_map(|id| id.parse().ok()).collect();
-                store::groups::remove_members(conn, group, &ids)?
+                store::groups::remove_members(conn, account, group, &ids)?
             }
-            MemberChange::RemoveAll => store::groups::remove_all_members(conn, group)?,
+            MemberChange::RemoveAll => store::groups::remove_all_members(conn, account, group)?,
             MemberChange::Replace(ids) => {
                 let known = known_members(conn, account, group, ids)?;
-                store::groups::remove_all_members(conn, group)?
+                store::groups::remove_all_members(conn, account, group)?
                     + store::groups::add_members(conn, account, group, &known)?
             }
         };
@@ -297,7 +297,7 @@ async fn create(
     let account = auth.principal.account_id;
     let projection = query.projection();
     let (group, members) = AppState::run(&state, move |conn| {
-        store::write_transaction(conn, |conn| -> Result<_, ApiError> {
+        store::account_transaction(conn, account, |conn| -> Result<_, ApiError> {
             store::groups::insert(conn, account, &group)
                 .map_err(|error| write_error(error, &group.document))?;
             let known = known_members(conn, account, group.id, &members.unwrap_or_default())?;
@@ -369,7 +369,7 @@ async fn update(
     let group_id: GroupId = id.parse().map_err(|_| not_found(id))?;
     let if_match = header_text(req, header::IF_MATCH);
     AppState::run(state, move |conn| {
-        store::write_transaction(conn, |conn| -> Result<_, ApiError> {
+        store::account_transaction(conn, account, |conn| -> Result<_, ApiError> {
             let current = store::groups::find_for_update(conn, account, group_id)?
                 .ok_or_else(|| not_found(&group_id.to_string()))?;
             check_if_match(if_match.as_deref(), "group", &current.meta)?;
@@ -498,7 +498,9 @@ async fn delete(
     let account = auth.principal.account_id;
     let group_id: GroupId = id.parse().map_err(|_| not_found(&id))?;
     let deleted = AppState::run(&state, move |conn| {
-        store::write_transaction(conn, |conn| store::groups::delete(conn, account, group_id))
+        store::account_transaction(conn, account, |conn| {
+            store::groups::delete(conn, account, group_id)
+        })
     })
     .await?;
     if !deleted {

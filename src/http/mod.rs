@@ -5,6 +5,7 @@
 //! (request id, log line) → body-size check → path normalisation → handler
 //! (extractors authenticate; the work runs on the blocking pool) → SCIM JSON.
 
+mod api;
 mod auth;
 mod discovery;
 mod error;
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
         .app_data(limits::path_config())
         .configure(health::configure)
         .configure(metrics::configure)
+        .configure(api::configure)
         .service(
             web::scope("/scim/v2")
                 .configure(discovery::configure)

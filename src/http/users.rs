@@ -201,8 +201,10 @@ async fn create(
     let account = auth.principal.account_id;
     let projection = query.projection();
     let user = AppState::run(&state, move |conn| -> Result<UserView, ApiError> {
-        store::write_transaction(conn, |conn| store::users::insert(conn, account, &user))
-            .map_err(|error| write_error(error, &user.document))?;
+        store::account_transaction(conn, account, |conn| {
+            store::users::insert(conn, account, &user)
+        })
+        .map_err(|error| write_error(error, &user.document))?;
         // A new user is in no group yet; its manager may already exist.
         Ok(view_of(conn, account, user, &projection)?)
     })
@@ -313,7 +315,7 @@ async fn update(
     let id_text = id.into_inner();
     let projection = query.projection();
     let updated = AppState::run(&state, move |conn| {
-        store::write_transaction(conn, |conn| -> Result<UserView, ApiError> {
+        store::account_transaction(conn, account, |conn| -> Result<UserView, ApiError> {
             let current = store::users::find_for_update(conn, account, user_id)?
                 .ok_or_else(|| not_found(&id_text))?;
             check_if_match(if_match.as_deref(), "user", &current.meta)?;
@@ -351,7 +353,9 @@ async fn delete(
     let account = auth.principal.account_id;
     let user_id: UserId = id.parse().map_err(|_| not_found(&id))?;
     let deleted = AppState::run(&state, move |conn| {
-        store::write_transaction(conn, |conn| store::users::delete(conn, account, user_id))
+        store::account_transaction(conn, account, |conn| {
+            store::users::delete(conn, account, user_id)
+        })
     })
     .await?;
     if !deleted {

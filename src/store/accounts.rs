@@ -32,7 +32,7 @@ impl TryFrom<AccountRow> for Account {
     }
 }
 
-/// Inserts an account. A taken slug is a unique violation
+/// Inserts an account, with the default access model. A taken slug is a unique violation
 /// ([`StoreError::is_unique_violation`]).
 pub fn insert(conn: &mut Conn, account: &Account) -> Result<(), StoreError> {
     diesel::insert_into(accounts::table)
@@ -43,7 +43,7 @@ pub fn insert(conn: &mut Conn, account: &Account) -> Result<(), StoreError> {
             created_at: account.created_at,
         })
         .execute(conn)?;
-    Ok(())
+    super::access::seed_defaults(conn, account.id)
 }
 
 pub fn find_by_slug(conn: &mut Conn, slug: &str) -> Result<Option<Account>, StoreError> {

@@ -12,6 +12,7 @@ use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
 
 use super::StoreError;
+use crate::model::AccountId;
 
 /// A database connection of either backend.
 #[derive(diesel::MultiConnection)]
@@ -197,6 +198,34 @@ where
             Err(error)
         }
     }
+}
+
+/// [`write_transaction`] for a change to one account's data: on PostgreSQL it
+/// first takes a transaction-scoped advisory lock on the account, so that the
+/// account's writers queue (as SQLite's writers always do) and its change
+/// events commit in the order of their `seq` (`store::events`). Taking it
+/// before any row lock means two writers of one account cannot deadlock.
+pub fn account_transaction<T, E, F>(conn: &mut Conn, account: AccountId, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut Conn) -> Result<T, E>,
+    E: From<StoreError>,
+{
+    write_transaction(conn, |conn| {
+        lock_account(conn, account).map_err(E::from)?;
+        f(conn)
+    })
+}
+
+/// The account's advisory lock on PostgreSQL (held until the transaction
+/// ends); nothing on SQLite, whose write transactions already exclude each other.
+pub(super) fn lock_account(conn: &mut Conn, account: AccountId) -> Result<(), StoreError> {
+    if let Conn::Postgresql(_) = conn {
+        let mut lock = super::sql::Sql::raw("SELECT pg_advisory_xact_lock(hashtext(");
+        lock.bind(super::sql::Bind::Text(account.to_string()));
+        lock.push("))");
+        diesel::RunQueryDsl::execute(lock, conn)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

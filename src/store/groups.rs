@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::access::{self, Who};
 use super::filter_sql::{self, Column, ElementTable, ListQuery, Source};
 use super::schema::{group_members, scim_groups, users};
 use super::sql::{Bind, Dialect, Sql};
@@ -138,7 +139,8 @@ pub fn insert(conn: &mut Conn, account: AccountId, group: &StoredGroup) -> Resul
     Ok(())
 }
 
-/// Replaces a group's document and meta (its members are left alone).
+/// Replaces a group's document and meta (its members are left alone); its
+/// members' access follows a new displayName or externalId.
 pub fn update(conn: &mut Conn, account: AccountId, group: &StoredGroup) -> Result<(), StoreError> {
     diesel::update(
         scim_groups::table
@@ -147,7 +149,21 @@ pub fn update(conn: &mut Conn, account: AccountId, group: &StoredGroup) -> Resul
     )
     .set(GroupRow::new(account, group)?)
     .execute(conn)?;
-    Ok(())
+    access::recompute(conn, account, Who::MembersOf(group.id))
+}
+
+/// The ids of the group's members.
+fn member_ids(conn: &mut Conn, group: GroupId) -> Result<Vec<UserId>, StoreError> {
+    group_members::table
+        .filter(group_members::group_id.eq(group.to_string()))
+        .select(group_members::user_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .map(|id| {
+            id.parse()
+                .map_err(|_| StoreError::Corrupt(format!("user {id}: id")))
+        })
+        .collect()
 }
 
 /// The account's group with this id.
@@ -197,12 +213,16 @@ fn find_locked(
 /// Deletes the group and its memberships (never the members); false when
 /// the account has no such group.
 pub fn delete(conn: &mut Conn, account: AccountId, id: GroupId) -> Result<bool, StoreError> {
+    let members = member_ids(conn, id)?;
     let deleted = diesel::delete(
         scim_groups::table
             .find(id.to_string())
             .filter(scim_groups::account_id.eq(account.to_string())),
     )
     .execute(conn)?;
+    if deleted > 0 {
+        access::recompute(conn, account, Who::Users(&members))?;
+    }
     Ok(deleted > 0)
 }
 
@@ -303,12 +323,14 @@ pub fn add_members(
         insert.push(" ON CONFLICT (group_id, user_id) DO NOTHING");
         added += insert.execute(conn)?;
     }
+    access::recompute(conn, account, Who::Users(members))?;
     Ok(added)
 }
 
 /// Removes these members; removing an absent member changes nothing.
 pub fn remove_members(
     conn: &mut Conn,
+    account: AccountId,
     group: GroupId,
     members: &[UserId],
 ) -> Result<usize, StoreError> {
@@ -322,15 +344,22 @@ pub fn remove_members(
         )
         .execute(conn)?;
     }
+    access::recompute(conn, account, Who::Users(members))?;
     Ok(removed)
 }
 
 /// Removes every member.
-pub fn remove_all_members(conn: &mut Conn, group: GroupId) -> Result<usize, StoreError> {
-    Ok(
+pub fn remove_all_members(
+    conn: &mut Conn,
+    account: AccountId,
+    group: GroupId,
+) -> Result<usize, StoreError> {
+    let members = member_ids(conn, group)?;
+    let removed =
         diesel::delete(group_members::table.filter(group_members::group_id.eq(group.to_string())))
-            .execute(conn)?,
-    )
+            .execute(conn)?;
+    access::recompute(conn, account, Who::Users(&members))?;
+    Ok(removed)
 }
 
 /// The groups each of `members` belongs to, by group id.

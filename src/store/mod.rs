@@ -4,10 +4,12 @@
 //! the two backends share one hand-kept [`schema`] and each has its own
 //! embedded migration tree (`migrations/sqlite`, `migrations/postgres`).
 
+pub mod access;
 pub mod accounts;
 mod connection;
 mod documents;
 mod error;
+pub mod events;
 mod filter_sql;
 pub mod groups;
 pub mod migrations;
@@ -20,7 +22,9 @@ pub mod users;
 use diesel::connection::SimpleConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-pub use connection::{Conn, ConnectionManager, DatabaseUrl, Pool, open_pool, write_transaction};
+pub use connection::{
+    Conn, ConnectionManager, DatabaseUrl, Pool, account_transaction, open_pool, write_transaction,
+};
 pub use error::StoreError;
 pub use filter_sql::ListQuery;
 

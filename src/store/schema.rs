@@ -89,7 +89,95 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    access_models (account_id) {
+        account_id -> Text,
+        default_role -> Text,
+    }
+}
+
+diesel::table! {
+    account_roles (account_id, name) {
+        account_id -> Text,
+        name -> Text,
+        rank -> Integer,
+    }
+}
+
+diesel::table! {
+    workspace_levels (account_id, name) {
+        account_id -> Text,
+        name -> Text,
+        rank -> Integer,
+    }
+}
+
+diesel::table! {
+    workspaces (id) {
+        id -> Text,
+        account_id -> Text,
+        slug -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    access_rules (id) {
+        id -> Text,
+        account_id -> Text,
+        match_kind -> Text,
+        match_value -> Text,
+        match_key -> Text,
+        role -> Nullable<Text>,
+        workspace_id -> Nullable<Text>,
+        level -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_role_values (user_id, value_key) {
+        user_id -> Text,
+        value_key -> Text,
+        account_id -> Text,
+    }
+}
+
+diesel::table! {
+    member_roles (user_id) {
+        user_id -> Text,
+        account_id -> Text,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    member_workspace_levels (user_id, workspace_id) {
+        user_id -> Text,
+        workspace_id -> Text,
+        account_id -> Text,
+        level -> Text,
+    }
+}
+
+diesel::table! {
+    events (seq) {
+        seq -> BigInt,
+        id -> Text,
+        account_id -> Text,
+        kind -> Text,
+        member_id -> Nullable<Text>,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
+diesel::joinable!(access_rules -> workspaces (workspace_id));
+diesel::joinable!(member_workspace_levels -> workspaces (workspace_id));
+diesel::joinable!(member_workspace_levels -> users (user_id));
+diesel::joinable!(member_roles -> users (user_id));
 diesel::joinable!(scim_groups -> accounts (account_id));
 diesel::joinable!(group_members -> scim_groups (group_id));
 diesel::joinable!(group_members -> users (user_id));
@@ -101,5 +189,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     user_emails,
     scim_groups,
-    group_members
+    group_members,
+    access_models,
+    account_roles,
+    workspace_levels,
+    workspaces,
+    access_rules,
+    user_role_values,
+    member_roles,
+    member_workspace_levels,
+    events
 );

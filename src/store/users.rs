@@ -10,6 +10,7 @@ use super::filter_sql::{self, Column, ElementTable, ListQuery, Source};
 use super::schema::{user_emails, users};
 use super::sql::{Dialect, Sql};
 use super::{Conn, StoreError};
+use super::{access, events};
 use crate::model::{AccountId, UserId, fold_case};
 use crate::scim::filter::{AttrRef, comparable_document};
 use crate::scim::resource::{Document, ResourceMeta};
@@ -140,17 +141,69 @@ fn insert_emails(conn: &mut Conn, account: AccountId, user: &StoredUser) -> Resu
     Ok(())
 }
 
-/// Inserts a member. A taken userName (case-insensitively) is a unique violation.
+/// The side rows of a member (e-mail addresses, SCIM role values) and its
+/// effective access, after its row was written.
+fn write_derived(conn: &mut Conn, account: AccountId, user: &StoredUser) -> Result<(), StoreError> {
+    insert_emails(conn, account, user)?;
+    let role_values: Vec<String> = match user.document.get("roles") {
+        Some(serde_json::Value::Array(roles)) => roles
+            .iter()
+            .filter_map(|role| role.get("value")?.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    };
+    access::set_role_values(conn, account, user.id, &role_values)?;
+    access::recompute(conn, account, access::Who::Users(&[user.id]))
+}
+
+/// What member events say about a member.
+fn member_json(user: &StoredUser) -> serde_json::Value {
+    serde_json::json!({
+        "id": user.id.to_string(),
+        "userName": user.document.get("userName"),
+        "externalId": user.document.get("externalId"),
+        "active": is_active(&user.document),
+    })
+}
+
+fn is_active(document: &Document) -> bool {
+    document
+        .get("active")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(true)
+}
+
+/// Inserts a member (event `member.created`). A taken userName
+/// (case-insensitively) is a unique violation.
 pub fn insert(conn: &mut Conn, account: AccountId, user: &StoredUser) -> Result<(), StoreError> {
     diesel::insert_into(users::table)
         .values(UserRow::new(account, user)?)
         .execute(conn)?;
-    insert_emails(conn, account, user)
+    events::append(
+        conn,
+        account,
+        "member.created",
+        Some(user.id),
+        member_json(user),
+    )?;
+    write_derived(conn, account, user)
 }
 
 /// Replaces a member's document and meta (same id, same account).
 pub fn update(conn: &mut Conn, account: AccountId, user: &StoredUser) -> Result<(), StoreError> {
     let id = user.id.to_string();
+    let was_active: bool = users::table
+        .find(&id)
+        .filter(users::account_id.eq(account.to_string()))
+        .select(users::active)
+        .first(conn)?;
+    let now_active = is_active(&user.document);
+    let kind = match (was_active, now_active) {
+        (true, false) => "member.deactivated",
+        (false, true) => "member.reactivated",
+        _ => "member.updated",
+    };
+    events::append(conn, account, kind, Some(user.id), member_json(user))?;
     diesel::update(
         users::table
             .find(&id)
@@ -159,7 +212,7 @@ pub fn update(conn: &mut Conn, account: AccountId, user: &StoredUser) -> Result<
     .set(UserRow::new(account, user)?)
     .execute(conn)?;
     diesel::delete(user_emails::table.filter(user_emails::user_id.eq(&id))).execute(conn)?;
-    insert_emails(conn, account, user)
+    write_derived(conn, account, user)
 }
 
 /// The account's member with this id.
@@ -230,14 +283,25 @@ pub fn display_names(
         .collect()
 }
 
-/// Deletes the member; false when the account has no such member.
+/// Deletes the member and its memberships (event `member.deleted`, with the
+/// access it had); false when the account has no such member.
 pub fn delete(conn: &mut Conn, account: AccountId, id: UserId) -> Result<bool, StoreError> {
+    let held = access::held_by(conn, account, id)?;
     let deleted = diesel::delete(
         users::table
             .find(id.to_string())
             .filter(users::account_id.eq(account.to_string())),
     )
     .execute(conn)?;
+    if deleted > 0 {
+        events::append(
+            conn,
+            account,
+            "member.deleted",
+            Some(id),
+            serde_json::json!({"id": id.to_string(), "access": held}),
+        )?;
+    }
     Ok(deleted > 0)
 }
 

@@ -11,11 +11,27 @@ crate::on_both_databases!(
 
 async fn unknown_paths_are_scim_404(db: TestDb) {
     let app = TestApp::spawn(db).await;
-    for path in ["/", "/nope", "/scim/v1/Users", "/api/v1/whatever"] {
+    for path in ["/", "/nope", "/scim/v1/Users"] {
         let response = app.client.get(app.url(path)).send().await.unwrap();
         assert!(response.headers().contains_key("x-request-id"));
         assert_scim_error(response, 404).await;
     }
+    // Like /scim/v2, /api/v1 tells only a valid token what does not exist.
+    let anonymous = app
+        .client
+        .get(app.url("/api/v1/whatever"))
+        .send()
+        .await
+        .unwrap();
+    assert_scim_error(anonymous, 401).await;
+    let known = app
+        .client
+        .get(app.url("/api/v1/whatever"))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_scim_error(known, 404).await;
 }
 
 async fn oversized_bodies_are_413(db: TestDb) {

@@ -3,6 +3,8 @@
 
 mod helpers;
 
+mod access;
+mod access_oracle;
 mod auth;
 mod cli;
 mod config;

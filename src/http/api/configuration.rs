@@ -1,0 +1,278 @@
+//! The access configuration (`admin` tokens): `/access-model`,
+//! `/workspaces`, `/rules`. Each change recomputes the effective access it
+//! affects in the same transaction (docs/ACCESS.md).
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::json;
+use crate::access::{AccessError, AccessModel, RuleSpec};
+use crate::http::auth::{AdminScope, Authenticated};
+use crate::http::error::ApiError;
+use crate::http::responses::method_not_allowed;
+use crate::http::state::AppState;
+use crate::model::{AccountId, Slug};
+use crate::store::{self, access};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/access-model")
+            .route(web::get().to(get_model))
+            .route(web::put().to(put_model))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/workspaces")
+            .route(web::get().to(list_workspaces))
+            .route(web::post().to(create_workspace))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/workspaces/{slug}")
+            .route(web::get().to(get_workspace))
+            .route(web::patch().to(rename_workspace))
+            .route(web::delete().to(delete_workspace))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/rules")
+            .route(web::get().to(list_rules))
+            .route(web::post().to(create_rule))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/rules/preview")
+            .route(web::post().to(preview_rules))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/rules/{id}")
+            .route(web::get().to(get_rule))
+            .route(web::put().to(replace_rule))
+            .route(web::delete().to(delete_rule))
+            .default_service(web::to(method_not_allowed)),
+    );
+}
+
+/// Runs configuration work in one write transaction.
+async fn write<T, F>(
+    state: &web::Data<AppState>,
+    account: AccountId,
+    work: F,
+) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut store::Conn) -> Result<T, store::StoreError> + Send + 'static,
+    T: Send + 'static,
+{
+    AppState::run(state, move |conn| {
+        store::account_transaction(conn, account, work)
+    })
+    .await
+}
+
+async fn get_model(
+    state: web::Data<AppState>,
+    auth: Authenticated<AdminScope>,
+) -> Result<HttpResponse, ApiError> {
+    let account = auth.principal.account_id;
+    let model = AppState::run(&state, move |conn| access::model(conn, account)).await?;
+    Ok(json(model))
+}
+
+/// `PUT /access-model`: the whole model; a role or level a rule uses cannot
+/// be removed (409).
+async fn put_model(
+    state: web::Data<AppState>,
+    auth: Authenticated<AdminScope>,
+    body: web::Json<AccessModel>,
+) -> Result<HttpResponse, ApiError> {
+    let account = auth.principal.account_id;
+    let model = body.into_inner();
+    let stored = write(&state, account, move |conn| {
+        access::replace_model(conn, account, &model)?;
+        access::model(conn, account)
+    })
+    .await?;
+    Ok(json(stored))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewWorkspace {
+    slug: String,
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkspaceChange {
+    name: String,
+}
+
+fn check_name(name: &str) -> Result<(), AccessError> {
+    if name.trim().is_empty() || name.len() > 200 {
+        return Err(AccessError::Invalid(
+            "a workspace name is 1 to 200 bytes".into(),
+        ));
+    }
+    Ok(())
+}
+
+async fn list_workspaces(
+    state: web::Data<AppState>,
+    auth: Authenticated<AdminScope>,
+) -> Result<HttpResponse, ApiError> {
+    let account = auth.principal.account_id;
+    let workspaces = AppState::run(&state, move |conn| access::workspaces(conn, account)).await?;
+    Ok(json(json!({ "workspaces": workspaces })))
+}
+
+async fn create_workspace(
+    state: web::Data<AppState>,
+    auth: Authenticated<AdminScope>,
+    body: web::Json<NewWorkspace>,
+) -> Result<HttpResponse, ApiError> {
+    let account = auth.principal.account_id;
+    let NewWorkspace { slug, name } = body.into_inner();
+    let slug = Slug::parse(&slug).map_err(AccessError::Invalid)?;
+    let name = name.unwrap_or_else(|| slug.to_string());
+    check_name(&name)?;
+    let workspace = write(&state, account, move |conn| {
+        access::create_workspace(conn, account, slug.as_str(), &name)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(workspace))
+}
+
+async fn get_workspace(
+    state: web::Data<AppState>,
+    auth: Authenticated<AdminScope>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let account = auth.principal.account_id;
+    let slug = slug.into_inner();
+    let found = AppState::run(&state, {
+        let slug = slug.clone();
+        move |conn| access::workspace(conn, account, &slug)
+    })
+    .await?;
+    let workspace = found
+        .ok_or_else(|| AccessError::NotFound(format!("no workspace '{slug}' in this account")))?;
+    Ok(json(workspace))
+}
+
+async fn rename_workspace(
+    state: web::Data<AppState>,
+    auth: Authenticated<AdminScope>,
+    slug: web::Path<String>,
+    body: web::Json<WorkspaceChange>,
+) -> Result<HttpResponse, ApiError> {
+    let account = auth.principal.account_id;
+    let name = body.into_inner().name;
+    check_name(&name)?;
+    let workspace = write(&state, account, move |conn| {
+        access::rename_workspace(conn, account, &slug, &name)
+    })
+    .await?;
+    Ok(json(workspace))
+}
+
+/// `DELETE /workspaces/{slug}`: the workspace, its rules and every level in it.
+async fn delete_workspace(
+    state: web::Data<AppState>,
+    auth: Authenticated<AdminScope>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let account = auth.principal.account_id;
+    write(&state, account, move |conn| {
+        access::delete_workspace(conn, account, &slug)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn list_rules(
+    state: web::Data<AppState>,
+    auth: Authenticated<AdminScope>,
+) -> Result<HttpResponse, ApiError> {
+    let account = auth.principal.account_id;
+    let rules = AppState::run(&state, move |conn| access::rules(conn, account)).await?;
+    Ok(json(json!({ "rules": rules })))
+}
+
+async fn create_rule(
+    state: web::Data<AppState>,
+    auth: Authenticated<AdminScope>,
+    body: web::Json<RuleSpec>,
+) -> Result<HttpResponse, ApiError> {
+    let account = auth.principal.account_id;
+    let spec = body.into_inner();
+    let rule = write(&state, account, move |conn| {
+        access::create_rule(conn, account, &spec)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(rule))
+}
+
+fn no_rule(id: &str) -> AccessError {
+    AccessError::NotFound(format!("no rule '{id}' in this account"))
+}
+
+async fn get_rule(
+    state: web::Data<AppState>,
+    auth: Authenticated<AdminScope>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let account = auth.principal.account_id;
+    let id = id.into_inner();
+    let found = AppState::run(&state, {
+        let id = id.clone();
+        move |conn| access::rule(conn, account, &id)
+    })
+    .await?;
+    Ok(json(found.ok_or_else(|| no_rule(&id))?))
+}
+
+async fn replace_rule(
+    state: web::Data<AppState>,
+    auth: Authenticated<AdminScope>,
+    id: web::Path<String>,
+    body: web::Json<RuleSpec>,
+) -> Result<HttpResponse, ApiError> {
+    let account = auth.principal.account_id;
+    let spec = body.into_inner();
+    let rule = write(&state, account, move |conn| {
+        access::replace_rule(conn, account, &id, &spec)
+    })
+    .await?;
+    Ok(json(rule))
+}
+
+async fn delete_rule(
+    state: web::Data<AppState>,
+    auth: Authenticated<AdminScope>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let account = auth.principal.account_id;
+    write(&state, account, move |conn| {
+        access::delete_rule(conn, account, &id)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /rules/preview` with `{"create": rule}`, `{"replace": {"id", "rule"}}`
+/// or `{"delete": {"id"}}`: the members whose access the change would alter,
+/// with their old and new access; nothing is changed.
+async fn preview_rules(
+    state: web::Data<AppState>,
+    auth: Authenticated<AdminScope>,
+    body: web::Json<access::RuleChange>,
+) -> Result<HttpResponse, ApiError> {
+    let account = auth.principal.account_id;
+    let change = body.into_inner();
+    let changes =
+        AppState::run(&state, move |conn| access::preview(conn, account, &change)).await?;
+    Ok(json(json!({ "changes": changes })))
+}

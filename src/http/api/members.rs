@@ -1,0 +1,170 @@
+//! What the product asks (`access` or `admin` tokens): a member's effective
+//! access with its explanation, members by userName or externalId, and the
+//! members of a workspace.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::json;
+use crate::access::AccessError;
+use crate::http::auth::{AccessScope, Authenticated};
+use crate::http::error::ApiError;
+use crate::http::responses::method_not_allowed;
+use crate::http::state::AppState;
+use crate::model::UserId;
+use crate::scim::filter::{self, FilterLimits};
+use crate::scim::list::Page;
+use crate::scim::schema::ResourceKind;
+use crate::store::{self, ListQuery, StoreError};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/members")
+            .route(web::get().to(find_members))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/members/{id}/access")
+            .route(web::get().to(member_access))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/events")
+            .route(web::get().to(events))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/workspaces/{slug}/members")
+            .route(web::get().to(workspace_members))
+            .default_service(web::to(method_not_allowed)),
+    );
+}
+
+fn no_member(id: &str) -> AccessError {
+    AccessError::NotFound(format!("no member '{id}' in this account"))
+}
+
+/// `GET /members/{id}/access`.
+async fn member_access(
+    state: web::Data<AppState>,
+    auth: Authenticated<AccessScope>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let account = auth.principal.account_id;
+    let user_id: UserId = id.parse().map_err(|_| no_member(&id))?;
+    let id = id.into_inner();
+    let access = AppState::run(
+        &state,
+        move |conn| -> Result<store::access::MemberAccess, ApiError> {
+            let user = store::users::find(conn, account, user_id)?.ok_or_else(|| no_member(&id))?;
+            Ok(store::access::member_access(conn, account, &user)?)
+        },
+    )
+    .await?;
+    Ok(json(access))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MemberLookup {
+    user_name: Option<String>,
+    external_id: Option<String>,
+}
+
+/// `GET /members?userName=…` or `?externalId=…`: the matching members with
+/// their access (userName ignores case, externalId does not).
+async fn find_members(
+    state: web::Data<AppState>,
+    auth: Authenticated<AccessScope>,
+    query: web::Query<MemberLookup>,
+) -> Result<HttpResponse, ApiError> {
+    let (attribute, value) = match (&query.user_name, &query.external_id) {
+        (Some(user_name), None) => ("userName", user_name),
+        (None, Some(external_id)) => ("externalId", external_id),
+        _ => {
+            return Err(
+                AccessError::Invalid("give exactly one of userName and externalId".into()).into(),
+            );
+        }
+    };
+    let text = format!("{attribute} eq {}", Value::String(value.clone()));
+    let filter = filter::parse(ResourceKind::User, &text, &FilterLimits::default())?;
+    let account = auth.principal.account_id;
+    let members = AppState::run(
+        &state,
+        move |conn| -> Result<Vec<store::access::MemberAccess>, StoreError> {
+            let query = ListQuery {
+                filter: Some(&filter),
+                sort: None,
+                offset: 0,
+                limit: 100,
+            };
+            let (_, users) = store::users::list(conn, account, &query)?;
+            users
+                .iter()
+                .map(|user| store::access::member_access(conn, account, user))
+                .collect()
+        },
+    )
+    .await?;
+    Ok(json(json!({ "members": members })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PageQuery {
+    start_index: Option<String>,
+    count: Option<String>,
+}
+
+/// `GET /workspaces/{slug}/members`: paged like SCIM lists (`startIndex`, `count`).
+async fn workspace_members(
+    state: web::Data<AppState>,
+    auth: Authenticated<AccessScope>,
+    slug: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = Page::parse(
+        query.start_index.as_deref(),
+        query.count.as_deref(),
+        state.capabilities.max_results,
+    )?;
+    let account = auth.principal.account_id;
+    let (total, members) = AppState::run(&state, move |conn| {
+        store::access::workspace_members(conn, account, &slug, page.offset(), page.count)
+    })
+    .await?;
+    Ok(json(json!({
+        "totalResults": total,
+        "startIndex": page.start_index,
+        "itemsPerPage": members.len(),
+        "members": members,
+    })))
+}
+
+#[derive(Deserialize)]
+struct FeedQuery {
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// `GET /events?after=SEQ&limit=N`: the account's change events after
+/// `after` (default 0), oldest first, at most `limit` (default 100, at most
+/// 1000). Resume with `after` = the last `seq` seen: none is skipped or
+/// repeated.
+async fn events(
+    state: web::Data<AppState>,
+    auth: Authenticated<AccessScope>,
+    query: web::Query<FeedQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let after = query.after.unwrap_or(0).max(0);
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let account = auth.principal.account_id;
+    let events = AppState::run(&state, move |conn| {
+        store::events::feed(conn, account, after, limit)
+    })
+    .await?;
+    let next = events.last().map_or(after, |event| event.seq);
+    Ok(json(json!({ "events": events, "next": next })))
+}

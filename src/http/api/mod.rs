@@ -1,0 +1,35 @@
+//! `/api/v1`: the JSON API for account admins (`admin` tokens: the access
+//! model, workspaces, rules) and for the product (`access` or `admin`
+//! tokens: a member's effective access). Every path is scoped to the
+//! token's account; errors have the SCIM Error shape, like `/scim/v2`.
+
+mod configuration;
+mod members;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::auth::{AccessScope, Authenticated};
+use super::error::ApiError;
+use super::responses::no_such_endpoint;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .configure(configuration::configure)
+            .configure(members::configure)
+            .default_service(web::to(unknown_endpoint)),
+    );
+}
+
+/// Unknown `/api/v1` paths answer 404 only to a valid token.
+async fn unknown_endpoint(
+    req: HttpRequest,
+    _auth: Authenticated<AccessScope>,
+) -> Result<HttpResponse, ApiError> {
+    no_such_endpoint(req).await
+}
+
+/// 200 with a JSON body.
+fn json(body: impl serde::Serialize) -> HttpResponse {
+    HttpResponse::Ok().json(body)
+}

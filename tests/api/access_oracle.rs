@@ -1,0 +1,397 @@
+//! Property test of effective access (PRODUCT.md "Effective access"): random
+//! sequences of SCIM membership, group and user changes and of rule changes;
+//! after each step, every member's stored access (through the access API)
+//! equals a from-scratch recomputation by the oracle below, and adding a
+//! member to a group never lowers anyone's access.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::TestRunner;
+use roster::model::fold_case;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, TestDb};
+
+crate::on_both_databases!(stored_access_equals_a_from_scratch_recomputation);
+
+const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+const ROLES: [&str; 2] = ["member", "admin"];
+const LEVELS: [&str; 3] = ["viewer", "editor", "admin"];
+const WORKSPACES: [&str; 2] = ["prod", "staging"];
+const GROUP_NAMES: [&str; 4] = ["Engineering", "ENGINEERING-2", "Sales", "Straße"];
+const ROLE_VALUES: [&str; 3] = ["Auditor", "Billing", "Ops"];
+
+#[derive(Debug, Clone)]
+enum Step {
+    Add {
+        group: usize,
+        user: usize,
+    },
+    Remove {
+        group: usize,
+        user: usize,
+    },
+    Rename {
+        group: usize,
+        name: usize,
+    },
+    SetActive {
+        user: usize,
+        active: bool,
+    },
+    SetRoles {
+        user: usize,
+        roles: Vec<usize>,
+    },
+    AddRule {
+        selector: usize,
+        target: usize,
+        grant: usize,
+    },
+    DeleteRule {
+        index: usize,
+    },
+}
+
+fn step(users: usize, groups: usize) -> impl Strategy<Value = Step> {
+    prop_oneof![
+        4 => (0..groups, 0..users).prop_map(|(group, user)| Step::Add { group, user }),
+        2 => (0..groups, 0..users).prop_map(|(group, user)| Step::Remove { group, user }),
+        1 => (0..groups, 0..GROUP_NAMES.len()).prop_map(|(group, name)| Step::Rename { group, name }),
+        1 => (0..users, any::<bool>()).prop_map(|(user, active)| Step::SetActive { user, active }),
+        1 => (0..users, prop::collection::vec(0..ROLE_VALUES.len(), 0..3)).prop_map(|(user, roles)| Step::SetRoles { user, roles }),
+        2 => (0..4usize, 0..8usize, 0..100usize).prop_map(|(selector, target, grant)| Step::AddRule { selector, target, grant }),
+        1 => (0..100usize).prop_map(|index| Step::DeleteRule { index }),
+    ]
+}
+
+/// A rule as created: id, kind, value, role, (workspace, level).
+struct StoredRule {
+    id: String,
+    kind: &'static str,
+    value: String,
+    role: Option<&'static str>,
+    grant: Option<(&'static str, &'static str)>,
+}
+
+/// What the test knows the state to be.
+#[derive(Default)]
+struct World {
+    users: Vec<(String, bool, Vec<String>)>,
+    /// (id, displayName, externalId, members)
+    groups: Vec<(String, String, String, BTreeSet<usize>)>,
+    rules: Vec<StoredRule>,
+}
+
+/// (role, workspace → level); `None`: no access.
+type Access = Option<(String, BTreeMap<String, String>)>;
+
+impl World {
+    /// The oracle: straight from the definition.
+    fn access(&self, user: usize) -> Access {
+        let (id, active, roles) = &self.users[user];
+        if !active {
+            return None;
+        }
+        let matches = |kind: &str, value: &str| -> bool {
+            match kind {
+                "scim_role" => roles.iter().any(|role| fold_case(role) == fold_case(value)),
+                _ => self
+                    .groups
+                    .iter()
+                    .any(|(group_id, name, external_id, members)| {
+                        members.contains(&user)
+                            && match kind {
+                                "group_name" => fold_case(name) == fold_case(value),
+                                "group_external_id" => external_id == value,
+                                _ => group_id == value,
+                            }
+                    }),
+            }
+        };
+        let _ = id;
+        let mut role = 0;
+        let mut levels: BTreeMap<String, usize> = BTreeMap::new();
+        for StoredRule {
+            kind,
+            value,
+            role: rule_role,
+            grant,
+            ..
+        } in &self.rules
+        {
+            if !matches(kind, value) {
+                continue;
+            }
+            if let Some(rule_role) = rule_role {
+                role = role.max(ROLES.iter().position(|r| r == rule_role).unwrap());
+            }
+            if let Some((workspace, level)) = grant {
+                let rank = LEVELS.iter().position(|l| l == level).unwrap();
+                let entry = levels.entry((*workspace).to_owned()).or_insert(rank);
+                *entry = (*entry).max(rank);
+            }
+        }
+        Some((
+            ROLES[role].to_owned(),
+            levels
+                .into_iter()
+                .map(|(w, rank)| (w, LEVELS[rank].to_owned()))
+                .collect(),
+        ))
+    }
+}
+
+async fn stored_access(app: &TestApp, id: &str) -> Access {
+    let response = app
+        .client
+        .get(app.url(&format!("/api/v1/members/{id}/access")))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    let role = body["role"].as_str()?.to_owned();
+    let levels = body["workspaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["workspace"].as_str().unwrap().to_owned(),
+                w["level"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    Some((role, levels))
+}
+
+/// True when `after` gives at least what `before` gave.
+fn at_least(before: &Access, after: &Access) -> bool {
+    let rank = |list: &[&str], name: &str| list.iter().position(|known| *known == name).unwrap();
+    match (before, after) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some((role_before, levels_before)), Some((role_after, levels_after))) => {
+            rank(&ROLES, role_after) >= rank(&ROLES, role_before)
+                && levels_before.iter().all(|(workspace, level)| {
+                    levels_after
+                        .get(workspace)
+                        .is_some_and(|after| rank(&LEVELS, after) >= rank(&LEVELS, level))
+                })
+        }
+    }
+}
+
+async fn send(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Value,
+) -> Value {
+    let response = app
+        .client
+        .request(method, app.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert!(status.is_success(), "{path} {body}: {status} {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+async fn stored_access_equals_a_from_scratch_recomputation(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let (scim, admin) = (app.scim_token.clone(), app.admin_token.clone());
+    let mut world = World::default();
+    for workspace in WORKSPACES {
+        send(
+            &app,
+            reqwest::Method::POST,
+            "/api/v1/workspaces",
+            &admin,
+            json!({"slug": workspace}),
+        )
+        .await;
+    }
+    for index in 0..8 {
+        let user = app
+            .create_user(&json!({"userName": format!("u{index}@example.com")}))
+            .await;
+        world
+            .users
+            .push((user["id"].as_str().unwrap().to_owned(), true, Vec::new()));
+    }
+    for (index, name) in ["Engineering", "Sales", "Support"].iter().enumerate() {
+        let external_id = format!("ext-{index}");
+        let group = send(
+            &app,
+            reqwest::Method::POST,
+            "/scim/v2/Groups",
+            &scim,
+            json!({"displayName": name, "externalId": external_id}),
+        )
+        .await;
+        world.groups.push((
+            group["id"].as_str().unwrap().to_owned(),
+            (*name).to_owned(),
+            external_id,
+            BTreeSet::new(),
+        ));
+    }
+    let mut runner = TestRunner::default();
+    let steps = prop::collection::vec(step(world.users.len(), world.groups.len()), 60);
+    let steps = steps.new_tree(&mut runner).unwrap().current();
+    for (number, step) in steps.iter().enumerate() {
+        let before: Vec<Access> = (0..world.users.len())
+            .map(|user| world.access(user))
+            .collect();
+        match step {
+            Step::Add { group, user } => {
+                let path = format!("/scim/v2/Groups/{}", world.groups[*group].0);
+                let body = json!({"schemas": [PATCH_OP], "Operations": [{"op": "Add", "path": "members", "value": [{"value": world.users[*user].0}]}]});
+                send(&app, reqwest::Method::PATCH, &path, &scim, body).await;
+                world.groups[*group].3.insert(*user);
+            }
+            Step::Remove { group, user } => {
+                let path = format!("/scim/v2/Groups/{}", world.groups[*group].0);
+                let member = &world.users[*user].0;
+                let body = json!({"schemas": [PATCH_OP], "Operations": [{"op": "remove", "path": format!("members[value eq \"{member}\"]")}]});
+                send(&app, reqwest::Method::PATCH, &path, &scim, body).await;
+                world.groups[*group].3.remove(user);
+            }
+            Step::Rename { group, name } => {
+                let name = format!(
+                    "{}{}",
+                    GROUP_NAMES[*name],
+                    if world
+                        .groups
+                        .iter()
+                        .any(|g| fold_case(&g.1) == fold_case(GROUP_NAMES[*name]))
+                    {
+                        format!("-{number}")
+                    } else {
+                        String::new()
+                    }
+                );
+                let path = format!("/scim/v2/Groups/{}", world.groups[*group].0);
+                let body = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "displayName", "value": name}]});
+                send(&app, reqwest::Method::PATCH, &path, &scim, body).await;
+                world.groups[*group].1 = name;
+            }
+            Step::SetActive { user, active } => {
+                let path = format!("/scim/v2/Users/{}", world.users[*user].0);
+                let body = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"active": active}}]});
+                send(&app, reqwest::Method::PATCH, &path, &scim, body).await;
+                world.users[*user].1 = *active;
+            }
+            Step::SetRoles { user, roles } => {
+                let values: Vec<String> = roles
+                    .iter()
+                    .map(|index| ROLE_VALUES[*index].to_owned())
+                    .collect();
+                let path = format!("/scim/v2/Users/{}", world.users[*user].0);
+                let value: Vec<Value> =
+                    values.iter().map(|value| json!({"value": value})).collect();
+                let operation = if value.is_empty() {
+                    json!({"op": "remove", "path": "roles"})
+                } else {
+                    json!({"op": "replace", "path": "roles", "value": value})
+                };
+                send(
+                    &app,
+                    reqwest::Method::PATCH,
+                    &path,
+                    &scim,
+                    json!({"schemas": [PATCH_OP], "Operations": [operation]}),
+                )
+                .await;
+                world.users[*user].2 = values;
+            }
+            Step::AddRule {
+                selector,
+                target,
+                grant,
+            } => {
+                let group = &world.groups[target % world.groups.len()];
+                let (kind, value) = match selector {
+                    0 => (
+                        "group_name",
+                        GROUP_NAMES[target % GROUP_NAMES.len()].to_lowercase(),
+                    ),
+                    1 => ("group_external_id", group.2.clone()),
+                    2 => ("group_id", group.0.clone()),
+                    _ => (
+                        "scim_role",
+                        ROLE_VALUES[target % ROLE_VALUES.len()].to_uppercase(),
+                    ),
+                };
+                let role = (grant % 3 != 2).then_some(ROLES[grant % 2]);
+                let level = (grant % 3 != 0).then_some((WORKSPACES[grant % 2], LEVELS[grant % 3]));
+                let mut body = json!({"match": {kind: value}});
+                if let Some(role) = role {
+                    body["role"] = json!(role);
+                }
+                if let Some((workspace, level)) = level {
+                    body["workspace"] = json!(workspace);
+                    body["level"] = json!(level);
+                }
+                let rule = send(&app, reqwest::Method::POST, "/api/v1/rules", &admin, body).await;
+                world.rules.push(StoredRule {
+                    id: rule["id"].as_str().unwrap().to_owned(),
+                    kind,
+                    value,
+                    role,
+                    grant: level,
+                });
+            }
+            Step::DeleteRule { index } => {
+                if world.rules.is_empty() {
+                    continue;
+                }
+                let StoredRule { id, .. } = world.rules.remove(index % world.rules.len());
+                let response = app
+                    .client
+                    .delete(app.url(&format!("/api/v1/rules/{id}")))
+                    .bearer_auth(&admin)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 204);
+            }
+        }
+        for (user, before) in before.iter().enumerate() {
+            let stored = stored_access(&app, &world.users[user].0).await;
+            assert_eq!(
+                stored,
+                world.access(user),
+                "after step {number} {step:?}, user {user}"
+            );
+            if matches!(step, Step::Add { .. }) {
+                assert!(
+                    at_least(before, &stored),
+                    "adding a member lowered user {user}: {before:?} → {stored:?}"
+                );
+            }
+        }
+    }
+    // The generator must have produced access worth checking.
+    let granted = (0..world.users.len())
+        .filter(|user| {
+            world
+                .access(*user)
+                .is_some_and(|(role, levels)| role != "member" || !levels.is_empty())
+        })
+        .count();
+    assert!(
+        granted > 0 || world.rules.is_empty(),
+        "no rule ever matched anyone"
+    );
+}
