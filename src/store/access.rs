@@ -486,35 +486,45 @@ fn restrict(sql: &mut Sql, column: &str, who: Who<'_>) {
 /// apply in the account, for the members `who`. One branch per kind of
 /// match, each able to use its index.
 fn matches_cte(account: &str, who: Who<'_>) -> Sql {
-    let mut sql = Sql::raw("WITH matches (user_id, rule_id) AS (");
+    // MATERIALIZED: computed once, not once per member that reads it.
+    // The join order is forced (SQLite runs a CROSS JOIN in the order
+    // written; PostgreSQL plans it freely): from the few rules when every
+    // member is recomputed, from the members' own rows otherwise — never
+    // through all the members of a large group to recompute one person.
+    let everyone = matches!(who, Who::All);
+    let mut sql = Sql::raw("WITH matches (user_id, rule_id) AS MATERIALIZED (");
     let branches = [
-        ("group_id", "scim_groups.id = access_rules.match_key"),
-        (
-            "group_name",
-            "scim_groups.display_name_key = access_rules.match_key",
-        ),
-        (
-            "group_external_id",
-            "scim_groups.external_id = access_rules.match_key",
-        ),
+        ("group_id", "scim_groups.id"),
+        ("group_name", "scim_groups.display_name_key"),
+        ("group_external_id", "scim_groups.external_id"),
     ];
-    for (kind, condition) in branches {
+    for (kind, key) in branches {
+        let tables = if everyone {
+            "access_rules CROSS JOIN scim_groups CROSS JOIN group_members"
+        } else {
+            "group_members CROSS JOIN scim_groups CROSS JOIN access_rules"
+        };
         sql.push(&format!(
-            "SELECT group_members.user_id, access_rules.id FROM access_rules \
-             JOIN scim_groups ON scim_groups.account_id = access_rules.account_id AND {condition} \
-             JOIN group_members ON group_members.group_id = scim_groups.id \
-             WHERE access_rules.match_kind = '{kind}' AND access_rules.account_id = "
+            "SELECT group_members.user_id, access_rules.id FROM {tables} \
+             WHERE group_members.group_id = scim_groups.id \
+             AND scim_groups.account_id = access_rules.account_id AND {key} = access_rules.match_key \
+             AND access_rules.match_kind = '{kind}' AND access_rules.account_id = "
         ));
         sql.bind(Bind::Text(account.to_owned()));
         restrict(&mut sql, "group_members.user_id", who);
         sql.push(" UNION ALL ");
     }
-    sql.push(
-        "SELECT user_role_values.user_id, access_rules.id FROM access_rules \
-         JOIN user_role_values ON user_role_values.account_id = access_rules.account_id \
+    let tables = if everyone {
+        "access_rules CROSS JOIN user_role_values"
+    } else {
+        "user_role_values CROSS JOIN access_rules"
+    };
+    sql.push(&format!(
+        "SELECT user_role_values.user_id, access_rules.id FROM {tables} \
+         WHERE user_role_values.account_id = access_rules.account_id \
          AND user_role_values.value_key = access_rules.match_key \
-         WHERE access_rules.match_kind = 'scim_role' AND access_rules.account_id = ",
-    );
+         AND access_rules.match_kind = 'scim_role' AND access_rules.account_id = "
+    ));
     sql.bind(Bind::Text(account.to_owned()));
     restrict(&mut sql, "user_role_values.user_id", who);
     sql.push(") ");
@@ -923,5 +933,49 @@ pub fn preview(
         Err(PreviewEnd::Done(diffs)) => Ok(diffs),
         Err(PreviewEnd::Failed(error)) => Err(error),
         Ok(()) => Err(StoreError::Corrupt("a preview was committed".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::sql_types::{Integer, Text};
+    use diesel::sqlite::Sqlite;
+
+    use super::*;
+    use crate::store::{DatabaseUrl, migrate, open_pool};
+
+    #[derive(QueryableByName)]
+    struct PlanStep {
+        #[diesel(sql_type = Integer)]
+        #[allow(dead_code)]
+        id: i32,
+        #[diesel(sql_type = Text)]
+        detail: String,
+    }
+
+    /// Recomputing one member must not walk the members of the groups it
+    /// belongs to: a single-member PATCH on a 50,000-member group stays O(1).
+    #[test]
+    fn recomputing_one_member_reads_only_its_own_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::parse(&dir.path().join("plan.db").display().to_string()).unwrap();
+        let pool = open_pool(&url, 1).unwrap();
+        let mut conn = pool.get().unwrap();
+        migrate(&mut conn).unwrap();
+        let one = [UserId::new()];
+        let mut statement = matches_cte("account", Who::Users(&one));
+        statement.push("SELECT user_id FROM matches");
+        let sql = diesel::debug_query::<Sqlite, _>(&statement).to_string();
+        let sql = sql.split(" -- binds:").next().unwrap();
+        let plan = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+            .load::<PlanStep>(&mut *conn)
+            .unwrap()
+            .into_iter()
+            .map(|step| step.detail)
+            .collect::<Vec<_>>()
+            .join("; ");
+        assert!(!plan.contains("SCAN group_members"), "{plan}");
+        assert!(!plan.contains("SCAN scim_groups"), "{plan}");
+        assert!(plan.contains("group_members_user"), "{plan}");
     }
 }

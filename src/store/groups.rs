@@ -139,17 +139,30 @@ pub fn insert(conn: &mut Conn, account: AccountId, group: &StoredGroup) -> Resul
     Ok(())
 }
 
-/// Replaces a group's document and meta (its members are left alone); its
-/// members' access follows a new displayName or externalId.
+/// Replaces a group's document and meta (its members are left alone). Only
+/// when its displayName or externalId changes — what rules match groups by —
+/// is its members' access recomputed: a membership change bumps the version
+/// without touching the other members.
 pub fn update(conn: &mut Conn, account: AccountId, group: &StoredGroup) -> Result<(), StoreError> {
+    let row = GroupRow::new(account, group)?;
+    let matched_by: Option<(String, Option<String>)> = scim_groups::table
+        .find(group.id.to_string())
+        .filter(scim_groups::account_id.eq(account.to_string()))
+        .select((scim_groups::display_name_key, scim_groups::external_id))
+        .first(conn)
+        .optional()?;
+    let renamed = matched_by != Some((row.display_name_key.clone(), row.external_id.clone()));
     diesel::update(
         scim_groups::table
             .find(group.id.to_string())
             .filter(scim_groups::account_id.eq(account.to_string())),
     )
-    .set(GroupRow::new(account, group)?)
+    .set(row)
     .execute(conn)?;
-    access::recompute(conn, account, Who::MembersOf(group.id))
+    if renamed {
+        access::recompute(conn, account, Who::MembersOf(group.id))?;
+    }
+    Ok(())
 }
 
 /// The ids of the group's members.
