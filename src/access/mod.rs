@@ -146,7 +146,8 @@ impl Selector {
         })
     }
 
-    fn value(&self) -> &str {
+    /// The value as the admin wrote it.
+    pub fn value(&self) -> &str {
         match self {
             Self::GroupName(value)
             | Self::GroupExternalId(value)

@@ -8,10 +8,8 @@ use clap::{Args, Subcommand};
 use super::output;
 use crate::access::{RuleSpec, Selector};
 use crate::model::{Account, Slug};
-use crate::scim::filter::{self, FilterLimits};
-use crate::scim::schema::ResourceKind;
 use crate::startup::Backend;
-use crate::store::{self, Conn, DatabaseUrl, ListQuery};
+use crate::store::{self, Conn, DatabaseUrl};
 
 #[derive(Debug, Subcommand)]
 pub enum WorkspacesCommand {
@@ -244,18 +242,7 @@ pub fn access(command: AccessCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
             json,
         } => {
             let account = find_account(&mut conn, &account)?;
-            let text = format!(
-                "userName eq {}",
-                serde_json::Value::String(user_name.clone())
-            );
-            let filter = filter::parse(ResourceKind::User, &text, &FilterLimits::default())?;
-            let query = ListQuery {
-                filter: Some(&filter),
-                sort: None,
-                offset: 0,
-                limit: 1,
-            };
-            let (_, users) = store::users::list(&mut conn, account.id, &query)?;
+            let users = store::users::find_by_name(&mut conn, account.id, &user_name, false)?;
             let user = users.first().ok_or_else(|| {
                 anyhow!(
                     "no member '{user_name}' in account '{}' (deleted, or never provisioned)",

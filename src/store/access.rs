@@ -328,16 +328,6 @@ fn rules_where(
         .collect()
 }
 
-/// The stored match value: the admin's spelling (matching folds it where it ignores case).
-fn stored_value(selector: &Selector) -> String {
-    match selector {
-        Selector::GroupName(value)
-        | Selector::GroupExternalId(value)
-        | Selector::GroupId(value)
-        | Selector::ScimRole(value) => value.clone(),
-    }
-}
-
 /// The rule's columns after checking it against the model and resolving its
 /// workspace slug.
 fn rule_columns(
@@ -369,7 +359,7 @@ pub fn create_rule(
             access_rules::id.eq(&id),
             access_rules::account_id.eq(account.to_string()),
             access_rules::match_kind.eq(spec.selector.kind()),
-            access_rules::match_value.eq(stored_value(&spec.selector)),
+            access_rules::match_value.eq(spec.selector.value().to_owned()),
             access_rules::match_key.eq(spec.selector.key()),
             access_rules::role.eq(&spec.role),
             access_rules::workspace_id.eq(&workspace_id),
@@ -399,7 +389,7 @@ pub fn replace_rule(
     )
     .set((
         access_rules::match_kind.eq(spec.selector.kind()),
-        access_rules::match_value.eq(stored_value(&spec.selector)),
+        access_rules::match_value.eq(spec.selector.value().to_owned()),
         access_rules::match_key.eq(spec.selector.key()),
         access_rules::role.eq(&spec.role),
         access_rules::workspace_id.eq(&workspace_id),
@@ -608,7 +598,7 @@ pub fn recompute(conn: &mut Conn, account: AccountId, who: Who<'_>) -> Result<()
     let members = match who {
         Who::All => None,
         Who::Users(ids) => Some(ids.to_vec()),
-        Who::MembersOf(group) => Some(member_ids_of(conn, group)?),
+        Who::MembersOf(group) => Some(super::groups::member_ids(conn, group)?),
     };
     let before = snapshot(conn, account, members.as_deref())?;
     write_access(conn, account, who)?;
@@ -631,19 +621,6 @@ pub fn recompute(conn: &mut Conn, account: AccountId, who: Who<'_>) -> Result<()
         }
     }
     Ok(())
-}
-
-fn member_ids_of(conn: &mut Conn, group: GroupId) -> Result<Vec<UserId>, StoreError> {
-    group_members::table
-        .filter(group_members::group_id.eq(group.to_string()))
-        .select(group_members::user_id)
-        .load::<String>(conn)?
-        .into_iter()
-        .map(|id| {
-            id.parse()
-                .map_err(|_| StoreError::Corrupt(format!("user {id}: id")))
-        })
-        .collect()
 }
 
 fn write_access(conn: &mut Conn, account: AccountId, who: Who<'_>) -> Result<(), StoreError> {

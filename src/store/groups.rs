@@ -166,7 +166,7 @@ pub fn update(conn: &mut Conn, account: AccountId, group: &StoredGroup) -> Resul
 }
 
 /// The ids of the group's members.
-fn member_ids(conn: &mut Conn, group: GroupId) -> Result<Vec<UserId>, StoreError> {
+pub(super) fn member_ids(conn: &mut Conn, group: GroupId) -> Result<Vec<UserId>, StoreError> {
     group_members::table
         .filter(group_members::group_id.eq(group.to_string()))
         .select(group_members::user_id)

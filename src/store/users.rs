@@ -10,9 +10,9 @@ use super::filter_sql::{self, Column, ElementTable, ListQuery, Source};
 use super::schema::{user_emails, users};
 use super::sql::{Dialect, Sql};
 use super::{Conn, StoreError};
-use super::{access, events};
+use super::{access, documents, events};
 use crate::model::{AccountId, UserId, fold_case};
-use crate::scim::filter::{AttrRef, comparable_document};
+use crate::scim::filter::AttrRef;
 use crate::scim::resource::{Document, ResourceMeta};
 use crate::scim::schema::ResourceKind;
 
@@ -54,37 +54,23 @@ struct EmailRow {
     is_primary: Option<bool>,
 }
 
-fn text(document: &Document, name: &str) -> Option<String> {
-    document
-        .get(name)
-        .and_then(|v| v.as_str())
-        .map(str::to_owned)
-}
-
 impl UserRow {
     fn new(account: AccountId, user: &StoredUser) -> Result<Self, StoreError> {
-        let user_name = text(&user.document, "userName")
+        let user_name = documents::text(&user.document, "userName")
             .ok_or_else(|| StoreError::Corrupt("a user without userName".into()))?;
-        let display_name = text(&user.document, "displayName");
+        let display_name = documents::text(&user.document, "displayName");
+        let (document, filter_document) = documents::columns(ResourceKind::User, &user.document);
         Ok(Self {
             id: user.id.to_string(),
             account_id: account.to_string(),
             user_name_key: fold_case(&user_name),
             user_name,
-            external_id: text(&user.document, "externalId"),
+            external_id: documents::text(&user.document, "externalId"),
             display_name_key: display_name.as_deref().map(fold_case),
             display_name,
-            active: user
-                .document
-                .get("active")
-                .and_then(|v| v.as_bool())
-                .unwrap_or(true),
-            document: serde_json::Value::Object(user.document.clone()).to_string(),
-            filter_document: serde_json::Value::Object(comparable_document(
-                ResourceKind::User,
-                &user.document,
-            ))
-            .to_string(),
+            active: is_active(&user.document),
+            document,
+            filter_document,
             version: user.meta.version,
             created_at: user.meta.created,
             last_modified: user.meta.last_modified,
@@ -92,13 +78,12 @@ impl UserRow {
     }
 
     fn into_user(self) -> Result<StoredUser, StoreError> {
-        let corrupt = |what: &str| StoreError::Corrupt(format!("user {}: {what}", self.id));
-        let document = match serde_json::from_str(&self.document) {
-            Ok(serde_json::Value::Object(document)) => document,
-            _ => return Err(corrupt("document")),
-        };
+        let id = self.id;
+        let document = documents::parse(&self.document, || format!("user {id}"))?;
         Ok(StoredUser {
-            id: self.id.parse().map_err(|_| corrupt("id"))?,
+            id: id
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("user {id}: id")))?,
             document,
             meta: ResourceMeta {
                 created: self.created_at,
@@ -222,6 +207,32 @@ pub fn find(
     id: UserId,
 ) -> Result<Option<StoredUser>, StoreError> {
     fetch(conn, account, id, false)
+}
+
+/// The account's members with this userName (case-insensitively, at most
+/// one) or, with `by_external_id`, this externalId (exactly).
+pub fn find_by_name(
+    conn: &mut Conn,
+    account: AccountId,
+    value: &str,
+    by_external_id: bool,
+) -> Result<Vec<StoredUser>, StoreError> {
+    let mut query = users::table
+        .filter(users::account_id.eq(account.to_string()))
+        .order(users::id)
+        .limit(100)
+        .select(UserRow::as_select())
+        .into_boxed();
+    query = if by_external_id {
+        query.filter(users::external_id.eq(value.to_owned()))
+    } else {
+        query.filter(users::user_name_key.eq(fold_case(value)))
+    };
+    query
+        .load(conn)?
+        .into_iter()
+        .map(UserRow::into_user)
+        .collect()
 }
 
 /// [`find`] for a read-modify-write inside [`super::write_transaction`]: the

@@ -249,6 +249,7 @@ async fn stored_access_equals_a_from_scratch_recomputation(db: TestDb) {
     let mut runner = TestRunner::default();
     let steps = prop::collection::vec(step(world.users.len(), world.groups.len()), 60);
     let steps = steps.new_tree(&mut runner).unwrap().current();
+    let mut steps_with_grants = 0;
     for (number, step) in steps.iter().enumerate() {
         let before: Vec<Access> = (0..world.users.len())
             .map(|user| world.access(user))
@@ -367,6 +368,12 @@ async fn stored_access_equals_a_from_scratch_recomputation(db: TestDb) {
                 assert_eq!(response.status(), 204);
             }
         }
+        let granted = (0..world.users.len()).any(|user| {
+            world
+                .access(user)
+                .is_some_and(|(role, levels)| role != "member" || !levels.is_empty())
+        });
+        steps_with_grants += usize::from(granted);
         for (user, before) in before.iter().enumerate() {
             let stored = stored_access(&app, &world.users[user].0).await;
             assert_eq!(
@@ -382,16 +389,9 @@ async fn stored_access_equals_a_from_scratch_recomputation(db: TestDb) {
             }
         }
     }
-    // The generator must have produced access worth checking.
-    let granted = (0..world.users.len())
-        .filter(|user| {
-            world
-                .access(*user)
-                .is_some_and(|(role, levels)| role != "member" || !levels.is_empty())
-        })
-        .count();
+    // The generator must have produced access worth checking at some step.
     assert!(
-        granted > 0 || world.rules.is_empty(),
-        "no rule ever matched anyone"
+        steps_with_grants > 0,
+        "no rule ever gave anyone more than the default"
     );
 }

@@ -4,7 +4,7 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::json;
 use crate::access::AccessError;
@@ -13,10 +13,8 @@ use crate::http::error::ApiError;
 use crate::http::responses::method_not_allowed;
 use crate::http::state::AppState;
 use crate::model::UserId;
-use crate::scim::filter::{self, FilterLimits};
 use crate::scim::list::Page;
-use crate::scim::schema::ResourceKind;
-use crate::store::{self, ListQuery, StoreError};
+use crate::store::{self, StoreError};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -88,20 +86,12 @@ async fn find_members(
             );
         }
     };
-    let text = format!("{attribute} eq {}", Value::String(value.clone()));
-    let filter = filter::parse(ResourceKind::User, &text, &FilterLimits::default())?;
+    let (value, by_external_id) = (value.clone(), attribute == "externalId");
     let account = auth.principal.account_id;
     let members = AppState::run(
         &state,
         move |conn| -> Result<Vec<store::access::MemberAccess>, StoreError> {
-            let query = ListQuery {
-                filter: Some(&filter),
-                sort: None,
-                offset: 0,
-                limit: 100,
-            };
-            let (_, users) = store::users::list(conn, account, &query)?;
-            users
+            store::users::find_by_name(conn, account, &value, by_external_id)?
                 .iter()
                 .map(|user| store::access::member_access(conn, account, user))
                 .collect()
