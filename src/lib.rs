@@ -11,6 +11,7 @@
 //! - [`cli`], [`startup`], [`config`], [`telemetry`], [`metrics`]: the binary around them.
 
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod clock;
@@ -22,3 +23,4 @@ pub mod scim;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod webhooks;

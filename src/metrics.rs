@@ -58,6 +58,11 @@ struct StateLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
     version: &'static str,
 }
@@ -92,6 +97,8 @@ pub struct Metrics {
     auth_failures: Family<ReasonLabels, Counter>,
     pool_connections: Family<StateLabels, Gauge>,
     pool_max: Gauge,
+    webhook_deliveries: Family<OutcomeLabels, Counter>,
+    webhook_backlog: Gauge,
 }
 
 impl Default for Metrics {
@@ -137,6 +144,19 @@ impl Metrics {
             "The most connections this process's pool opens",
             pool_max.clone(),
         );
+        let webhook_deliveries = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "webhook_deliveries",
+            "Webhook requests sent by this process, by outcome (delivered or failed)",
+            webhook_deliveries.clone(),
+        );
+        let webhook_backlog = Gauge::default();
+        registry.register(
+            "webhook_backlog_events",
+            "Change events not yet delivered, summed over every webhook endpoint (as of the \
+             last delivery pass)",
+            webhook_backlog.clone(),
+        );
         registry.register(
             "build",
             "The running Roster's version",
@@ -151,7 +171,22 @@ impl Metrics {
             auth_failures,
             pool_connections,
             pool_max,
+            webhook_deliveries,
+            webhook_backlog,
         }
+    }
+
+    /// Counts a webhook request: delivered (2xx) or failed.
+    pub fn observe_webhook_delivery(&self, delivered: bool) {
+        let outcome = if delivered { "delivered" } else { "failed" };
+        self.webhook_deliveries
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
+    }
+
+    /// Sets the webhook backlog gauge.
+    pub fn set_webhook_backlog(&self, events: i64) {
+        self.webhook_backlog.set(events);
     }
 
     /// Counts a finished request and its latency.

@@ -11,6 +11,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
+use crate::audit::Origin;
 use crate::auth::{Authenticator, IssuedToken};
 use crate::config::ServeConfig;
 use crate::http::{self, AppState, BodyLimit, MetricsAccess, RequestIdHeader, RequestSpan};
@@ -19,6 +20,7 @@ use crate::model::{Account, AccountId, Scope, Slug};
 use crate::scim::discovery::Capabilities;
 use crate::scim::filter::FilterLimits;
 use crate::store::{self, Conn, DatabaseUrl, Pool, StoreError};
+use crate::webhooks::delivery::Deliverer;
 
 /// The store, migrated, with the authenticator loaded from it.
 pub struct Backend {
@@ -68,12 +70,24 @@ pub fn first_start(
             name: "Default account".into(),
             created_at: crate::clock::now(),
         };
-        store::accounts::insert(conn, &account)?;
+        store::accounts::insert(conn, &Origin::cli(), &account)?;
         let label = |what: &str| Some(format!("{what} (created on first start)"));
-        let scim_token =
-            authenticator.issue(conn, account.id, Scope::Scim, label("IdP SCIM token"), None)?;
-        let admin_token =
-            authenticator.issue(conn, account.id, Scope::Admin, label("admin token"), None)?;
+        let scim_token = authenticator.issue(
+            conn,
+            &Origin::cli(),
+            account.id,
+            Scope::Scim,
+            label("IdP SCIM token"),
+            None,
+        )?;
+        let admin_token = authenticator.issue(
+            conn,
+            &Origin::cli(),
+            account.id,
+            Scope::Admin,
+            label("admin token"),
+            None,
+        )?;
         Ok(Some(FirstStart {
             account,
             scim_token,
@@ -86,10 +100,11 @@ pub fn first_start(
     }
 }
 
-/// A bound, not yet running server.
+/// A bound, not yet running server, and its webhook deliverer.
 pub struct Application {
     port: u16,
     server: Server,
+    deliverer: Deliverer,
 }
 
 impl Application {
@@ -107,6 +122,11 @@ impl Application {
             max_patch_operations: config.max_patch_operations,
         });
         let metrics = web::Data::new(Metrics::new());
+        let deliverer = Deliverer::new(
+            backend.pool.clone(),
+            Arc::clone(&backend.authenticator),
+            metrics.clone().into_inner(),
+        );
         let metrics_access = web::Data::new(MetricsAccess::new(config.metrics_token.as_ref()));
         let max_body_bytes = config.max_body_bytes;
         let mut server = HttpServer::new(move || {
@@ -144,6 +164,7 @@ impl Application {
         Ok(Self {
             port,
             server: server.run(),
+            deliverer,
         })
     }
 
@@ -151,10 +172,19 @@ impl Application {
         self.port
     }
 
+    /// A handle that stops the server (and with it the webhook deliverer).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves until SIGTERM or SIGINT, then finishes in-flight requests
     /// (up to the shutdown timeout) and returns.
+    /// Webhooks are delivered while it serves.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let deliveries = actix_web::rt::spawn(self.deliverer.run());
+        let served = self.server.await;
+        deliveries.abort();
+        served
     }
 }
 

@@ -10,6 +10,8 @@
 //! the same with set-based SQL (`store::access`); [`explain`] says which
 //! rules and groups produced a member's access.
 
+pub mod review;
+
 use serde::{Deserialize, Serialize};
 
 use crate::model::fold_case;

@@ -17,10 +17,11 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 
-pub use keyring::{Keyring, count_active_keys};
+pub use keyring::{Keyring, SigningKey, count_active_keys};
 pub use token::SecretToken;
 
-use crate::model::{AccountId, Scope, TokenId};
+use crate::audit::Origin;
+use crate::model::{AccountId, KeyId, Scope, TokenId};
 use crate::store::{self, Conn, StoreError, tokens::TokenRecord};
 
 /// How often `last used` is written for one token at most.
@@ -31,6 +32,8 @@ const LAST_USED_RESOLUTION: Duration = Duration::from_secs(60);
 pub struct Principal {
     pub account_id: AccountId,
     pub token_id: TokenId,
+    /// The token's label, as the audit log names it.
+    pub token_label: Option<String>,
     pub scope: Scope,
 }
 
@@ -98,10 +101,21 @@ impl Authenticator {
         })
     }
 
+    /// The newest active signing key (what new webhook secrets derive from).
+    pub fn current_key(&self, conn: &mut Conn) -> Result<SigningKey, StoreError> {
+        self.keyring.ensure_signing_key(conn)
+    }
+
+    /// The active signing key with this id.
+    pub fn key(&self, conn: &mut Conn, id: KeyId) -> Result<Option<SigningKey>, StoreError> {
+        self.keyring.find(conn, id)
+    }
+
     /// Issues a token for the account; `expires_at` of `None` never expires.
     pub fn issue(
         &self,
         conn: &mut Conn,
+        origin: &Origin,
         account_id: AccountId,
         scope: Scope,
         label: Option<String>,
@@ -123,7 +137,7 @@ impl Authenticator {
             last_used_at: None,
             revoked_at: None,
         };
-        store::tokens::insert(conn, &record)?;
+        store::tokens::insert(conn, origin, &record)?;
         Ok(IssuedToken { record, token })
     }
 
@@ -161,6 +175,7 @@ impl Authenticator {
         Ok(Principal {
             account_id: record.account_id,
             token_id: record.id,
+            token_label: record.label,
             scope: record.scope,
         })
     }

@@ -7,6 +7,7 @@ use clap::{Args, Subcommand};
 
 use super::output;
 use crate::access::{RuleSpec, Selector};
+use crate::audit::Origin;
 use crate::model::{Account, Slug};
 use crate::startup::Backend;
 use crate::store::{self, Conn, DatabaseUrl};
@@ -147,14 +148,20 @@ pub fn workspaces(command: WorkspacesCommand, url: &DatabaseUrl) -> anyhow::Resu
             let slug = Slug::parse(&slug).map_err(|error| anyhow!(error))?;
             let name = name.unwrap_or_else(|| slug.to_string());
             write(&mut conn, &account, |conn| {
-                store::access::create_workspace(conn, account.id, slug.as_str(), &name)
+                store::access::create_workspace(
+                    conn,
+                    account.id,
+                    &Origin::cli(),
+                    slug.as_str(),
+                    &name,
+                )
             })?;
             println!("created workspace {slug}");
         }
         WorkspacesCommand::Delete { account, slug } => {
             let account = find_account(&mut conn, &account)?;
             write(&mut conn, &account, |conn| {
-                store::access::delete_workspace(conn, account.id, &slug)
+                store::access::delete_workspace(conn, account.id, &Origin::cli(), &slug)
             })?;
             println!("deleted workspace {slug}");
         }
@@ -218,14 +225,14 @@ pub fn rules(command: RulesCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
                 level: add.level,
             };
             let rule = write(&mut conn, &account, |conn| {
-                store::access::create_rule(conn, account.id, &spec)
+                store::access::create_rule(conn, account.id, &Origin::cli(), &spec)
             })?;
             println!("{}", rule.id);
         }
         RulesCommand::Delete { account, id } => {
             let account = find_account(&mut conn, &account)?;
             write(&mut conn, &account, |conn| {
-                store::access::delete_rule(conn, account.id, &id)
+                store::access::delete_rule(conn, account.id, &Origin::cli(), &id)
             })?;
             println!("deleted rule {id}");
         }

@@ -4,6 +4,7 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 
 use super::output;
+use crate::audit::Origin;
 use crate::model::{Account, AccountId, Slug};
 use crate::startup::Backend;
 use crate::store::{self, DatabaseUrl};
@@ -38,8 +39,9 @@ pub fn run(command: AccountsCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
                 slug,
                 created_at: crate::clock::now(),
             };
-            let inserted =
-                store::write_transaction(&mut conn, |conn| store::accounts::insert(conn, &account));
+            let inserted = store::write_transaction(&mut conn, |conn| {
+                store::accounts::insert(conn, &Origin::cli(), &account)
+            });
             match inserted {
                 Err(error) if error.is_unique_violation() => {
                     bail!("an account with slug '{}' exists already", account.slug)

@@ -4,6 +4,7 @@ use anyhow::{Context, anyhow, bail};
 use clap::Subcommand;
 
 use super::output;
+use crate::audit::Origin;
 use crate::model::{Account, Scope, TokenId};
 use crate::startup::Backend;
 use crate::store::{self, Conn, DatabaseUrl};
@@ -73,9 +74,14 @@ pub fn run(command: TokensCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
                         .ok_or_else(|| anyhow!("the lifetime is too long"))
                 })
                 .transpose()?;
-            let issued = backend
-                .authenticator
-                .issue(&mut conn, account.id, scope, label, expires_at)?;
+            let issued = backend.authenticator.issue(
+                &mut conn,
+                &Origin::cli(),
+                account.id,
+                scope,
+                label,
+                expires_at,
+            )?;
             eprintln!(
                 "Issued {scope} token {} for account '{}'. It is shown only now: store it safely.",
                 issued.record.id, account.slug
@@ -132,7 +138,7 @@ pub fn run(command: TokensCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
             let id: TokenId = token_id.parse().map_err(|_| {
                 anyhow!("'{token_id}' is not a token id (see 'roster tokens list')")
             })?;
-            if !store::tokens::revoke(&mut conn, id, crate::clock::now())? {
+            if !store::tokens::revoke(&mut conn, &Origin::cli(), id, crate::clock::now())? {
                 bail!("no token with id {id}");
             }
             println!("revoked token {id}");

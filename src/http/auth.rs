@@ -6,10 +6,12 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use tracing_actix_web::RequestId;
 
 use super::error::ApiError;
 use super::state::AppState;
+use crate::audit::{Actor, Origin};
 use crate::auth::{AuthError, Principal};
 use crate::model::Scope;
 
@@ -52,6 +54,8 @@ impl ScopeRule for AccessScope {
 /// A request whose token is valid and has a scope that `R` allows.
 pub struct Authenticated<R: ScopeRule> {
     pub principal: Principal,
+    /// The token and request id, for the audit log of the changes it makes.
+    pub origin: Origin,
     rule: PhantomData<R>,
 }
 
@@ -100,8 +104,16 @@ async fn check<R: ScopeRule>(req: &HttpRequest) -> Result<Authenticated<R>, ApiE
         }
         .into());
     }
+    let origin = Origin {
+        actor: Actor::Token {
+            id: principal.token_id,
+            label: principal.token_label.clone(),
+        },
+        request_id: req.extensions().get::<RequestId>().map(ToString::to_string),
+    };
     Ok(Authenticated {
         principal,
+        origin,
         rule: PhantomData,
     })
 }

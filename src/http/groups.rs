@@ -18,6 +18,7 @@ use super::error::ApiError;
 use super::resources::{ReadQuery, check_if_match, header_text, not_modified};
 use super::responses::{method_not_allowed, scim_base_url};
 use super::state::AppState;
+use crate::audit::{Action, Origin};
 use crate::model::{AccountId, GroupId, UserId};
 use crate::scim::list::{ListParams, ListRequest};
 use crate::scim::patch::{self, MemberChange};
@@ -134,6 +135,7 @@ fn known_members(
 fn change_members(
     conn: &mut Conn,
     account: AccountId,
+    origin: &Origin,
     group: GroupId,
     changes: &[MemberChange],
 ) -> Result<usize, StoreError> {
@@ -142,17 +144,18 @@ fn change_members(
         changed += match change {
             MemberChange::Add(ids) => {
                 let known = known_members(conn, account, group, ids)?;
-                store::groups::add_members(conn, account, group, &known)?
+                store::groups::add_members(conn, account, origin, group, &known)?
             }
             MemberChange::Remove(ids) => {
                 let ids: Vec<UserId> = ids.iter().filter_map(|id| id.parse().ok()).collect();
-                store::groups::remove_members(conn, account, group, &ids)?
+                store::groups::remove_members(conn, account, origin, group, &ids)?
             }
-            MemberChange::RemoveAll => store::groups::remove_all_members(conn, account, group)?,
+            MemberChange::RemoveAll => {
+                store::groups::remove_all_members(conn, account, origin, group)?
+            }
             MemberChange::Replace(ids) => {
                 let known = known_members(conn, account, group, ids)?;
-                store::groups::remove_all_members(conn, account, group)?
-                    + store::groups::add_members(conn, account, group, &known)?
+                store::groups::replace_members(conn, account, origin, group, &known)?
             }
         };
     }
@@ -295,13 +298,14 @@ async fn create(
         },
     };
     let account = auth.principal.account_id;
+    let origin = auth.origin;
     let projection = query.projection();
     let (group, members) = AppState::run(&state, move |conn| {
         store::account_transaction(conn, account, |conn| -> Result<_, ApiError> {
-            store::groups::insert(conn, account, &group)
+            store::groups::insert(conn, account, &origin, &group)
                 .map_err(|error| write_error(error, &group.document))?;
             let known = known_members(conn, account, group.id, &members.unwrap_or_default())?;
-            store::groups::add_members(conn, account, group.id, &known)?;
+            store::groups::add_members(conn, account, &origin, group.id, &known)?;
             let members = members_unless_excluded(conn, group.id, &projection)?;
             Ok((group, members))
         })
@@ -351,6 +355,8 @@ type NewDocument = Box<dyn FnOnce(&Document) -> Result<Document, ScimError> + Se
 
 /// What PUT and PATCH change: the document, and the membership.
 struct GroupChange {
+    /// [`Action::Replaced`] for PUT, [`Action::Modified`] for PATCH.
+    action: Action,
     document: NewDocument,
     members: Vec<MemberChange>,
 }
@@ -361,13 +367,14 @@ struct GroupChange {
 async fn update(
     req: &HttpRequest,
     state: &web::Data<AppState>,
-    account: AccountId,
+    auth: Authenticated<ScimScope>,
     id: &str,
     change: GroupChange,
     projection: Projection,
 ) -> Result<(StoredGroup, Option<Vec<Member>>), ApiError> {
     let group_id: GroupId = id.parse().map_err(|_| not_found(id))?;
     let if_match = header_text(req, header::IF_MATCH);
+    let (account, origin) = (auth.principal.account_id, auth.origin);
     AppState::run(state, move |conn| {
         store::account_transaction(conn, account, |conn| -> Result<_, ApiError> {
             let current = store::groups::find_for_update(conn, account, group_id)?
@@ -375,14 +382,15 @@ async fn update(
             check_if_match(if_match.as_deref(), "group", &current.meta)?;
             let document = (change.document)(&current.document)?;
             resource::check_indexed_lengths(&document)?;
-            let members_changed = change_members(conn, account, group_id, &change.members)?;
+            let members_changed =
+                change_members(conn, account, &origin, group_id, &change.members)?;
             let group = if document != current.document || members_changed > 0 {
                 let group = StoredGroup {
                     id: current.id,
                     document,
                     meta: current.meta.next(crate::clock::now()),
                 };
-                store::groups::update(conn, account, &group)
+                store::groups::update(conn, account, &origin, &current, &group, change.action)
                     .map_err(|error| write_error(error, &group.document))?;
                 group
             } else {
@@ -409,21 +417,14 @@ async fn replace(
     resource::check_storable(&body)?;
     let (members, body) = take_members(body.into_inner())?;
     let change = GroupChange {
+        action: Action::Replaced,
         document: Box::new(move |current| {
             resource::document_for_put(ResourceKind::Group, current, body)
         }),
         members: members.map(MemberChange::Replace).into_iter().collect(),
     };
     let projection = query.projection();
-    let (group, members) = update(
-        &req,
-        &state,
-        auth.principal.account_id,
-        &id,
-        change,
-        projection.clone(),
-    )
-    .await?;
+    let (group, members) = update(&req, &state, auth, &id, change, projection.clone()).await?;
     group_response(
         &req,
         HttpResponse::Ok(),
@@ -449,6 +450,7 @@ async fn modify(
     let split = patch::split_group_operations(&operations)?;
     let document_operations = split.document;
     let change = GroupChange {
+        action: Action::Modified,
         document: Box::new(move |current| {
             let mut document = Value::Object(current.clone());
             patch::apply(ResourceKind::Group, &mut document, &document_operations)?;
@@ -466,15 +468,7 @@ async fn modify(
         // No body: members need not be read back.
         Projection::from_query(None, Some("members"))
     };
-    let (group, members) = update(
-        &req,
-        &state,
-        auth.principal.account_id,
-        &id,
-        change,
-        projection.clone(),
-    )
-    .await?;
+    let (group, members) = update(&req, &state, auth, &id, change, projection.clone()).await?;
     if !wants_body {
         return Ok(HttpResponse::NoContent()
             .insert_header((header::ETAG, group.meta.etag()))
@@ -496,10 +490,11 @@ async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let account = auth.principal.account_id;
+    let origin = auth.origin;
     let group_id: GroupId = id.parse().map_err(|_| not_found(&id))?;
     let deleted = AppState::run(&state, move |conn| {
         store::account_transaction(conn, account, |conn| {
-            store::groups::delete(conn, account, group_id)
+            store::groups::delete(conn, account, &origin, group_id)
         })
     })
     .await?;

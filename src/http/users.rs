@@ -13,6 +13,7 @@ use super::error::ApiError;
 use super::resources::{ReadQuery, check_if_match, header_text, not_modified};
 use super::responses::{list_response, method_not_allowed, scim_base_url};
 use super::state::AppState;
+use crate::audit::Action;
 use crate::model::{AccountId, UserId};
 use crate::scim::list::{ListParams, ListRequest};
 use crate::scim::resource::{self, Projection, ResourceMeta};
@@ -199,10 +200,11 @@ async fn create(
         },
     };
     let account = auth.principal.account_id;
+    let origin = auth.origin;
     let projection = query.projection();
     let user = AppState::run(&state, move |conn| -> Result<UserView, ApiError> {
         store::account_transaction(conn, account, |conn| {
-            store::users::insert(conn, account, &user)
+            store::users::insert(conn, account, &origin, &user)
         })
         .map_err(|error| write_error(error, &user.document))?;
         // A new user is in no group yet; its manager may already exist.
@@ -267,7 +269,7 @@ type UpdateTarget = (
 /// (docs/SCIM.md); `If-Match` with a stale version answers 412.
 async fn replace(target: UpdateTarget, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    update(target, move |current| {
+    update(target, Action::Replaced, move |current| {
         resource::document_for_put(ResourceKind::User, current, body)
     })
     .await
@@ -286,7 +288,7 @@ async fn patch(
     resource::check_storable(&body)?;
     let operations =
         scim::patch::parse_request(&body, ResourceKind::User, state.max_patch_operations)?;
-    update(target, move |current| {
+    update(target, Action::Modified, move |current| {
         let mut document = Value::Object(current.clone());
         scim::patch::apply(ResourceKind::User, &mut document, &operations)?;
         let Value::Object(document) = document else {
@@ -305,11 +307,13 @@ async fn patch(
 /// written and version and `lastModified` stay). Answers 200 with the user.
 async fn update(
     (req, state, auth, id, query): UpdateTarget,
+    action: Action,
     new_document: impl FnOnce(&resource::Document) -> Result<resource::Document, ScimError>
     + Send
     + 'static,
 ) -> Result<HttpResponse, ApiError> {
     let account = auth.principal.account_id;
+    let origin = auth.origin;
     let user_id: UserId = id.parse().map_err(|_| not_found(&id))?;
     let if_match = header_text(&req, header::IF_MATCH);
     let id_text = id.into_inner();
@@ -328,7 +332,7 @@ async fn update(
                     document,
                     meta: current.meta.next(crate::clock::now()),
                 };
-                store::users::update(conn, account, &user)
+                store::users::update(conn, account, &origin, &current, &user, action)
                     .map_err(|error| write_error(error, &user.document))?;
                 user
             };
@@ -351,10 +355,11 @@ async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let account = auth.principal.account_id;
+    let origin = auth.origin;
     let user_id: UserId = id.parse().map_err(|_| not_found(&id))?;
     let deleted = AppState::run(&state, move |conn| {
         store::account_transaction(conn, account, |conn| {
-            store::users::delete(conn, account, user_id)
+            store::users::delete(conn, account, &origin, user_id)
         })
     })
     .await?;

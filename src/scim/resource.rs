@@ -402,10 +402,7 @@ pub fn render(
     meta: &ResourceMeta,
     location: String,
 ) -> Map<String, Value> {
-    let timestamp = |at: chrono::NaiveDateTime| {
-        at.and_utc()
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-    };
+    let timestamp = crate::clock::rfc3339;
     let mut resource = Map::with_capacity(document.len() + 3);
     resource.insert("schemas".into(), Value::Array(schemas_of(kind, document)));
     resource.insert("id".into(), Value::String(id.to_owned()));

@@ -16,8 +16,9 @@ use super::schema::{
     member_workspace_levels, scim_groups, user_role_values, workspace_levels, workspaces,
 };
 use super::sql::{Bind, Sql};
-use super::{Conn, StoreError};
+use super::{Conn, StoreError, audit};
 use crate::access::{AccessError, AccessModel, GroupFacts, Rule, RuleSpec, Selector};
+use crate::audit::{Action, Entry, Origin, Resource};
 use crate::model::{AccountId, GroupId, UserId, fold_case};
 
 /// Whose access to recompute.
@@ -121,9 +122,11 @@ pub fn model(conn: &mut Conn, account: AccountId) -> Result<AccessModel, StoreEr
 pub fn replace_model(
     conn: &mut Conn,
     account: AccountId,
+    origin: &Origin,
     model: &AccessModel,
 ) -> Result<(), StoreError> {
     model.validate()?;
+    let before = self::model(conn, account)?;
     for rule in rules(conn, account)? {
         if let Some(role) = &rule.spec.role
             && model.role_rank(role).is_none()
@@ -145,6 +148,14 @@ pub fn replace_model(
         }
     }
     write_model(conn, account, model)?;
+    let entry = Entry::changed(
+        Resource::AccessModel,
+        account.to_string(),
+        Action::Replaced,
+        Some(&before),
+        Some(model),
+    );
+    audit::record_one(conn, account, origin, entry)?;
     recompute(conn, account, Who::All)
 }
 
@@ -203,6 +214,7 @@ fn no_workspace(slug: &str) -> StoreError {
 pub fn create_workspace(
     conn: &mut Conn,
     account: AccountId,
+    origin: &Origin,
     slug: &str,
     name: &str,
 ) -> Result<Workspace, StoreError> {
@@ -227,6 +239,14 @@ pub fn create_workspace(
             }
             error => error,
         })?;
+    let entry = Entry::changed(
+        Resource::Workspace,
+        &workspace.id,
+        Action::Created,
+        None,
+        Some(&workspace),
+    );
+    audit::record_one(conn, account, origin, entry)?;
     Ok(workspace)
 }
 
@@ -234,9 +254,11 @@ pub fn create_workspace(
 pub fn rename_workspace(
     conn: &mut Conn,
     account: AccountId,
+    origin: &Origin,
     slug: &str,
     name: &str,
 ) -> Result<Workspace, StoreError> {
+    let before = workspace(conn, account, slug)?.ok_or_else(|| no_workspace(slug))?;
     let updated = diesel::update(
         workspaces::table
             .filter(workspaces::account_id.eq(account.to_string()))
@@ -247,11 +269,26 @@ pub fn rename_workspace(
     if updated == 0 {
         return Err(no_workspace(slug));
     }
-    workspace(conn, account, slug)?.ok_or_else(|| no_workspace(slug))
+    let after = workspace(conn, account, slug)?.ok_or_else(|| no_workspace(slug))?;
+    let entry = Entry::changed(
+        Resource::Workspace,
+        &after.id,
+        Action::Modified,
+        Some(&before),
+        Some(&after),
+    );
+    audit::record_one(conn, account, origin, entry)?;
+    Ok(after)
 }
 
 /// Deletes a workspace, its rules and every level in it.
-pub fn delete_workspace(conn: &mut Conn, account: AccountId, slug: &str) -> Result<(), StoreError> {
+pub fn delete_workspace(
+    conn: &mut Conn,
+    account: AccountId,
+    origin: &Origin,
+    slug: &str,
+) -> Result<(), StoreError> {
+    let before = workspace(conn, account, slug)?.ok_or_else(|| no_workspace(slug))?;
     let deleted = diesel::delete(
         workspaces::table
             .filter(workspaces::account_id.eq(account.to_string()))
@@ -261,7 +298,14 @@ pub fn delete_workspace(conn: &mut Conn, account: AccountId, slug: &str) -> Resu
     if deleted == 0 {
         return Err(no_workspace(slug));
     }
-    Ok(())
+    let entry = Entry::changed(
+        Resource::Workspace,
+        &before.id,
+        Action::Deleted,
+        Some(&before),
+        None,
+    );
+    audit::record_one(conn, account, origin, entry)
 }
 
 #[derive(Queryable)]
@@ -350,6 +394,7 @@ fn rule_columns(
 pub fn create_rule(
     conn: &mut Conn,
     account: AccountId,
+    origin: &Origin,
     spec: &RuleSpec,
 ) -> Result<Rule, StoreError> {
     let workspace_id = rule_columns(conn, account, spec)?;
@@ -367,20 +412,35 @@ pub fn create_rule(
             access_rules::created_at.eq(crate::clock::now()),
         ))
         .execute(conn)?;
-    recompute(conn, account, Who::All)?;
-    Ok(Rule {
+    let rule = Rule {
         id,
         spec: spec.clone(),
-    })
+    };
+    let entry = Entry::changed(
+        Resource::Rule,
+        &rule.id,
+        Action::Created,
+        None,
+        Some(&rule.spec),
+    );
+    audit::record_one(conn, account, origin, entry)?;
+    recompute(conn, account, Who::All)?;
+    Ok(rule)
+}
+
+fn no_rule(id: &str) -> StoreError {
+    AccessError::NotFound(format!("no rule '{id}' in this account")).into()
 }
 
 /// Replaces a rule and applies the change.
 pub fn replace_rule(
     conn: &mut Conn,
     account: AccountId,
+    origin: &Origin,
     id: &str,
     spec: &RuleSpec,
 ) -> Result<Rule, StoreError> {
+    let before = rule(conn, account, id)?.ok_or_else(|| no_rule(id))?;
     let workspace_id = rule_columns(conn, account, spec)?;
     let updated = diesel::update(
         access_rules::table
@@ -397,17 +457,32 @@ pub fn replace_rule(
     ))
     .execute(conn)?;
     if updated == 0 {
-        return Err(AccessError::NotFound(format!("no rule '{id}' in this account")).into());
+        return Err(no_rule(id));
     }
-    recompute(conn, account, Who::All)?;
-    Ok(Rule {
+    let after = Rule {
         id: id.to_owned(),
         spec: spec.clone(),
-    })
+    };
+    let entry = Entry::changed(
+        Resource::Rule,
+        id,
+        Action::Replaced,
+        Some(&before.spec),
+        Some(spec),
+    );
+    audit::record_one(conn, account, origin, entry)?;
+    recompute(conn, account, Who::All)?;
+    Ok(after)
 }
 
 /// Deletes a rule and applies the change.
-pub fn delete_rule(conn: &mut Conn, account: AccountId, id: &str) -> Result<(), StoreError> {
+pub fn delete_rule(
+    conn: &mut Conn,
+    account: AccountId,
+    origin: &Origin,
+    id: &str,
+) -> Result<(), StoreError> {
+    let before = rule(conn, account, id)?.ok_or_else(|| no_rule(id))?;
     let deleted = diesel::delete(
         access_rules::table
             .filter(access_rules::account_id.eq(account.to_string()))
@@ -415,8 +490,16 @@ pub fn delete_rule(conn: &mut Conn, account: AccountId, id: &str) -> Result<(), 
     )
     .execute(conn)?;
     if deleted == 0 {
-        return Err(AccessError::NotFound(format!("no rule '{id}' in this account")).into());
+        return Err(no_rule(id));
     }
+    let entry = Entry::changed(
+        Resource::Rule,
+        id,
+        Action::Deleted,
+        Some(&before.spec),
+        None,
+    );
+    audit::record_one(conn, account, origin, entry)?;
     recompute(conn, account, Who::All)
 }
 
@@ -876,10 +959,14 @@ pub fn preview(
 ) -> Result<Vec<AccessDiff>, StoreError> {
     let outcome = super::account_transaction(conn, account, |conn| -> Result<(), PreviewEnd> {
         let before = snapshot(conn, account, None)?;
+        // Rolled back below: neither this origin nor the events are kept.
+        let origin = Origin::cli();
         match change {
-            RuleChange::Create(spec) => create_rule(conn, account, spec).map(drop)?,
-            RuleChange::Replace { id, rule } => replace_rule(conn, account, id, rule).map(drop)?,
-            RuleChange::Delete { id } => delete_rule(conn, account, id)?,
+            RuleChange::Create(spec) => create_rule(conn, account, &origin, spec).map(drop)?,
+            RuleChange::Replace { id, rule } => {
+                replace_rule(conn, account, &origin, id, rule).map(drop)?;
+            }
+            RuleChange::Delete { id } => delete_rule(conn, account, &origin, id)?,
         }
         let after = snapshot(conn, account, None)?;
         let none = Held::default();

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::accounts;
 use super::{Conn, StoreError};
+use crate::audit::{Action, Entry, Origin, Resource};
 use crate::model::{Account, AccountId, Slug};
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -34,7 +35,7 @@ impl TryFrom<AccountRow> for Account {
 
 /// Inserts an account, with the default access model. A taken slug is a unique violation
 /// ([`StoreError::is_unique_violation`]).
-pub fn insert(conn: &mut Conn, account: &Account) -> Result<(), StoreError> {
+pub fn insert(conn: &mut Conn, origin: &Origin, account: &Account) -> Result<(), StoreError> {
     diesel::insert_into(accounts::table)
         .values(AccountRow {
             id: account.id.to_string(),
@@ -43,6 +44,17 @@ pub fn insert(conn: &mut Conn, account: &Account) -> Result<(), StoreError> {
             created_at: account.created_at,
         })
         .execute(conn)?;
+    let changes = crate::audit::changes_of(
+        None,
+        Some(&serde_json::json!({"slug": account.slug.to_string(), "name": account.name})),
+    );
+    let entry = Entry::configuration(
+        Resource::Account,
+        account.id.to_string(),
+        Action::Created,
+        changes,
+    );
+    super::audit::record_one(conn, account.id, origin, entry)?;
     super::access::seed_defaults(conn, account.id)
 }
 

@@ -200,6 +200,14 @@ where
     }
 }
 
+/// Runs `f` in a plain transaction, so its reads see one state of the database.
+pub fn read_transaction<T, F>(conn: &mut Conn, f: F) -> Result<T, StoreError>
+where
+    F: FnOnce(&mut Conn) -> Result<T, StoreError>,
+{
+    conn.transaction(f)
+}
+
 /// [`write_transaction`] for a change to one account's data: on PostgreSQL it
 /// first takes a transaction-scoped advisory lock on the account, so that the
 /// account's writers queue (as SQLite's writers always do) and its change

@@ -79,9 +79,7 @@ pub fn feed(
                 id,
                 kind,
                 member,
-                at: at
-                    .and_utc()
-                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                at: crate::clock::rfc3339(at),
             })
         })
         .collect()

@@ -6,7 +6,7 @@
 //! members is O(k) statements' work whatever the group's size, and two
 //! concurrent changes to different members never overwrite each other.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -14,8 +14,9 @@ use diesel::prelude::*;
 use super::access::{self, Who};
 use super::filter_sql::{self, Column, ElementTable, ListQuery, Source};
 use super::schema::{group_members, scim_groups, users};
-use super::sql::{Bind, Dialect, Sql};
+use super::sql::{Bind, Dialect, Sql, TextRows};
 use super::{Conn, StoreError, documents};
+use crate::audit::{self, Action, Entry, Origin};
 use crate::model::{AccountId, GroupId, UserId, fold_case};
 use crate::scim::filter::AttrRef;
 use crate::scim::resource::{Document, ResourceMeta};
@@ -131,19 +132,40 @@ fn group_column(attribute: &AttrRef) -> Option<Column> {
     })
 }
 
-/// Inserts a group. A taken displayName (case-insensitively) is a unique violation.
-pub fn insert(conn: &mut Conn, account: AccountId, group: &StoredGroup) -> Result<(), StoreError> {
+/// Inserts a group (without members: see [`add_members`]). A taken
+/// displayName (case-insensitively) is a unique violation.
+pub fn insert(
+    conn: &mut Conn,
+    account: AccountId,
+    origin: &Origin,
+    group: &StoredGroup,
+) -> Result<(), StoreError> {
     diesel::insert_into(scim_groups::table)
         .values(GroupRow::new(account, group)?)
         .execute(conn)?;
-    Ok(())
+    let entry = Entry::group(
+        group.id,
+        Action::Created,
+        audit::changes(None, Some(&group.document)),
+    );
+    super::audit::record_one(conn, account, origin, entry)
 }
 
 /// Replaces a group's document and meta (its members are left alone). Only
 /// when its displayName or externalId changes — what rules match groups by —
 /// is its members' access recomputed: a membership change bumps the version
 /// without touching the other members.
-pub fn update(conn: &mut Conn, account: AccountId, group: &StoredGroup) -> Result<(), StoreError> {
+///
+/// `before` is the stored group; the audit log records what differs
+/// (nothing when only the version moved, for a membership change).
+pub fn update(
+    conn: &mut Conn,
+    account: AccountId,
+    origin: &Origin,
+    before: &StoredGroup,
+    group: &StoredGroup,
+    action: Action,
+) -> Result<(), StoreError> {
     let row = GroupRow::new(account, group)?;
     let matched_by: Option<(String, Option<String>)> = scim_groups::table
         .find(group.id.to_string())
@@ -159,6 +181,15 @@ pub fn update(conn: &mut Conn, account: AccountId, group: &StoredGroup) -> Resul
     )
     .set(row)
     .execute(conn)?;
+    let changes = audit::changes(Some(&before.document), Some(&group.document));
+    if !changes.is_empty() {
+        super::audit::record_one(
+            conn,
+            account,
+            origin,
+            Entry::group(group.id, action, changes),
+        )?;
+    }
     if renamed {
         access::recompute(conn, account, Who::MembersOf(group.id))?;
     }
@@ -225,18 +256,50 @@ fn find_locked(
 
 /// Deletes the group and its memberships (never the members); false when
 /// the account has no such group.
-pub fn delete(conn: &mut Conn, account: AccountId, id: GroupId) -> Result<bool, StoreError> {
+pub fn delete(
+    conn: &mut Conn,
+    account: AccountId,
+    origin: &Origin,
+    id: GroupId,
+) -> Result<bool, StoreError> {
+    let Some(group) = find(conn, account, id)? else {
+        return Ok(false);
+    };
     let members = member_ids(conn, id)?;
-    let deleted = diesel::delete(
+    diesel::delete(
         scim_groups::table
             .find(id.to_string())
             .filter(scim_groups::account_id.eq(account.to_string())),
     )
     .execute(conn)?;
-    if deleted > 0 {
-        access::recompute(conn, account, Who::Users(&members))?;
-    }
-    Ok(deleted > 0)
+    let mut entries = vec![Entry::group(
+        id,
+        Action::Deleted,
+        audit::changes(Some(&group.document), None),
+    )];
+    entries.extend(audit_memberships(id, &members, Action::MemberRemoved));
+    super::audit::record(conn, account, origin, &entries)?;
+    access::recompute(conn, account, Who::Users(&members))?;
+    Ok(true)
+}
+
+fn audit_memberships(
+    group: GroupId,
+    members: &[UserId],
+    action: Action,
+) -> impl Iterator<Item = Entry> + '_ {
+    members
+        .iter()
+        .map(move |member| Entry::membership(group, *member, action))
+}
+
+fn parse_user_ids(ids: Vec<String>) -> Result<Vec<UserId>, StoreError> {
+    ids.into_iter()
+        .map(|id| {
+            id.parse()
+                .map_err(|_| StoreError::Corrupt(format!("user {id}: id")))
+        })
+        .collect()
 }
 
 /// The total of the account's groups matching the query, and one page of them.
@@ -313,14 +376,16 @@ pub fn existing_users(
 }
 
 /// Adds members (users of the account: see [`existing_users`]); adding a
-/// present member changes nothing. Returns how many rows were added.
+/// present member changes nothing. Returns how many were added; only they
+/// are audited and have their access recomputed.
 pub fn add_members(
     conn: &mut Conn,
     account: AccountId,
+    origin: &Origin,
     group: GroupId,
     members: &[UserId],
 ) -> Result<usize, StoreError> {
-    let mut added = 0;
+    let mut added = Vec::new();
     for chunk in members.chunks(IDS_PER_STATEMENT) {
         let mut insert =
             Sql::raw("INSERT INTO group_members (group_id, user_id, account_id) VALUES ");
@@ -333,46 +398,102 @@ pub fn add_members(
             insert.bind(Bind::Text(account.to_string()));
             insert.push(")");
         }
-        insert.push(" ON CONFLICT (group_id, user_id) DO NOTHING");
-        added += insert.execute(conn)?;
+        insert.push(" ON CONFLICT (group_id, user_id) DO NOTHING RETURNING user_id");
+        added.extend(parse_user_ids(TextRows(insert).load(conn)?)?);
     }
-    access::recompute(conn, account, Who::Users(members))?;
-    Ok(added)
+    changed_members(conn, account, origin, group, &added, Action::MemberAdded)
+}
+
+/// Audits and recomputes the members whose membership of `group` changed.
+fn changed_members(
+    conn: &mut Conn,
+    account: AccountId,
+    origin: &Origin,
+    group: GroupId,
+    changed: &[UserId],
+    action: Action,
+) -> Result<usize, StoreError> {
+    if changed.is_empty() {
+        return Ok(0);
+    }
+    let entries: Vec<Entry> = audit_memberships(group, changed, action).collect();
+    super::audit::record(conn, account, origin, &entries)?;
+    access::recompute(conn, account, Who::Users(changed))?;
+    Ok(changed.len())
 }
 
 /// Removes these members; removing an absent member changes nothing.
 pub fn remove_members(
     conn: &mut Conn,
     account: AccountId,
+    origin: &Origin,
     group: GroupId,
     members: &[UserId],
 ) -> Result<usize, StoreError> {
-    let mut removed = 0;
+    let mut removed = Vec::new();
     for chunk in members.chunks(IDS_PER_STATEMENT) {
-        let texts: Vec<String> = chunk.iter().map(ToString::to_string).collect();
-        removed += diesel::delete(
-            group_members::table
-                .filter(group_members::group_id.eq(group.to_string()))
-                .filter(group_members::user_id.eq_any(&texts)),
-        )
-        .execute(conn)?;
+        let mut delete = Sql::raw("DELETE FROM group_members WHERE group_id = ");
+        delete.bind(Bind::Text(group.to_string()));
+        delete.push(" AND user_id IN (");
+        for (index, member) in chunk.iter().enumerate() {
+            if index > 0 {
+                delete.push(", ");
+            }
+            delete.bind(Bind::Text(member.to_string()));
+        }
+        delete.push(") RETURNING user_id");
+        removed.extend(parse_user_ids(TextRows(delete).load(conn)?)?);
     }
-    access::recompute(conn, account, Who::Users(members))?;
-    Ok(removed)
+    changed_members(
+        conn,
+        account,
+        origin,
+        group,
+        &removed,
+        Action::MemberRemoved,
+    )
 }
 
 /// Removes every member.
 pub fn remove_all_members(
     conn: &mut Conn,
     account: AccountId,
+    origin: &Origin,
     group: GroupId,
 ) -> Result<usize, StoreError> {
     let members = member_ids(conn, group)?;
-    let removed =
-        diesel::delete(group_members::table.filter(group_members::group_id.eq(group.to_string())))
-            .execute(conn)?;
-    access::recompute(conn, account, Who::Users(&members))?;
-    Ok(removed)
+    diesel::delete(group_members::table.filter(group_members::group_id.eq(group.to_string())))
+        .execute(conn)?;
+    changed_members(
+        conn,
+        account,
+        origin,
+        group,
+        &members,
+        Action::MemberRemoved,
+    )
+}
+
+/// Makes `members` the whole membership: removes the members not among
+/// them and adds the new ones, so only the difference is written, audited
+/// and recomputed (Okta's full-list `PUT` of a large group changes little).
+pub fn replace_members(
+    conn: &mut Conn,
+    account: AccountId,
+    origin: &Origin,
+    group: GroupId,
+    members: &[UserId],
+) -> Result<usize, StoreError> {
+    let wanted: HashSet<UserId> = members.iter().copied().collect();
+    let current: HashSet<UserId> = member_ids(conn, group)?.into_iter().collect();
+    let leaving: Vec<UserId> = current.difference(&wanted).copied().collect();
+    let joining: Vec<UserId> = members
+        .iter()
+        .filter(|member| !current.contains(member))
+        .copied()
+        .collect();
+    Ok(remove_members(conn, account, origin, group, &leaving)?
+        + add_members(conn, account, origin, group, &joining)?)
 }
 
 /// The groups each of `members` belongs to, by group id.

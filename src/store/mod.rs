@@ -6,6 +6,8 @@
 
 pub mod access;
 pub mod accounts;
+pub mod activity;
+pub mod audit;
 mod connection;
 mod documents;
 mod error;
@@ -18,12 +20,14 @@ pub mod signing_keys;
 mod sql;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use diesel::connection::SimpleConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use connection::{
-    Conn, ConnectionManager, DatabaseUrl, Pool, account_transaction, open_pool, write_transaction,
+    Conn, ConnectionManager, DatabaseUrl, Pool, account_transaction, open_pool, read_transaction,
+    write_transaction,
 };
 pub use error::StoreError;
 pub use filter_sql::ListQuery;

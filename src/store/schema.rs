@@ -52,6 +52,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         last_modified -> Timestamp,
+        provisioned_via -> Text,
+        provisioned_by -> Nullable<Text>,
     }
 }
 
@@ -173,7 +175,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        id -> Text,
+        account_id -> Text,
+        at -> Timestamp,
+        actor -> Text,
+        token_id -> Nullable<Text>,
+        token_label -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        resource_type -> Text,
+        resource_id -> Text,
+        action -> Text,
+        member_id -> Nullable<Text>,
+        group_id -> Nullable<Text>,
+        changes -> Text,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        account_id -> Text,
+        url -> Text,
+        description -> Nullable<Text>,
+        key_id -> Text,
+        created_at -> Timestamp,
+        delivered_seq -> BigInt,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_success_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    member_logins (user_id) {
+        user_id -> Text,
+        account_id -> Text,
+        last_login_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
+diesel::joinable!(member_logins -> users (user_id));
 diesel::joinable!(access_rules -> workspaces (workspace_id));
 diesel::joinable!(member_workspace_levels -> workspaces (workspace_id));
 diesel::joinable!(member_workspace_levels -> users (user_id));
@@ -198,5 +247,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_role_values,
     member_roles,
     member_workspace_levels,
-    events
+    events,
+    audit_log,
+    webhooks,
+    member_logins
 );

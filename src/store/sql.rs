@@ -6,7 +6,7 @@
 use chrono::NaiveDateTime;
 use diesel::backend::Backend;
 use diesel::expression::{AppearsOnTable, Expression, ValidGrouping, is_aggregate};
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::query_dsl::RunQueryDsl;
 use diesel::serialize::ToSql;
 use diesel::sql_types::{Bool, HasSqlType, Text, Timestamp};
@@ -112,3 +112,29 @@ impl<QS> AppearsOnTable<QS> for Sql {}
 impl ValidGrouping<()> for Sql {
     type IsAggregate = is_aggregate::Never;
 }
+
+/// A statement of [`Sql`] that returns one text column per row (`SELECT
+/// id …`, `… RETURNING id`), to `.load::<String>(conn)`.
+#[derive(Debug, Clone)]
+pub struct TextRows(pub Sql);
+
+impl Query for TextRows {
+    type SqlType = Text;
+}
+
+impl<DB> QueryFragment<DB> for TextRows
+where
+    DB: Backend,
+    Sql: QueryFragment<DB>,
+{
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+}
+
+impl QueryId for TextRows {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<C> RunQueryDsl<C> for TextRows {}

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::tokens;
 use super::{Conn, StoreError};
+use crate::audit::{Action, Entry, Origin, Resource};
 use crate::model::{AccountId, KeyId, Scope, TokenId};
 
 /// A stored token (without the token itself).
@@ -59,7 +60,8 @@ impl TryFrom<TokenRow> for TokenRecord {
     }
 }
 
-pub fn insert(conn: &mut Conn, token: &TokenRecord) -> Result<(), StoreError> {
+/// Stores a token (its hash, never the token) and audits its issue.
+pub fn insert(conn: &mut Conn, origin: &Origin, token: &TokenRecord) -> Result<(), StoreError> {
     diesel::insert_into(tokens::table)
         .values(TokenRow {
             id: token.id.to_string(),
@@ -74,7 +76,21 @@ pub fn insert(conn: &mut Conn, token: &TokenRecord) -> Result<(), StoreError> {
             revoked_at: token.revoked_at,
         })
         .execute(conn)?;
-    Ok(())
+    let changes = serde_json::json!({
+        "scope": {"before": null, "after": token.scope.to_string()},
+        "label": {"before": null, "after": token.label},
+        "expiresAt": {"before": null, "after": token.expires_at.map(crate::clock::rfc3339)},
+    });
+    let serde_json::Value::Object(changes) = changes else {
+        unreachable!("a JSON object literal")
+    };
+    let entry = Entry::configuration(
+        Resource::Token,
+        token.id.to_string(),
+        Action::Created,
+        changes,
+    );
+    super::audit::record_one(conn, token.account_id, origin, entry)
 }
 
 pub fn find(conn: &mut Conn, id: TokenId) -> Result<Option<TokenRecord>, StoreError> {
@@ -104,14 +120,31 @@ pub fn list_for_account(
 
 /// Marks the token revoked. Returns false when no such token exists;
 /// revoking a revoked token keeps its first revocation time.
-pub fn revoke(conn: &mut Conn, id: TokenId, at: NaiveDateTime) -> Result<bool, StoreError> {
-    let id = id.to_string();
-    let exists =
-        diesel::select(diesel::dsl::exists(tokens::table.find(&id))).get_result::<bool>(conn)?;
-    diesel::update(tokens::table.find(&id).filter(tokens::revoked_at.is_null()))
-        .set(tokens::revoked_at.eq(Some(at)))
-        .execute(conn)?;
-    Ok(exists)
+pub fn revoke(
+    conn: &mut Conn,
+    origin: &Origin,
+    id: TokenId,
+    at: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let Some(token) = find(conn, id)? else {
+        return Ok(false);
+    };
+    let revoked = diesel::update(
+        tokens::table
+            .find(id.to_string())
+            .filter(tokens::revoked_at.is_null()),
+    )
+    .set(tokens::revoked_at.eq(Some(at)))
+    .execute(conn)?;
+    if revoked > 0 {
+        let changes = serde_json::Map::from_iter([(
+            "revokedAt".to_owned(),
+            crate::audit::change("revokedAt", None, Some(&crate::clock::rfc3339(at).into())),
+        )]);
+        let entry = Entry::configuration(Resource::Token, id.to_string(), Action::Revoked, changes);
+        super::audit::record_one(conn, token.account_id, origin, entry)?;
+    }
+    Ok(true)
 }
 
 /// Records when the token was last used.

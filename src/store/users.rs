@@ -11,6 +11,7 @@ use super::schema::{user_emails, users};
 use super::sql::{Dialect, Sql};
 use super::{Conn, StoreError};
 use super::{access, documents, events};
+use crate::audit::{self, Action, Actor, Entry, Origin};
 use crate::model::{AccountId, UserId, fold_case};
 use crate::scim::filter::AttrRef;
 use crate::scim::resource::{Document, ResourceMeta};
@@ -41,6 +42,11 @@ struct UserRow {
     version: i64,
     created_at: NaiveDateTime,
     last_modified: NaiveDateTime,
+    /// Set once, at creation.
+    #[diesel(skip_update)]
+    provisioned_via: String,
+    #[diesel(skip_update)]
+    provisioned_by: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -55,7 +61,12 @@ struct EmailRow {
 }
 
 impl UserRow {
-    fn new(account: AccountId, user: &StoredUser) -> Result<Self, StoreError> {
+    /// The row of `user`, provisioned by `origin` (which only an insert writes).
+    fn new(account: AccountId, origin: &Origin, user: &StoredUser) -> Result<Self, StoreError> {
+        let (provisioned_via, provisioned_by) = match &origin.actor {
+            Actor::Token { id, .. } => ("scim", Some(id.to_string())),
+            Actor::Cli => ("local", None),
+        };
         let user_name = documents::text(&user.document, "userName")
             .ok_or_else(|| StoreError::Corrupt("a user without userName".into()))?;
         let display_name = documents::text(&user.document, "displayName");
@@ -74,6 +85,8 @@ impl UserRow {
             version: user.meta.version,
             created_at: user.meta.created,
             last_modified: user.meta.last_modified,
+            provisioned_via: provisioned_via.to_owned(),
+            provisioned_by,
         })
     }
 
@@ -158,12 +171,24 @@ fn is_active(document: &Document) -> bool {
         .unwrap_or(true)
 }
 
-/// Inserts a member (event `member.created`). A taken userName
-/// (case-insensitively) is a unique violation.
-pub fn insert(conn: &mut Conn, account: AccountId, user: &StoredUser) -> Result<(), StoreError> {
+/// Inserts a member (event `member.created`), provisioned by `origin`. A
+/// taken userName (case-insensitively) is a unique violation.
+pub fn insert(
+    conn: &mut Conn,
+    account: AccountId,
+    origin: &Origin,
+    user: &StoredUser,
+) -> Result<(), StoreError> {
     diesel::insert_into(users::table)
-        .values(UserRow::new(account, user)?)
+        .values(UserRow::new(account, origin, user)?)
         .execute(conn)?;
+    let changes = audit::changes(None, Some(&user.document));
+    super::audit::record_one(
+        conn,
+        account,
+        origin,
+        Entry::user(user.id, Action::Created, changes),
+    )?;
     events::append(
         conn,
         account,
@@ -174,14 +199,20 @@ pub fn insert(conn: &mut Conn, account: AccountId, user: &StoredUser) -> Result<
     write_derived(conn, account, user)
 }
 
-/// Replaces a member's document and meta (same id, same account).
-pub fn update(conn: &mut Conn, account: AccountId, user: &StoredUser) -> Result<(), StoreError> {
+/// Replaces a member's document and meta (same id, same account); `before`
+/// is the stored member, `action` says how (PUT or PATCH) for the audit log.
+pub fn update(
+    conn: &mut Conn,
+    account: AccountId,
+    origin: &Origin,
+    before: &StoredUser,
+    user: &StoredUser,
+    action: Action,
+) -> Result<(), StoreError> {
     let id = user.id.to_string();
-    let was_active: bool = users::table
-        .find(&id)
-        .filter(users::account_id.eq(account.to_string()))
-        .select(users::active)
-        .first(conn)?;
+    let changes = audit::changes(Some(&before.document), Some(&user.document));
+    super::audit::record_one(conn, account, origin, Entry::user(user.id, action, changes))?;
+    let was_active = is_active(&before.document);
     let now_active = is_active(&user.document);
     let kind = match (was_active, now_active) {
         (true, false) => "member.deactivated",
@@ -194,7 +225,7 @@ pub fn update(conn: &mut Conn, account: AccountId, user: &StoredUser) -> Result<
             .find(&id)
             .filter(users::account_id.eq(account.to_string())),
     )
-    .set(UserRow::new(account, user)?)
+    .set(UserRow::new(account, origin, user)?)
     .execute(conn)?;
     diesel::delete(user_emails::table.filter(user_emails::user_id.eq(&id))).execute(conn)?;
     write_derived(conn, account, user)
@@ -295,8 +326,17 @@ pub fn display_names(
 }
 
 /// Deletes the member and its memberships (event `member.deleted`, with the
-/// access it had); false when the account has no such member.
-pub fn delete(conn: &mut Conn, account: AccountId, id: UserId) -> Result<bool, StoreError> {
+/// access it had); false when the account has no such member. The audit
+/// entry keeps the member's last document as "before".
+pub fn delete(
+    conn: &mut Conn,
+    account: AccountId,
+    origin: &Origin,
+    id: UserId,
+) -> Result<bool, StoreError> {
+    let Some(before) = find(conn, account, id)? else {
+        return Ok(false);
+    };
     let held = access::held_by(conn, account, id)?;
     let deleted = diesel::delete(
         users::table
@@ -305,6 +345,13 @@ pub fn delete(conn: &mut Conn, account: AccountId, id: UserId) -> Result<bool, S
     )
     .execute(conn)?;
     if deleted > 0 {
+        let changes = audit::changes(Some(&before.document), None);
+        super::audit::record_one(
+            conn,
+            account,
+            origin,
+            Entry::user(id, Action::Deleted, changes),
+        )?;
         events::append(
             conn,
             account,

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestDb, assert_scim_error, stderr, stdout};
+use crate::helpers::{Api, TestApp, TestDb, admin, assert_scim_error, scim, stderr, stdout};
 
 crate::on_both_databases!(
     joining_leaving_deactivating_and_renaming_move_access,
@@ -19,53 +19,6 @@ crate::on_both_databases!(
 
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
-struct Api<'a> {
-    app: &'a TestApp,
-    token: String,
-}
-
-impl Api<'_> {
-    async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> reqwest::Response {
-        let mut request = self
-            .app
-            .client
-            .request(method, self.app.url(path))
-            .bearer_auth(&self.token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        request.send().await.unwrap()
-    }
-
-    async fn ok(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let response = self.send(method, path, body.clone()).await;
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        assert!(status.is_success(), "{path} {body:?}: {status} {text}");
-        serde_json::from_str(&text).unwrap_or(Value::Null)
-    }
-}
-
-fn admin(app: &TestApp) -> Api<'_> {
-    Api {
-        app,
-        token: app.admin_token.clone(),
-    }
-}
-
-fn scim(app: &TestApp) -> Api<'_> {
-    Api {
-        app,
-        token: app.scim_token.clone(),
-    }
-}
-
-/// (role, [(workspace, level)]) of a member, from the access API.
 async fn access(app: &TestApp, id: &str) -> (Value, Vec<(String, String)>) {
     let body = admin(app)
         .ok(

@@ -117,6 +117,7 @@ pub struct TestApp {
     pub scim_token: String,
     pub admin_token: String,
     pub client: reqwest::Client,
+    server: actix_web::dev::ServerHandle,
 }
 
 impl TestApp {
@@ -129,15 +130,9 @@ impl TestApp {
                 .expect("first start")
                 .expect("a new database is bootstrapped")
         };
-        let config = ServeConfig {
-            listen: "127.0.0.1:0".into(),
-            workers: Some(1),
-            ..ServeConfig::new(url)
-        };
-        let app = Application::build(&config, &backend).expect("build the server");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        actix_web::rt::spawn(app.run_until_stopped());
+        let (address, server) = serve(url, &backend);
         Self {
+            server,
             address,
             db,
             backend,
@@ -152,6 +147,16 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// Stops the server (as SIGTERM would) and starts a new one on the same
+    /// database, with everything it loads at start loaded afresh; its
+    /// address changes.
+    pub async fn restart(&mut self) {
+        self.server.stop(true).await;
+        let url = DatabaseUrl::parse(&self.db.url).expect("test database URL");
+        self.backend = Backend::open(&url, 4).expect("reopen the test database");
+        (self.address, self.server) = serve(url, &self.backend);
+    }
+
     /// Issues a token for the first account directly through the library.
     pub fn issue(&self, scope: Scope, expires_at: Option<chrono::NaiveDateTime>) -> IssuedToken {
         let mut conn = self.backend.pool.get().expect("connection");
@@ -159,6 +164,7 @@ impl TestApp {
             .authenticator
             .issue(
                 &mut conn,
+                &roster::audit::Origin::cli(),
                 self.account.id,
                 scope,
                 Some("test".into()),
@@ -195,6 +201,71 @@ impl TestApp {
     pub fn cli(&self, args: &[&str]) -> Output {
         roster_cli(&self.db.url, args)
     }
+}
+
+/// Requests with one token, for the JSON APIs.
+pub struct Api<'a> {
+    pub app: &'a TestApp,
+    pub token: String,
+}
+
+impl Api<'_> {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .app
+            .client
+            .request(method, self.app.url(path))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Asserts a 2xx and returns the JSON body (`null` when empty).
+    pub async fn ok(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let response = self.send(method, path, body.clone()).await;
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert!(status.is_success(), "{path} {body:?}: {status} {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+}
+
+/// With the first start's admin token.
+pub fn admin(app: &TestApp) -> Api<'_> {
+    Api {
+        app,
+        token: app.admin_token.clone(),
+    }
+}
+
+/// With the first start's SCIM token.
+pub fn scim(app: &TestApp) -> Api<'_> {
+    Api {
+        app,
+        token: app.scim_token.clone(),
+    }
+}
+
+/// (role, [(workspace, level)]) of a member, from the access API.
+/// Builds and spawns a server with the test settings: its address and handle.
+fn serve(url: DatabaseUrl, backend: &Backend) -> (String, actix_web::dev::ServerHandle) {
+    let config = ServeConfig {
+        listen: "127.0.0.1:0".into(),
+        workers: Some(1),
+        ..ServeConfig::new(url)
+    };
+    let app = Application::build(&config, backend).expect("build the server");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    actix_web::rt::spawn(app.run_until_stopped());
+    (address, handle)
 }
 
 /// Runs the real `roster` binary with `--database-url`.

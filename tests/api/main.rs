@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod access_oracle;
+mod audit;
 mod auth;
 mod cli;
 mod config;
@@ -15,7 +16,9 @@ mod filter_oracle;
 mod groups;
 mod hostile_input;
 mod metrics;
+mod review;
 mod server;
 mod users;
 mod users_list;
 mod users_patch;
+mod webhooks;

@@ -88,9 +88,10 @@ async fn put_model(
     body: web::Json<AccessModel>,
 ) -> Result<HttpResponse, ApiError> {
     let account = auth.principal.account_id;
+    let origin = auth.origin;
     let model = body.into_inner();
     let stored = write(&state, account, move |conn| {
-        access::replace_model(conn, account, &model)?;
+        access::replace_model(conn, account, &origin, &model)?;
         access::model(conn, account)
     })
     .await?;
@@ -134,12 +135,13 @@ async fn create_workspace(
     body: web::Json<NewWorkspace>,
 ) -> Result<HttpResponse, ApiError> {
     let account = auth.principal.account_id;
+    let origin = auth.origin;
     let NewWorkspace { slug, name } = body.into_inner();
     let slug = Slug::parse(&slug).map_err(AccessError::Invalid)?;
     let name = name.unwrap_or_else(|| slug.to_string());
     check_name(&name)?;
     let workspace = write(&state, account, move |conn| {
-        access::create_workspace(conn, account, slug.as_str(), &name)
+        access::create_workspace(conn, account, &origin, slug.as_str(), &name)
     })
     .await?;
     Ok(HttpResponse::Created().json(workspace))
@@ -169,10 +171,11 @@ async fn rename_workspace(
     body: web::Json<WorkspaceChange>,
 ) -> Result<HttpResponse, ApiError> {
     let account = auth.principal.account_id;
+    let origin = auth.origin;
     let name = body.into_inner().name;
     check_name(&name)?;
     let workspace = write(&state, account, move |conn| {
-        access::rename_workspace(conn, account, &slug, &name)
+        access::rename_workspace(conn, account, &origin, &slug, &name)
     })
     .await?;
     Ok(json(workspace))
@@ -185,8 +188,9 @@ async fn delete_workspace(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let account = auth.principal.account_id;
+    let origin = auth.origin;
     write(&state, account, move |conn| {
-        access::delete_workspace(conn, account, &slug)
+        access::delete_workspace(conn, account, &origin, &slug)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -207,9 +211,10 @@ async fn create_rule(
     body: web::Json<RuleSpec>,
 ) -> Result<HttpResponse, ApiError> {
     let account = auth.principal.account_id;
+    let origin = auth.origin;
     let spec = body.into_inner();
     let rule = write(&state, account, move |conn| {
-        access::create_rule(conn, account, &spec)
+        access::create_rule(conn, account, &origin, &spec)
     })
     .await?;
     Ok(HttpResponse::Created().json(rule))
@@ -241,9 +246,10 @@ async fn replace_rule(
     body: web::Json<RuleSpec>,
 ) -> Result<HttpResponse, ApiError> {
     let account = auth.principal.account_id;
+    let origin = auth.origin;
     let spec = body.into_inner();
     let rule = write(&state, account, move |conn| {
-        access::replace_rule(conn, account, &id, &spec)
+        access::replace_rule(conn, account, &origin, &id, &spec)
     })
     .await?;
     Ok(json(rule))
@@ -255,8 +261,9 @@ async fn delete_rule(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let account = auth.principal.account_id;
+    let origin = auth.origin;
     write(&state, account, move |conn| {
-        access::delete_rule(conn, account, &id)
+        access::delete_rule(conn, account, &origin, &id)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

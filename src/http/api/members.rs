@@ -28,6 +28,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(method_not_allowed)),
     )
     .service(
+        web::resource("/members/{id}/logins")
+            .route(web::post().to(record_login))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
         web::resource("/events")
             .route(web::get().to(events))
             .default_service(web::to(method_not_allowed)),
@@ -61,6 +66,63 @@ async fn member_access(
     )
     .await?;
     Ok(json(access))
+}
+
+/// How far ahead of Roster's clock a reported login may be (clock skew).
+const LOGIN_CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(5);
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Login {
+    /// RFC 3339; default now.
+    at: Option<String>,
+}
+
+/// `POST /members/{id}/logins` with `{"at": "2026-11-22T09:00:00Z"}` (or an
+/// empty body: now): the product reports a login, which the access review
+/// shows. Out-of-order reports never move the last login back.
+async fn record_login(
+    state: web::Data<AppState>,
+    auth: Authenticated<AccessScope>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let user_id: UserId = id.parse().map_err(|_| no_member(&id))?;
+    let login: Login = if body.iter().all(u8::is_ascii_whitespace) {
+        Login::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|error| {
+            AccessError::Invalid(format!(
+                "the body must be {{\"at\": \"<RFC 3339 time>\"}} or empty: {error}"
+            ))
+        })?
+    };
+    let now = crate::clock::now();
+    let at = match login.at {
+        None => now,
+        Some(text) => crate::clock::parse_rfc3339(&text).ok_or_else(|| {
+            AccessError::Invalid(format!(
+                "'at' must be an RFC 3339 time such as 2026-11-22T09:00:00Z, not '{text}'"
+            ))
+        })?,
+    };
+    if at > now + LOGIN_CLOCK_SKEW {
+        return Err(AccessError::Invalid(format!(
+            "'at' ({}) is in the future",
+            crate::clock::rfc3339(at)
+        ))
+        .into());
+    }
+    let account = auth.principal.account_id;
+    let last = AppState::run(&state, move |conn| {
+        store::activity::record_login(conn, account, user_id, at)
+    })
+    .await?
+    .ok_or_else(|| no_member(&id))?;
+    Ok(json(json!({
+        "member": user_id.to_string(),
+        "lastLogin": crate::clock::rfc3339(last),
+    })))
 }
 
 #[derive(Deserialize)]

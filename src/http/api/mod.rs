@@ -1,10 +1,14 @@
 //! `/api/v1`: the JSON API for account admins (`admin` tokens: the access
-//! model, workspaces, rules) and for the product (`access` or `admin`
-//! tokens: a member's effective access). Every path is scoped to the
+//! model, workspaces, rules, the audit log, the access review, webhooks)
+//! and for the product (`access` or `admin` tokens: a member's effective
+//! access, logins, the change-event feed). Every path is scoped to the
 //! token's account; errors have the SCIM Error shape, like `/scim/v2`.
 
+mod audit;
 mod configuration;
 mod members;
+mod reports;
+mod webhooks;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -17,6 +21,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/api/v1")
             .configure(configuration::configure)
             .configure(members::configure)
+            .configure(audit::configure)
+            .configure(reports::configure)
+            .configure(webhooks::configure)
             .default_service(web::to(unknown_endpoint)),
     );
 }

@@ -1,0 +1,6 @@
+DROP TABLE member_logins;
+ALTER TABLE users DROP COLUMN provisioned_by;
+ALTER TABLE users DROP COLUMN provisioned_via;
+DROP TABLE webhooks;
+DROP TRIGGER audit_log_append_only;
+DROP TABLE audit_log;

@@ -1,0 +1,93 @@
+//! `GET /api/v1/audit` (`admin` tokens): the account's audit log, oldest
+//! first, by member, group and time range, paged with an `after` cursor
+//! (docs/ACCESS.md "Audit log").
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::json;
+use crate::access::AccessError;
+use crate::http::auth::{AdminScope, Authenticated};
+use crate::http::error::ApiError;
+use crate::http::responses::method_not_allowed;
+use crate::http::state::AppState;
+use crate::store::{self, audit::AuditQuery};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/audit")
+            .route(web::get().to(audit))
+            .default_service(web::to(method_not_allowed)),
+    );
+}
+
+/// The most entries one page holds, and the default.
+const MAX_LIMIT: i64 = 1000;
+const DEFAULT_LIMIT: i64 = 100;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditParams {
+    member: Option<String>,
+    group: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+fn parsed<T: std::str::FromStr>(name: &str, value: Option<&str>) -> Result<Option<T>, AccessError> {
+    value
+        .map(|text| {
+            text.parse().map_err(|_| {
+                AccessError::Invalid(format!("'{name}' must be an id, and '{text}' is not one"))
+            })
+        })
+        .transpose()
+}
+
+fn time(name: &str, value: Option<&str>) -> Result<Option<chrono::NaiveDateTime>, AccessError> {
+    value
+        .map(|text| {
+            crate::clock::parse_rfc3339(text).ok_or_else(|| {
+                AccessError::Invalid(format!(
+                    "'{name}' must be an RFC 3339 time such as 2026-11-22T09:00:00Z, not '{text}'"
+                ))
+            })
+        })
+        .transpose()
+}
+
+/// `GET /audit?member=ID&group=ID&since=T&until=T&after=SEQ&limit=N`:
+/// entries matching every given condition (`since` inclusive, `until`
+/// exclusive), at most `limit` (default 100, at most 1000); `next` is the
+/// cursor for the following page, `null` after the last.
+async fn audit(
+    state: web::Data<AppState>,
+    auth: Authenticated<AdminScope>,
+    params: web::Query<AuditParams>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(AccessError::Invalid(format!("'limit' is 1 to {MAX_LIMIT}")).into());
+    }
+    let query = AuditQuery {
+        member: parsed("member", params.member.as_deref())?,
+        group: parsed("group", params.group.as_deref())?,
+        since: time("since", params.since.as_deref())?,
+        until: time("until", params.until.as_deref())?,
+        after: params.after.unwrap_or(0).max(0),
+        limit,
+    };
+    let account = auth.principal.account_id;
+    let entries = AppState::run(&state, move |conn| {
+        store::audit::query(conn, account, &query)
+    })
+    .await?;
+    let next = match entries.last() {
+        Some(last) if entries.len() as i64 == limit => Some(last.seq),
+        _ => None,
+    };
+    Ok(json(json!({ "entries": entries, "next": next })))
+}

@@ -1,0 +1,91 @@
+//! `GET /api/v1/reports/access-review` (`admin` tokens): every member with
+//! role, workspace levels, last login and provenance, flagged for review
+//! (`crate::access::review`), as JSON or CSV.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::json;
+use crate::access::AccessError;
+use crate::access::review::{self, ReviewPolicy};
+use crate::http::auth::{AdminScope, Authenticated};
+use crate::http::error::ApiError;
+use crate::http::responses::method_not_allowed;
+use crate::http::state::AppState;
+use crate::store;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/reports/access-review")
+            .route(web::get().to(access_review))
+            .default_service(web::to(method_not_allowed)),
+    );
+}
+
+/// Defaults: a member without a login for 90 days is stale; more than 5
+/// admins is too many.
+const DEFAULT_STALE_DAYS: u32 = 90;
+const DEFAULT_MAX_ADMINS: u32 = 5;
+/// Ten years: beyond that "stale" means nothing.
+const MAX_STALE_DAYS: u32 = 3650;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReviewParams {
+    stale_days: Option<u32>,
+    max_admins: Option<u32>,
+    format: Option<String>,
+}
+
+/// `GET /reports/access-review?stale_days=N&max_admins=M&format=json|csv`.
+async fn access_review(
+    state: web::Data<AppState>,
+    auth: Authenticated<AdminScope>,
+    params: web::Query<ReviewParams>,
+) -> Result<HttpResponse, ApiError> {
+    let stale_days = params.stale_days.unwrap_or(DEFAULT_STALE_DAYS);
+    if !(1..=MAX_STALE_DAYS).contains(&stale_days) {
+        return Err(AccessError::Invalid(format!("'stale_days' is 1 to {MAX_STALE_DAYS}")).into());
+    }
+    let csv = match params.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(
+                AccessError::Invalid(format!("'format' is json or csv, not '{other}'")).into(),
+            );
+        }
+    };
+    let policy = ReviewPolicy {
+        stale_days,
+        max_admins: params.max_admins.unwrap_or(DEFAULT_MAX_ADMINS),
+        generated_at: crate::clock::now(),
+    };
+    let account = auth.principal.account_id;
+    let (model, members) = AppState::run(&state, move |conn| {
+        // One read transaction: the model and the members agree.
+        store::read_transaction(conn, |conn| {
+            Ok::<_, store::StoreError>((
+                store::access::model(conn, account)?,
+                store::activity::reviewed_members(conn, account)?,
+            ))
+        })
+    })
+    .await?;
+    let report = review::review(&model, members, policy);
+    if !csv {
+        return Ok(json(report));
+    }
+    let body = review::to_csv(&report).map_err(|error| {
+        tracing::error!(%error, "the access review did not render as CSV");
+        crate::scim::ScimError::internal()
+    })?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"access-review.csv\"",
+        ))
+        .body(body))
+}

@@ -1,0 +1,154 @@
+//! `GET|POST /api/v1/webhooks`, `DELETE /api/v1/webhooks/{id}` (`admin`
+//! tokens): the account's webhook endpoints and where their delivery stands
+//! (`crate::webhooks`; docs/ACCESS.md "Webhooks").
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::json;
+use crate::access::AccessError;
+use crate::http::auth::{AdminScope, Authenticated};
+use crate::http::error::ApiError;
+use crate::http::responses::method_not_allowed;
+use crate::http::state::AppState;
+use crate::store;
+use crate::webhooks::signature::endpoint_secret;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/webhooks")
+            .route(web::get().to(list))
+            .route(web::post().to(create))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/webhooks/{id}")
+            .route(web::delete().to(delete))
+            .default_service(web::to(method_not_allowed)),
+    );
+}
+
+/// The longest accepted URL and description.
+const MAX_URL_BYTES: usize = 2048;
+const MAX_DESCRIPTION_BYTES: usize = 500;
+/// The most endpoints one account may have.
+const MAX_ENDPOINTS: usize = 20;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewWebhook {
+    url: String,
+    description: Option<String>,
+}
+
+/// An `http` or `https` URL with a host and without credentials (they
+/// would be shown in every listing).
+fn check_url(text: &str) -> Result<(), AccessError> {
+    if text.len() > MAX_URL_BYTES {
+        return Err(AccessError::Invalid(format!(
+            "'url' is at most {MAX_URL_BYTES} bytes"
+        )));
+    }
+    let url = reqwest::Url::parse(text)
+        .map_err(|error| AccessError::Invalid(format!("'url' is not a URL ({error})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(AccessError::Invalid(format!(
+            "'url' must be http or https, not '{}'",
+            url.scheme()
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(AccessError::Invalid("'url' has no host".into()));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(AccessError::Invalid(
+            "'url' must not hold credentials: receivers check the Roster-Signature header".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// `POST /webhooks` with `{"url": …, "description": …}`: 201 with the
+/// endpoint and its `secret`, shown this once. Events from now on go to it.
+async fn create(
+    state: web::Data<AppState>,
+    auth: Authenticated<AdminScope>,
+    body: web::Json<NewWebhook>,
+) -> Result<HttpResponse, ApiError> {
+    let NewWebhook { url, description } = body.into_inner();
+    check_url(&url)?;
+    if description
+        .as_ref()
+        .is_some_and(|text| text.len() > MAX_DESCRIPTION_BYTES)
+    {
+        return Err(AccessError::Invalid(format!(
+            "'description' is at most {MAX_DESCRIPTION_BYTES} bytes"
+        ))
+        .into());
+    }
+    let account = auth.principal.account_id;
+    let origin = auth.origin;
+    let authenticator = std::sync::Arc::clone(&state.authenticator);
+    let (webhook, secret) = AppState::run(&state, move |conn| -> Result<_, ApiError> {
+        let key = authenticator.current_key(conn)?;
+        store::account_transaction(conn, account, |conn| -> Result<_, ApiError> {
+            if store::webhooks::list(conn, account)?.len() >= MAX_ENDPOINTS {
+                return Err(AccessError::Conflict(format!(
+                    "an account has at most {MAX_ENDPOINTS} webhook endpoints: delete one first"
+                ))
+                .into());
+            }
+            let webhook = store::webhooks::create(
+                conn,
+                account,
+                &origin,
+                &url,
+                description.as_deref(),
+                key.id,
+            )?;
+            let secret = endpoint_secret(&key.secret, &webhook.id);
+            Ok((webhook, secret))
+        })
+    })
+    .await?;
+    let mut body = serde_json::to_value(&webhook).unwrap_or(Value::Null);
+    if let Value::Object(fields) = &mut body {
+        fields.insert("secret".into(), Value::String(secret));
+    }
+    Ok(HttpResponse::Created().json(body))
+}
+
+/// `GET /webhooks`: every endpoint with its delivery status and backlog.
+async fn list(
+    state: web::Data<AppState>,
+    auth: Authenticated<AdminScope>,
+) -> Result<HttpResponse, ApiError> {
+    let account = auth.principal.account_id;
+    let webhooks = AppState::run(&state, move |conn| store::webhooks::list(conn, account)).await?;
+    Ok(json(json!({ "webhooks": webhooks })))
+}
+
+/// `DELETE /webhooks/{id}`: 204; its undelivered events are not sent.
+async fn delete(
+    state: web::Data<AppState>,
+    auth: Authenticated<AdminScope>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let account = auth.principal.account_id;
+    let origin = auth.origin;
+    let id = id.into_inner();
+    let deleted = AppState::run(&state, {
+        let id = id.clone();
+        move |conn| {
+            store::account_transaction(conn, account, |conn| {
+                store::webhooks::delete(conn, account, &origin, &id)
+            })
+        }
+    })
+    .await?;
+    if !deleted {
+        return Err(AccessError::NotFound(format!("no webhook '{id}' in this account")).into());
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,11 @@
+//! Webhooks (PRODUCT.md "Change event"): each endpoint of an account gets
+//! the account's change events (`store::events`) as signed JSON POSTs, one
+//! event per request, in `seq` order, at least once.
+//!
+//! - [`signature`]: the signature scheme and the endpoint's secret, pure;
+//! - [`delivery`]: the background loop that delivers them, with
+//!   exponential backoff, sharing the work between replicas by a lease on
+//!   each endpoint (docs/ACCESS.md "Webhooks").
+
+pub mod delivery;
+pub mod signature;

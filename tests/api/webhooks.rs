@@ -1,0 +1,414 @@
+//! Webhooks with a real local HTTP receiver: every change event arrives,
+//! in order, signed; a failing receiver is retried with backoff; a restart
+//! of Roster in between loses nothing; the status shows what happened.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use roster::webhooks::signature::verify;
+
+use crate::helpers::{TestApp, TestDb, admin, assert_scim_error, scim};
+
+crate::on_both_databases!(
+    events_arrive_signed_and_in_order,
+    a_failing_receiver_is_retried_and_a_restart_loses_nothing,
+    endpoints_are_validated_listed_and_deleted,
+);
+
+const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+/// What the receiver got.
+#[derive(Debug, Clone)]
+struct Received {
+    signature: String,
+    attempt: String,
+    body: String,
+}
+
+impl Received {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap()
+    }
+}
+
+#[derive(Default)]
+struct Inbox {
+    received: Mutex<Vec<Received>>,
+    /// Requests to answer 500 before answering 204 again.
+    failures_left: AtomicUsize,
+}
+
+/// A webhook receiver on a free port.
+struct Receiver {
+    url: String,
+    inbox: Arc<Inbox>,
+    server: actix_web::dev::ServerHandle,
+}
+
+async fn receive(req: HttpRequest, body: web::Bytes, inbox: web::Data<Inbox>) -> HttpResponse {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    inbox.received.lock().unwrap().push(Received {
+        signature: header("roster-signature"),
+        attempt: header("roster-delivery-attempt"),
+        body: String::from_utf8_lossy(&body).into_owned(),
+    });
+    let failing = inbox
+        .failures_left
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+            left.checked_sub(1)
+        })
+        .is_ok();
+    if failing {
+        HttpResponse::InternalServerError().finish()
+    } else {
+        HttpResponse::NoContent().finish()
+    }
+}
+
+impl Receiver {
+    fn start() -> Self {
+        let inbox = Arc::new(Inbox::default());
+        let data = web::Data::from(Arc::clone(&inbox));
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .route("/hook", web::post().to(receive))
+        })
+        .workers(1)
+        .bind("127.0.0.1:0")
+        .unwrap();
+        let port = server.addrs()[0].port();
+        let server = server.run();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        Self {
+            url: format!("http://127.0.0.1:{port}/hook"),
+            inbox,
+            server: handle,
+        }
+    }
+
+    fn received(&self) -> Vec<Received> {
+        self.inbox.received.lock().unwrap().clone()
+    }
+
+    /// Waits until `done` holds of what arrived (at most 30 s).
+    async fn wait_for(&self, what: &str, done: impl Fn(&[Received]) -> bool) -> Vec<Received> {
+        for _ in 0..300 {
+            let received = self.received();
+            if done(&received) {
+                return received;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{what}: the receiver got {:#?}", self.received());
+    }
+}
+
+/// Adds an endpoint; returns its id and secret.
+async fn add_endpoint(app: &TestApp, url: &str) -> (String, String) {
+    let created = admin(app)
+        .ok(
+            Method::POST,
+            "/api/v1/webhooks",
+            Some(json!({"url": url, "description": "ends sessions"})),
+        )
+        .await;
+    (
+        created["id"].as_str().unwrap().to_owned(),
+        created["secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// The feed's events (all of them), as the receiver should get them.
+async fn feed(app: &TestApp) -> Vec<Value> {
+    let body = admin(app)
+        .ok(Method::GET, "/api/v1/events?after=0&limit=1000", None)
+        .await;
+    body["events"].as_array().unwrap().clone()
+}
+
+/// The distinct event ids received, in order of arrival.
+fn delivered_ids(received: &[Received]) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for item in received {
+        let id = item.json()["id"].as_str().unwrap().to_owned();
+        if ids.last() != Some(&id) {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
+fn ids_of(events: &[Value]) -> Vec<String> {
+    events
+        .iter()
+        .map(|event| event["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn deactivate(app: &TestApp, id: &str) {
+    scim(app)
+        .ok(
+            Method::PATCH,
+            &format!("/scim/v2/Users/{id}"),
+            Some(json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "active", "value": false}]})),
+        )
+        .await;
+}
+
+async fn events_arrive_signed_and_in_order(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    // Events before the endpoint existed are not sent to it.
+    app.create_user(&json!({"userName": "before"})).await;
+    let before = feed(&app).await.len();
+    let receiver = Receiver::start();
+    let (_, secret) = add_endpoint(&app, &receiver.url).await;
+
+    let ada = app.create_user(&json!({"userName": "ada"})).await;
+    let ada = ada["id"].as_str().unwrap();
+    deactivate(&app, ada).await;
+    let expected: Vec<Value> = feed(&app).await.split_off(before);
+    assert_eq!(
+        expected
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        [
+            "member.created",
+            "access.changed",
+            "member.deactivated",
+            "access.changed"
+        ]
+    );
+    let received = receiver
+        .wait_for("four events", |got| got.len() >= expected.len())
+        .await;
+    assert_eq!(received.len(), expected.len(), "each once");
+    assert_eq!(delivered_ids(&received), ids_of(&expected), "in feed order");
+    let now = chrono::Utc::now().timestamp();
+    for (item, event) in received.iter().zip(&expected) {
+        assert!(
+            verify(&secret, &item.signature, item.body.as_bytes(), now, 300),
+            "signature {} of {}",
+            item.signature,
+            item.body
+        );
+        assert!(!verify(
+            "whsec_wrong",
+            &item.signature,
+            item.body.as_bytes(),
+            now,
+            300
+        ));
+        let body = item.json();
+        assert_eq!(body["kind"], event["kind"]);
+        assert_eq!(body["data"], event["data"]);
+        assert_eq!(body["account"], app.account.id.to_string().as_str());
+        assert_eq!(item.attempt, "1");
+    }
+    let deactivated = received[2].json();
+    assert_eq!(deactivated["member"], ada);
+    let access = received[3].json();
+    assert_eq!(access["data"]["new"]["role"], Value::Null, "{access}");
+
+    let status = admin(&app).ok(Method::GET, "/api/v1/webhooks", None).await;
+    let delivery = &status["webhooks"][0]["delivery"];
+    assert_eq!(delivery["backlog"], 0, "{status}");
+    assert_eq!(delivery["attempts"], 0);
+    assert_eq!(delivery["deliveredSeq"], expected.last().unwrap()["seq"]);
+    assert!(delivery["lastSuccessAt"].is_string());
+    assert!(
+        status["webhooks"][0].get("secret").is_none(),
+        "the secret is shown once"
+    );
+}
+
+async fn a_failing_receiver_is_retried_and_a_restart_loses_nothing(db: TestDb) {
+    let mut app = TestApp::spawn(db).await;
+    let receiver = Receiver::start();
+    let (_, secret) = add_endpoint(&app, &receiver.url).await;
+    receiver.inbox.failures_left.store(2, Ordering::SeqCst);
+
+    let ada = app.create_user(&json!({"userName": "ada"})).await;
+    let ada = ada["id"].as_str().unwrap().to_owned();
+    // Two failures, then the first event gets through on its third attempt.
+    let received = receiver
+        .wait_for("the first event delivered", |got| got.len() >= 3)
+        .await;
+    let first = received[0].json()["id"].clone();
+    assert!(
+        received[..3].iter().all(|item| item.json()["id"] == first),
+        "the same event is retried"
+    );
+    let attempts: Vec<&str> = received[..3]
+        .iter()
+        .map(|item| item.attempt.as_str())
+        .collect();
+    assert_eq!(attempts, ["1", "2", "3"]);
+
+    // While the receiver keeps failing, the status shows it.
+    receiver
+        .inbox
+        .failures_left
+        .store(usize::MAX, Ordering::SeqCst);
+    deactivate(&app, &ada).await;
+    let failing_status = loop {
+        let status = admin(&app).ok(Method::GET, "/api/v1/webhooks", None).await;
+        if status["webhooks"][0]["delivery"]["attempts"].as_i64() >= Some(1) {
+            break status;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    };
+    let delivery = &failing_status["webhooks"][0]["delivery"];
+    assert_eq!(
+        delivery["lastError"], "the receiver answered HTTP 500",
+        "{failing_status}"
+    );
+    assert!(delivery["backlog"].as_i64() >= Some(2), "{failing_status}");
+
+    // Roster restarts while events wait; more happen; then the receiver recovers.
+    app.restart().await;
+    scim(&app)
+        .ok(Method::DELETE, &format!("/scim/v2/Users/{ada}"), None)
+        .await;
+    receiver.inbox.failures_left.store(0, Ordering::SeqCst);
+    let expected = feed(&app).await;
+    let received = receiver
+        .wait_for("every event after the restart", |got| {
+            delivered_ids(got).len() >= expected.len()
+        })
+        .await;
+    assert_eq!(
+        delivered_ids(&received),
+        ids_of(&expected),
+        "none lost, none out of order"
+    );
+    let now = chrono::Utc::now().timestamp();
+    for item in &received {
+        assert!(
+            verify(&secret, &item.signature, item.body.as_bytes(), now, 600),
+            "signed after the restart too"
+        );
+    }
+    let status = admin(&app).ok(Method::GET, "/api/v1/webhooks", None).await;
+    assert_eq!(status["webhooks"][0]["delivery"]["backlog"], 0, "{status}");
+    assert_eq!(status["webhooks"][0]["delivery"]["lastError"], Value::Null);
+    receiver.server.stop(false).await;
+}
+
+async fn endpoints_are_validated_listed_and_deleted(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    for (body, why) in [
+        (json!({"url": "ftp://example.com/hook"}), "scheme"),
+        (json!({"url": "not a url"}), "syntax"),
+        (
+            json!({"url": "https://user:pass@example.com/hook"}),
+            "credentials",
+        ),
+        (
+            json!({"url": format!("https://example.com/{}", "a".repeat(3000))}),
+            "length",
+        ),
+        (
+            json!({"url": "https://example.com", "secret": "mine"}),
+            "unknown field",
+        ),
+        (json!({}), "no url"),
+    ] {
+        let response = admin(&app)
+            .send(Method::POST, "/api/v1/webhooks", Some(body))
+            .await;
+        assert_eq!(response.status(), 400, "{why}");
+    }
+    let (id, secret) = add_endpoint(&app, "https://receiver.example.com/roster").await;
+    assert!(secret.starts_with("whsec_"));
+    let listed = admin(&app).ok(Method::GET, "/api/v1/webhooks", None).await;
+    assert_eq!(listed["webhooks"][0]["id"], id.as_str());
+    assert_eq!(
+        listed["webhooks"][0]["url"],
+        "https://receiver.example.com/roster"
+    );
+    assert_eq!(listed["webhooks"][0]["description"], "ends sessions");
+    assert!(!listed.to_string().contains(&secret));
+
+    // Only admins; another account's token sees nothing of it.
+    let response = scim(&app).send(Method::GET, "/api/v1/webhooks", None).await;
+    assert_scim_error(response, 403).await;
+    let access = app.issue(roster::model::Scope::Access, None);
+    let response = app
+        .client
+        .post(app.url("/api/v1/webhooks"))
+        .bearer_auth(access.token.expose())
+        .json(&json!({"url": "https://x.example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_scim_error(response, 403).await;
+    assert!(app.cli(&["accounts", "create", "other"]).status.success());
+    let other = crate::helpers::stdout(&app.cli(&[
+        "tokens",
+        "issue",
+        "--account",
+        "other",
+        "--scope",
+        "admin",
+    ]))
+    .trim()
+    .lines()
+    .last()
+    .unwrap()
+    .to_owned();
+    let response = app
+        .client
+        .get(app.url("/api/v1/webhooks"))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"webhooks": []})
+    );
+    let response = app
+        .client
+        .delete(app.url(&format!("/api/v1/webhooks/{id}")))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_scim_error(response, 404).await;
+
+    let response = admin(&app)
+        .send(Method::DELETE, &format!("/api/v1/webhooks/{id}"), None)
+        .await;
+    assert_eq!(response.status(), 204);
+    let response = admin(&app)
+        .send(Method::DELETE, &format!("/api/v1/webhooks/{id}"), None)
+        .await;
+    assert_scim_error(response, 404).await;
+    let listed = admin(&app).ok(Method::GET, "/api/v1/webhooks", None).await;
+    assert_eq!(listed, json!({"webhooks": []}));
+    let audit = admin(&app)
+        .ok(Method::GET, "/api/v1/audit?limit=1000", None)
+        .await;
+    let webhook_entries: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["resource"]["type"] == "Webhook")
+        .map(|entry| entry["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(webhook_entries, ["created", "deleted"]);
+}
