@@ -133,9 +133,10 @@ async fn entra_matching_filters_find_the_user(db: TestDb) {
     );
 }
 
-/// Entra sends `+` for spaces, and values hold spaces. (Quotes left
-/// unencoded are refused by actix-http's URI parser before Roster sees the
-/// request: docs/SCIM.md, "Deviations".)
+/// Entra sends `+` for spaces, values hold spaces, and the quotes often
+/// come unencoded (idp-behaviour §2.3): `filter=userName+eq+"a@b.c"`. Both
+/// forms, on a raw socket (an HTTP client would encode the quotes), for
+/// Users and Groups (vendor/http/ROSTER-PATCH.md).
 async fn entra_raw_query_with_plus_for_spaces(db: TestDb) {
     use std::io::{Read, Write};
 
@@ -143,24 +144,57 @@ async fn entra_raw_query_with_plus_for_spaces(db: TestDb) {
     let user = app
         .create_user(&json!({"userName": "dale mohr@romaguera.uk"}))
         .await;
+    let group = crate::helpers::scim(&app)
+        .ok(
+            reqwest::Method::POST,
+            "/scim/v2/Groups",
+            Some(json!({"displayName": "EDU All personal"})),
+        )
+        .await;
     let host = app.address.trim_start_matches("http://").to_owned();
-    // A raw socket, as an HTTP client would encode the quotes. The server's
-    // workers run on their own threads, so blocking I/O here is fine.
-    let mut stream = std::net::TcpStream::connect(&host).unwrap();
-    let request = format!(
-        "GET /scim/v2/Users?filter=userName+eq+%22dale+mohr@romaguera.uk%22&startIndex=1&count=100 HTTP/1.1\r\n\
-         Host: {host}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
-        app.scim_token
-    );
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    assert!(
-        response.contains(user["id"].as_str().unwrap()),
-        "{response}"
-    );
-    assert!(response.contains("\"totalResults\":1"), "{response}");
+    let targets = [
+        (
+            "/scim/v2/Users?filter=userName+eq+%22dale+mohr%40romaguera.uk%22&startIndex=1&count=100",
+            &user,
+        ),
+        (
+            "/scim/v2/Users?filter=userName+eq+\"dale+mohr%40romaguera.uk\"",
+            &user,
+        ),
+        (
+            "/scim/v2/Users?filter=userName+eq+\"DALE+MOHR@romaguera.uk\"&attributes=userName",
+            &user,
+        ),
+        (
+            "/scim/v2/Groups?excludedAttributes=members&filter=displayName+eq+%22EDU+All+personal%22",
+            &group,
+        ),
+        (
+            "/scim/v2/Groups?excludedAttributes=members&filter=displayName+eq+\"EDU+All+personal\"",
+            &group,
+        ),
+    ];
+    for (target, expected) in targets {
+        // The server's workers run on their own threads: blocking I/O is fine here.
+        let mut stream = std::net::TcpStream::connect(&host).unwrap();
+        let request = format!(
+            "GET {target} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\n\
+             Connection: close\r\n\r\n",
+            app.scim_token
+        );
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        assert!(response.starts_with("HTTP/1.1 200"), "{target}: {response}");
+        assert!(
+            response.contains(expected["id"].as_str().unwrap()),
+            "{target}: {response}"
+        );
+        assert!(
+            response.contains("\"totalResults\":1"),
+            "{target}: {response}"
+        );
+    }
 }
 
 async fn deactivated_users_stay_findable(db: TestDb) {
