@@ -626,21 +626,29 @@ fn snapshot(
     };
     for chunk in chunks {
         let mut roles = member_roles::table
-            .filter(member_roles::account_id.eq(&account))
             .select((member_roles::user_id, member_roles::role))
             .into_boxed();
         let mut levels = member_workspace_levels::table
             .inner_join(workspaces::table)
-            .filter(member_workspace_levels::account_id.eq(&account))
             .select((
                 member_workspace_levels::user_id,
                 workspaces::slug,
                 member_workspace_levels::level,
             ))
             .into_boxed();
-        if let Some(chunk) = &chunk {
-            roles = roles.filter(member_roles::user_id.eq_any(chunk.clone()));
-            levels = levels.filter(member_workspace_levels::user_id.eq_any(chunk.clone()));
+        // By member ids alone (they are the account's: the caller read
+        // them from it), never "account and ids": PostgreSQL caches the
+        // prepared statement and its generic plan for the pair scans the
+        // account's index, every member of it, for each write.
+        match &chunk {
+            Some(chunk) => {
+                roles = roles.filter(member_roles::user_id.eq_any(chunk.clone()));
+                levels = levels.filter(member_workspace_levels::user_id.eq_any(chunk.clone()));
+            }
+            None => {
+                roles = roles.filter(member_roles::account_id.eq(&account));
+                levels = levels.filter(member_workspace_levels::account_id.eq(&account));
+            }
         }
         for (user, role) in roles.load::<(String, String)>(conn)? {
             held.entry(user).or_default().0 = Some(role);

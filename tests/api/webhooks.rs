@@ -116,6 +116,15 @@ impl Receiver {
     }
 }
 
+/// The value of a metric line of `/metrics`.
+fn metric(metrics: &str, name: &str) -> f64 {
+    metrics
+        .lines()
+        .find(|line| line.starts_with(name))
+        .and_then(|line| line.rsplit(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("{name} in {metrics}"))
+}
+
 /// Adds an endpoint; returns its id and secret.
 async fn add_endpoint(app: &TestApp, url: &str) -> (String, String) {
     let created = admin(app)
@@ -277,6 +286,39 @@ async fn a_failing_receiver_is_retried_and_a_restart_loses_nothing(db: TestDb) {
         "{failing_status}"
     );
     assert!(delivery["backlog"].as_i64() >= Some(2), "{failing_status}");
+    // The metrics: the backlog gauge is set at the end of each delivery pass.
+    let mut metrics = String::new();
+    for _ in 0..50 {
+        metrics = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if metric(&metrics, "roster_webhook_backlog_events") >= 2.0 {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        metric(&metrics, "roster_webhook_backlog_events") >= 2.0,
+        "{metrics}"
+    );
+    assert!(
+        metric(
+            &metrics,
+            "roster_webhook_deliveries_total{outcome=\"failed\"}"
+        ) >= 3.0
+    );
+    assert!(
+        metric(
+            &metrics,
+            "roster_webhook_deliveries_total{outcome=\"delivered\"}"
+        ) >= 2.0
+    );
 
     // Roster restarts while events wait; more happen; then the receiver recovers.
     app.restart().await;
