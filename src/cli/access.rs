@@ -106,7 +106,7 @@ pub enum AccessCommand {
     },
 }
 
-fn open(
+pub(super) fn open(
     url: &DatabaseUrl,
 ) -> anyhow::Result<(Backend, r2d2::PooledConnection<store::ConnectionManager>)> {
     let backend = Backend::open(url, 1)?;
@@ -114,13 +114,13 @@ fn open(
     Ok((backend, conn))
 }
 
-fn find_account(conn: &mut Conn, slug: &str) -> anyhow::Result<Account> {
+pub(super) fn find_account(conn: &mut Conn, slug: &str) -> anyhow::Result<Account> {
     store::accounts::find_by_slug(conn, slug)?
         .ok_or_else(|| anyhow!("no account '{slug}' (see 'roster accounts list')"))
 }
 
 /// Runs a change to the account in one write transaction.
-fn write<T>(
+pub(super) fn write<T>(
     conn: &mut Conn,
     account: &Account,
     work: impl FnOnce(&mut Conn) -> Result<T, store::StoreError>,

@@ -6,6 +6,7 @@ mod accounts;
 mod config;
 mod doctor;
 mod flags;
+mod members;
 mod output;
 mod serve;
 mod tokens;
@@ -55,6 +56,9 @@ enum Command {
     /// Show a member's effective access, or who has a role
     #[command(subcommand)]
     Access(access::AccessCommand),
+    /// Add a member that no identity provider manages (a break-glass account)
+    #[command(subcommand)]
+    Members(members::MembersCommand),
     /// Check the configuration (flags, ROSTER_… variables, --config file)
     #[command(subcommand)]
     Config(config::ConfigCommand),
@@ -100,6 +104,10 @@ pub fn run() -> anyhow::Result<()> {
         Command::Access(command) => {
             let common = start(&Sources::load(given)?, "warn")?;
             access::access(command, &common.database_url)
+        }
+        Command::Members(command) => {
+            let common = start(&Sources::load(given)?, "warn")?;
+            members::run(command, &common.database_url)
         }
         Command::Config(command) => config::run(command, given),
         Command::Doctor(args) => doctor::run(args, given),

@@ -204,6 +204,46 @@ async fn the_review_flags_admins_stale_and_inactive_members(db: TestDb) {
     assert!(lines[2].ends_with(",stale"), "{csv}");
     assert!(lines[3].contains(",cy,CY,false,,,"), "{csv}");
 
+    // A member created with the CLI is local: no IdP offboards it.
+    let output = app.cli(&[
+        "members",
+        "add",
+        "--account",
+        "default",
+        "breakglass",
+        "--display-name",
+        "Break Glass",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        crate::helpers::stderr(&output)
+    );
+    let local_id = crate::helpers::stdout(&output).trim().to_owned();
+    let report: Value = review(&app, "").await.json().await.unwrap();
+    assert_eq!(report["summary"]["local"], 1, "{report}");
+    let members = report["members"].as_array().unwrap();
+    let names: Vec<&str> = members
+        .iter()
+        .map(|m| m["userName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["ada", "bob", "breakglass", "cy"], "by userName");
+    let local = &members[2];
+    assert_eq!(local["id"], local_id.as_str());
+    assert_eq!(local["userName"], "breakglass");
+    assert_eq!(local["role"], "member");
+    assert_eq!(
+        local["provisionedBy"],
+        json!({"via": "local", "tokenId": null, "tokenLabel": null})
+    );
+    assert_eq!(local["flags"], json!(["local"]));
+    let output = app.cli(&["members", "add", "--account", "default", "BreakGlass"]);
+    assert!(!output.status.success());
+    assert!(
+        crate::helpers::stderr(&output).contains("already taken"),
+        "{output:?}"
+    );
+
     for query in [
         "?format=xml",
         "?stale_days=0",
