@@ -43,15 +43,10 @@ pub fn run(command: MembersCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
             }
             let document = resource::document_from_request(ResourceKind::User, body)
                 .map_err(|error| anyhow::anyhow!("{}", error.detail))?;
-            let now = crate::clock::now();
             let user = StoredUser {
                 id: UserId::new(),
                 document,
-                meta: ResourceMeta {
-                    created: now,
-                    last_modified: now,
-                    version: 1,
-                },
+                meta: ResourceMeta::first(crate::clock::now()),
             };
             let inserted = write(&mut conn, &account, |conn| {
                 store::users::insert(conn, account.id, &Origin::cli(), &user)

@@ -287,15 +287,10 @@ async fn create(
     resource::check_storable(&body)?;
     let (members, body) = take_members(body.into_inner())?;
     let document = resource::document_from_request(ResourceKind::Group, body)?;
-    let now = crate::clock::now();
     let group = StoredGroup {
         id: GroupId::new(),
         document,
-        meta: ResourceMeta {
-            created: now,
-            last_modified: now,
-            version: 1,
-        },
+        meta: ResourceMeta::first(crate::clock::now()),
     };
     let account = auth.principal.account_id;
     let origin = auth.origin;

@@ -189,15 +189,10 @@ async fn create(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let document = resource::document_from_request(ResourceKind::User, body.into_inner())?;
-    let now = crate::clock::now();
     let user = StoredUser {
         id: UserId::new(),
         document,
-        meta: ResourceMeta {
-            created: now,
-            last_modified: now,
-            version: 1,
-        },
+        meta: ResourceMeta::first(crate::clock::now()),
     };
     let account = auth.principal.account_id;
     let origin = auth.origin;

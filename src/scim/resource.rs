@@ -378,6 +378,15 @@ pub struct ResourceMeta {
 }
 
 impl ResourceMeta {
+    /// The meta of a resource created at `now`: version 1.
+    pub fn first(now: chrono::NaiveDateTime) -> Self {
+        Self {
+            created: now,
+            last_modified: now,
+            version: 1,
+        }
+    }
+
     /// The meta of the next version, changed at `now`.
     pub fn next(&self, now: chrono::NaiveDateTime) -> Self {
         Self {
