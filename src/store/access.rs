@@ -39,6 +39,7 @@ pub struct Workspace {
     pub id: String,
     pub slug: String,
     pub name: String,
+    #[serde(serialize_with = "crate::clock::serialize_rfc3339")]
     pub created_at: NaiveDateTime,
 }
 

@@ -10,6 +10,7 @@ mod auth;
 mod cli;
 mod config;
 mod discovery;
+mod docs_examples;
 mod doctor;
 mod errors;
 mod filter_oracle;

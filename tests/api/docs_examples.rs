@@ -1,0 +1,325 @@
+//! The guides' examples are run, not just read: every ```sh block of
+//! docs/OKTA.md, docs/ENTRA.md and docs/MAPPING.md runs in order, in one
+//! bash, against a fresh Roster (http://127.0.0.1:8080 becomes the test
+//! server; `$SCIM_TOKEN`, `$ADMIN_TOKEN`, `$ACCESS_TOKEN` are set), and what
+//! each block printed must agree with the `# …` comments under it:
+//!
+//! - a block fails the test when any command in it fails (`set -euo pipefail`);
+//! - HTTP statuses: each comment line that starts with a status (`# 201 …`)
+//!   must match, in order, the statuses the block's requests got (a plain
+//!   `curl -s` gets `-w` added to report it; a block printing its own
+//!   `%{http_code}` shows it);
+//! - bodies: every `"key":value` pair written out in full in a comment must
+//!   appear in what the block printed (fields left out or shown as `…` are
+//!   not checked); a comment line without JSON must match an output line,
+//!   `…` standing for anything;
+//! - `# (no output)` means the block printed nothing.
+
+use std::process::Command;
+
+use regex::Regex;
+
+use crate::helpers::{TestApp, TestDb};
+
+crate::on_both_databases!(okta_guide, entra_guide, mapping_guide);
+
+const DOCS_BASE_URL: &str = "http://127.0.0.1:8080";
+const STATUS_MARK: &str = "__STATUS__";
+
+/// One ```sh block: its commands and the comments that say what they print.
+#[derive(Debug)]
+struct Block {
+    line: usize,
+    code: String,
+    expected: Vec<String>,
+}
+
+fn sh_blocks(markdown: &str) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut current: Option<Block> = None;
+    for (number, line) in markdown.lines().enumerate() {
+        let trimmed = line.trim();
+        match (&mut current, trimmed) {
+            (None, "```sh") => {
+                current = Some(Block {
+                    line: number + 1,
+                    code: String::new(),
+                    expected: Vec::new(),
+                });
+            }
+            (Some(_), "```") => blocks.extend(current.take()),
+            (Some(block), _) => {
+                if let Some(comment) = trimmed.strip_prefix('#') {
+                    block.expected.push(comment.trim().to_owned());
+                } else {
+                    block.code.push_str(trimmed);
+                    block.code.push('\n');
+                }
+            }
+            (None, _) => {}
+        }
+    }
+    blocks
+}
+
+/// The block's code, aimed at the test server, with status reporting added
+/// to plain `curl -s` requests whose output is not captured.
+fn runnable(code: &str, base_url: &str) -> String {
+    let code = code.replace(DOCS_BASE_URL, base_url);
+    let mut commands = Vec::new();
+    let mut command = String::new();
+    for line in code.lines() {
+        command.push_str(line);
+        if let Some(continued) = command.strip_suffix('\\') {
+            command = format!("{continued} ");
+            continue;
+        }
+        commands.push(std::mem::take(&mut command));
+    }
+    commands
+        .into_iter()
+        .map(|command| {
+            let plain = command.starts_with("curl -s ")
+                && !command.contains(" -i ")
+                && !command.contains(" -o ")
+                && !command.contains(" -w ")
+                && !command.contains('|')
+                && !command.contains("$(");
+            if plain {
+                command.replacen(
+                    "curl -s ",
+                    &format!("curl -s -w '\\n{STATUS_MARK}%{{http_code}}\\n' "),
+                    1,
+                )
+            } else {
+                command
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The `"key":value` pairs written out in full in an expectation.
+fn literal_pairs(text: &str) -> Vec<String> {
+    let pair = Regex::new(
+        r#""[A-Za-z_$][\w$.:]*":(?:"(?:[^"\\…]|\\.)*"|-?\d+(?:\.\d+)?|true|false|null)"#,
+    )
+    .expect("a valid regex");
+    pair.find_iter(text)
+        .map(|found| found.as_str().to_owned())
+        .collect()
+}
+
+/// `…` stands for anything; the rest must match the whole line.
+fn line_pattern(text: &str) -> Regex {
+    let parts: Vec<String> = text.split('…').map(regex::escape).collect();
+    Regex::new(&format!("^{}$", parts.join(".*"))).expect("a valid regex")
+}
+
+/// The status a line starts with (`201`, `200,`, `HTTP/1.1 204 No Content`), if any.
+fn status_of(line: &str) -> Option<&str> {
+    let line = line.strip_prefix("HTTP/1.1 ").unwrap_or(line);
+    let first = line.split_whitespace().next()?;
+    let status = first.trim_end_matches([',', ';', ':']);
+    (status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit())).then_some(status)
+}
+
+/// The status of a `(no output) 201` comment: of a request whose output the
+/// block captures, so it is checked only when the block reports statuses.
+fn quiet_status(line: &str) -> Option<&str> {
+    status_of(line.strip_prefix("(no output)")?.trim())
+}
+
+/// Checks one block's output against its comments; the failures, in words.
+fn check(block: &Block, output: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let lines: Vec<&str> = output.lines().collect();
+    let is_status = |line: &str| {
+        line.starts_with(STATUS_MARK) || line.starts_with("HTTP/1.1 ") || line.trim().len() == 3
+    };
+    let statuses: Vec<&str> = lines
+        .iter()
+        .filter(|line| is_status(line))
+        .filter_map(|line| line.strip_prefix(STATUS_MARK).or_else(|| status_of(line)))
+        .collect();
+    // With `curl -i`, the headers and the blank line before the body.
+    let mut printed = Vec::new();
+    let mut in_headers = false;
+    for line in &lines {
+        if line.starts_with("HTTP/1.1 ") {
+            in_headers = true;
+        } else if in_headers {
+            in_headers = !line.trim().is_empty();
+        } else if !is_status(line) && !line.trim().is_empty() {
+            printed.push(*line);
+        }
+    }
+    let mut expected_statuses: Vec<&str> =
+        block.expected.iter().filter_map(|l| status_of(l)).collect();
+    let quiet: Vec<&str> = block
+        .expected
+        .iter()
+        .filter_map(|l| quiet_status(l))
+        .collect();
+    if !statuses.is_empty() || !expected_statuses.is_empty() {
+        expected_statuses.extend(quiet);
+    }
+    if expected_statuses != statuses {
+        problems.push(format!(
+            "statuses: the comments say {expected_statuses:?}, the requests got {statuses:?}"
+        ));
+    }
+    let body = printed.join("\n");
+    for expectation in &block.expected {
+        if expectation.starts_with("(no output)") {
+            if !printed.is_empty() {
+                problems.push(format!("'(no output)', yet it printed: {body}"));
+            }
+            continue;
+        }
+        let status = status_of(expectation);
+        let text = match status {
+            Some(status) => expectation[status.len()..]
+                .trim_start_matches([',', ';', ':'])
+                .trim(),
+            None => expectation.as_str(),
+        };
+        if text.contains('{') || text.contains('[') {
+            for pair in literal_pairs(text) {
+                if !body.contains(&pair) {
+                    problems.push(format!("{pair} is not in what it printed: {body}"));
+                }
+            }
+        } else if status.is_none() && !text.is_empty() && !text.starts_with('(') {
+            let pattern = line_pattern(text);
+            if !printed.iter().any(|line| pattern.is_match(line.trim())) {
+                problems.push(format!("no line is '{text}': {body}"));
+            }
+        }
+    }
+    problems
+}
+
+/// Runs every block of the guide in order against a fresh Roster.
+async fn run_guide(db: TestDb, path: &str) {
+    let app = TestApp::spawn(db).await;
+    let access = app.issue(roster::model::Scope::Access, None);
+    let markdown = std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR")))
+        .expect("the guide");
+    let blocks = sh_blocks(&markdown);
+    assert!(blocks.len() >= 5, "{path} has {} sh blocks", blocks.len());
+    let mut script = String::from("set -euo pipefail\n");
+    for (index, block) in blocks.iter().enumerate() {
+        // On a line of its own even after a body without a final newline.
+        script.push_str(&format!("printf '\\n__BLOCK__ {index}\\n'\n"));
+        script.push_str(&runnable(&block.code, &app.address));
+        script.push('\n');
+    }
+    script.push_str("printf '\\n__BLOCK__ end\\n'\n");
+    let app_address = app.address.clone();
+    let (scim, admin, access) = (
+        app.scim_token.clone(),
+        app.admin_token.clone(),
+        access.token.expose().to_owned(),
+    );
+    // bash blocks the thread: the server runs on its own worker threads.
+    let output = actix_web::rt::task::spawn_blocking(move || {
+        Command::new("bash")
+            .arg("-c")
+            .arg(script)
+            .env("SCIM_TOKEN", scim)
+            .env("ADMIN_TOKEN", admin)
+            .env("ACCESS_TOKEN", access)
+            .env("ROSTER_URL", app_address)
+            .output()
+            .expect("bash runs")
+    })
+    .await
+    .expect("the script ran");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let mut outputs: Vec<String> = Vec::new();
+    for line in stdout.lines() {
+        if line.starts_with("__BLOCK__ ") {
+            outputs.push(String::new());
+        } else if let Some(current) = outputs.last_mut() {
+            current.push_str(line);
+            current.push('\n');
+        }
+    }
+    let finished = outputs.len() == blocks.len() + 1;
+    let mut problems = Vec::new();
+    for (index, block) in blocks.iter().enumerate() {
+        let Some(printed) = outputs.get(index) else {
+            break;
+        };
+        let last_started = index + 1 == outputs.len();
+        if last_started && !finished {
+            problems.push(format!(
+                "{path}:{}: the block failed ({}): {printed}{stderr}",
+                block.line, output.status
+            ));
+            break;
+        }
+        for problem in check(block, printed) {
+            problems.push(format!("{path}:{}: {problem}", block.line));
+        }
+    }
+    assert!(finished || !problems.is_empty(), "{stdout}{stderr}");
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+async fn okta_guide(db: TestDb) {
+    run_guide(db, "docs/OKTA.md").await;
+}
+
+async fn entra_guide(db: TestDb) {
+    run_guide(db, "docs/ENTRA.md").await;
+}
+
+async fn mapping_guide(db: TestDb) {
+    run_guide(db, "docs/MAPPING.md").await;
+}
+
+#[test]
+fn the_checker_catches_a_wrong_status_a_wrong_value_and_unexpected_output() {
+    let block = |expected: &[&str]| Block {
+        line: 1,
+        code: String::new(),
+        expected: expected.iter().map(|line| (*line).to_owned()).collect(),
+    };
+    let ok = block(&[r#"201 {"slug":"prod","name":"Production","created_at":"…"}"#]);
+    let printed = format!(
+        "{{\"id\":\"x\",\"slug\":\"prod\",\"name\":\"Production\",\"created_at\":\"t\"}}\n{STATUS_MARK}201\n"
+    );
+    assert!(
+        check(&ok, &printed).is_empty(),
+        "{:?}",
+        check(&ok, &printed)
+    );
+    assert_eq!(
+        check(&ok, &printed.replace("201", "409")).len(),
+        1,
+        "status"
+    );
+    assert_eq!(
+        check(&ok, &printed.replace("Production", "Prod")).len(),
+        1,
+        "value"
+    );
+    let quiet = block(&["(no output) 201"]);
+    assert!(check(&quiet, "").is_empty());
+    assert_eq!(check(&quiet, "surprise\n").len(), 1);
+    let lines = block(&["alice@example.com admin", "… owner"]);
+    assert!(check(&lines, "alice@example.com admin\ncarol@example.com owner\n").is_empty());
+    assert_eq!(check(&lines, "alice@example.com member\n").len(), 2);
+    let code = runnable(
+        "curl -s -H 'A: b' http://127.0.0.1:8080/x\nX=$(curl -s http://127.0.0.1:8080/y | jq .)",
+        "http://h:1",
+    );
+    assert!(
+        code.starts_with("curl -s -w '\\n__STATUS__%{http_code}\\n' -H 'A: b' http://h:1/x"),
+        "{code}"
+    );
+    assert!(code.ends_with("X=$(curl -s http://h:1/y | jq .)"), "{code}");
+}
