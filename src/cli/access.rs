@@ -3,7 +3,7 @@
 //! functions as `/api/v1`, so every change recomputes access the same way).
 
 use anyhow::{Context, anyhow};
-use clap::{Args, Subcommand};
+use clap::{ArgGroup, Args, Subcommand};
 
 use super::output;
 use crate::access::{RuleSpec, Selector};
@@ -59,20 +59,25 @@ pub enum RulesCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(group(
+    ArgGroup::new("selector")
+        .required(true)
+        .args(["group_name", "group_external_id", "group_id", "scim_role"])
+))]
 pub struct AddRule {
     #[arg(long)]
     account: String,
     /// Match members of the group with this displayName (any case)
-    #[arg(long, group = "selector", required = true)]
+    #[arg(long)]
     group_name: Option<String>,
     /// Match members of the group with this externalId
-    #[arg(long, group = "selector")]
+    #[arg(long)]
     group_external_id: Option<String>,
     /// Match members of the group with this SCIM id
-    #[arg(long, group = "selector")]
+    #[arg(long)]
     group_id: Option<String>,
     /// Match members whose SCIM roles hold this value (any case)
-    #[arg(long, group = "selector")]
+    #[arg(long)]
     scim_role: Option<String>,
     /// The account role to give
     #[arg(long)]
