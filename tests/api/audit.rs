@@ -316,7 +316,7 @@ async fn only_admins_read_it_and_nobody_rewrites_it(db: TestDb) {
     }
     // Append-only: the database itself refuses to rewrite an entry.
     let before = entries(&app, "").await;
-    let mut conn = app.backend.pool.get().unwrap();
+    let mut conn = app.backend().pool.get().unwrap();
     let rewrite = diesel::connection::SimpleConnection::batch_execute(
         &mut *conn,
         "UPDATE audit_log SET action = 'nothing happened'",

@@ -1,8 +1,11 @@
-//! The guides' examples are run, not just read: every ```sh block of
-//! docs/OKTA.md, docs/ENTRA.md and docs/MAPPING.md runs in order, in one
-//! bash, against a fresh Roster (http://127.0.0.1:8080 becomes the test
-//! server; `$SCIM_TOKEN`, `$ADMIN_TOKEN`, `$ACCESS_TOKEN` are set), and what
-//! each block printed must agree with the `# …` comments under it:
+//! The docs' examples are run, not just read: every ```sh block of the
+//! README and the guides (`GUIDES`) runs in order, in one bash, in a
+//! temporary directory, against a fresh Roster (http://127.0.0.1:8080
+//! becomes the test server; `$SCIM_TOKEN`, `$ADMIN_TOKEN`, `$ACCESS_TOKEN`
+//! are set), and what each block printed must agree with the `# …` comments
+//! under it. (A ```console block shows a command that is not run here: the
+//! two commands of the README, which CI itself runs, and setups that need a
+//! machine of their own; docs/OPERATIONS.md's are run by `operations.rs`.)
 //!
 //! - a block fails the test when any command in it fails (`set -euo pipefail`);
 //! - HTTP statuses: each comment line that starts with a status (`# 201 …`)
@@ -21,20 +24,32 @@ use regex::Regex;
 
 use crate::helpers::{TestApp, TestDb};
 
-crate::on_both_databases!(okta_guide, entra_guide, mapping_guide);
+crate::on_both_databases!(readme, okta_guide, entra_guide, mapping_guide, access_guide);
+
+/// The files whose ```sh blocks this test runs; any other file of the
+/// README and docs/ with ```sh blocks fails [`every_sh_block_is_run`].
+const GUIDES: &[&str] = &[
+    "README.md",
+    "docs/OKTA.md",
+    "docs/ENTRA.md",
+    "docs/MAPPING.md",
+    "docs/ACCESS.md",
+    "docs/OPERATIONS.md",
+];
 
 const DOCS_BASE_URL: &str = "http://127.0.0.1:8080";
 const STATUS_MARK: &str = "__STATUS__";
 
 /// One ```sh block: its commands and the comments that say what they print.
 #[derive(Debug)]
-struct Block {
+pub struct Block {
     line: usize,
-    code: String,
+    pub code: String,
     expected: Vec<String>,
 }
 
-fn sh_blocks(markdown: &str) -> Vec<Block> {
+/// The ```sh blocks of a Markdown text, in order.
+pub fn sh_blocks(markdown: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut current: Option<Block> = None;
     for (number, line) in markdown.lines().enumerate() {
@@ -207,7 +222,7 @@ async fn run_guide(db: TestDb, path: &str) {
     let markdown = std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR")))
         .expect("the guide");
     let blocks = sh_blocks(&markdown);
-    assert!(blocks.len() >= 5, "{path} has {} sh blocks", blocks.len());
+    assert!(!blocks.is_empty(), "{path} has no sh blocks");
     let mut script = String::from("set -euo pipefail\n");
     for (index, block) in blocks.iter().enumerate() {
         // On a line of its own even after a body without a final newline.
@@ -223,8 +238,11 @@ async fn run_guide(db: TestDb, path: &str) {
         access.token.expose().to_owned(),
     );
     // bash blocks the thread: the server runs on its own worker threads.
+    let workdir = tempfile::tempdir().expect("a temporary directory");
+    let cwd = workdir.path().to_owned();
     let output = actix_web::rt::task::spawn_blocking(move || {
         Command::new("bash")
+            .current_dir(cwd)
             .arg("-c")
             .arg(script)
             .env("SCIM_TOKEN", scim)
@@ -267,6 +285,39 @@ async fn run_guide(db: TestDb, path: &str) {
     }
     assert!(finished || !problems.is_empty(), "{stdout}{stderr}");
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+async fn readme(db: TestDb) {
+    run_guide(db, "README.md").await;
+}
+
+async fn access_guide(db: TestDb) {
+    run_guide(db, "docs/ACCESS.md").await;
+}
+
+#[test]
+fn every_sh_block_is_run() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut files = vec!["README.md".to_owned()];
+    for entry in std::fs::read_dir(format!("{root}/docs")).expect("docs/") {
+        let name = entry
+            .expect("an entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        if name.ends_with(".md") {
+            files.push(format!("docs/{name}"));
+        }
+    }
+    for file in files {
+        let markdown = std::fs::read_to_string(format!("{root}/{file}")).expect("a doc");
+        if !sh_blocks(&markdown).is_empty() {
+            assert!(
+                GUIDES.contains(&file.as_str()),
+                "{file} has ```sh blocks that no test runs: add it to GUIDES, or mark blocks that cannot run here ```console"
+            );
+        }
+    }
 }
 
 async fn okta_guide(db: TestDb) {

@@ -49,7 +49,7 @@ fn applied_count(app: &TestApp) -> i64 {
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
-    let mut conn = app.backend.pool.get().unwrap();
+    let mut conn = app.backend().pool.get().unwrap();
     diesel::sql_query("SELECT COUNT(*) AS n FROM __diesel_schema_migrations")
         .get_result::<Count>(&mut *conn)
         .unwrap()
@@ -77,7 +77,7 @@ async fn a_served_database_passes(db: TestDb) {
 
 async fn pending_and_unknown_migrations_fail_and_stay_as_they_were(db: TestDb) {
     let app = TestApp::spawn(db).await;
-    app.backend
+    app.backend()
         .pool
         .get()
         .unwrap()
@@ -108,7 +108,7 @@ async fn pending_and_unknown_migrations_fail_and_stay_as_they_were(db: TestDb) {
         "doctor applied nothing"
     );
 
-    app.backend
+    app.backend()
         .pool
         .get()
         .unwrap()
@@ -134,7 +134,7 @@ async fn pending_and_unknown_migrations_fail_and_stay_as_they_were(db: TestDb) {
 
 async fn a_database_without_signing_keys_fails(db: TestDb) {
     let app = TestApp::spawn(db).await;
-    app.backend
+    app.backend()
         .pool
         .get()
         .unwrap()

@@ -112,7 +112,8 @@ fn replace_database(url: &str, name: &str) -> String {
 pub struct TestApp {
     pub address: String,
     pub db: TestDb,
-    pub backend: Backend,
+    /// `None` only while [`TestApp::restart_with`] has Roster stopped.
+    backend: Option<Backend>,
     pub account: Account,
     pub scim_token: String,
     pub admin_token: String,
@@ -135,7 +136,7 @@ impl TestApp {
             server,
             address,
             db,
-            backend,
+            backend: Some(backend),
             account: first.account,
             scim_token: first.scim_token.token.expose().to_owned(),
             admin_token: first.admin_token.token.expose().to_owned(),
@@ -151,16 +152,30 @@ impl TestApp {
     /// database, with everything it loads at start loaded afresh; its
     /// address changes.
     pub async fn restart(&mut self) {
+        self.restart_with(|| {}).await;
+    }
+
+    /// [`TestApp::restart`], running `while_stopped` when Roster is stopped
+    /// and holds no database connection (as an operator's restore would).
+    pub async fn restart_with(&mut self, while_stopped: impl FnOnce()) {
         self.server.stop(true).await;
+        drop(self.backend.take());
+        while_stopped();
         let url = DatabaseUrl::parse(&self.db.url).expect("test database URL");
-        self.backend = Backend::open(&url, 4).expect("reopen the test database");
-        (self.address, self.server) = serve(url, &self.backend);
+        let backend = Backend::open(&url, 4).expect("reopen the test database");
+        (self.address, self.server) = serve(url, &backend);
+        self.backend = Some(backend);
+    }
+
+    /// The store the server runs on.
+    pub fn backend(&self) -> &Backend {
+        self.backend.as_ref().expect("Roster is running")
     }
 
     /// Issues a token for the first account directly through the library.
     pub fn issue(&self, scope: Scope, expires_at: Option<chrono::NaiveDateTime>) -> IssuedToken {
-        let mut conn = self.backend.pool.get().expect("connection");
-        self.backend
+        let mut conn = self.backend().pool.get().expect("connection");
+        self.backend()
             .authenticator
             .issue(
                 &mut conn,

@@ -17,6 +17,7 @@ mod filter_oracle;
 mod groups;
 mod hostile_input;
 mod metrics;
+mod operations;
 mod review;
 mod server;
 mod users;
