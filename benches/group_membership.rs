@@ -230,6 +230,8 @@ impl Scim {
     fn start(url: &str) -> anyhow::Result<Self> {
         let config = ServeConfig {
             listen: "127.0.0.1:0".into(),
+            // Measure Roster, not the rate limit (docs/SCIM.md "Rate limits").
+            rate_limit: 0,
             ..ServeConfig::new(DatabaseUrl::parse(url)?)
         };
         let backend = Backend::open(&config.database_url, config.pool_size)?;

@@ -35,6 +35,8 @@ pub struct ServeConfig {
     pub pool_size: u32,
     pub workers: Option<usize>,
     pub shutdown_timeout: Duration,
+    /// Requests per second per token (an account: four times as many); 0 is no limit.
+    pub rate_limit: u32,
     /// When set, `GET /metrics` needs `Authorization: Bearer <this>`.
     pub metrics_token: Option<Secret>,
 }
@@ -45,6 +47,7 @@ impl ServeConfig {
     pub const DEFAULT_MAX_PAGE_SIZE: usize = 1000;
     pub const DEFAULT_MAX_PATCH_OPERATIONS: usize = 1000;
     pub const DEFAULT_POOL_SIZE: u32 = 16;
+    pub const DEFAULT_RATE_LIMIT: u32 = 1000;
 
     /// The defaults, on the given database.
     pub fn new(database_url: DatabaseUrl) -> Self {
@@ -57,6 +60,7 @@ impl ServeConfig {
             pool_size: Self::DEFAULT_POOL_SIZE,
             workers: None,
             shutdown_timeout: crate::startup::DEFAULT_SHUTDOWN_TIMEOUT,
+            rate_limit: Self::DEFAULT_RATE_LIMIT,
             metrics_token: None,
         }
     }
@@ -151,6 +155,9 @@ pub fn serve(sources: &Sources) -> Result<ServeConfig, ConfigError> {
         workers: optional(sources, &WORKERS, |raw| size(whole_number(raw, 1, 256)?))?,
         shutdown_timeout: required(sources, &SHUTDOWN_TIMEOUT, |raw| {
             duration(raw, Duration::ZERO, Duration::from_secs(3600))
+        })?,
+        rate_limit: required(sources, &RATE_LIMIT, |raw| {
+            whole_number(raw, 0, 1_000_000).map(|n| n as u32)
         })?,
         metrics_token: optional(sources, &METRICS_TOKEN, parse_token)?,
     })
@@ -308,6 +315,7 @@ mod tests {
         assert_eq!(config.pool_size, defaults.pool_size);
         assert_eq!(config.workers, defaults.workers);
         assert_eq!(config.shutdown_timeout, defaults.shutdown_timeout);
+        assert_eq!(config.rate_limit, defaults.rate_limit);
         assert_eq!(config.metrics_token, defaults.metrics_token);
     }
 

@@ -14,7 +14,9 @@ use tracing_actix_web::TracingLogger;
 use crate::audit::Origin;
 use crate::auth::{Authenticator, IssuedToken};
 use crate::config::ServeConfig;
-use crate::http::{self, AppState, BodyLimit, MetricsAccess, RequestIdHeader, RequestSpan};
+use crate::http::{
+    self, AppState, BodyLimit, MetricsAccess, RateLimits, RequestIdHeader, RequestSpan,
+};
 use crate::metrics::Metrics;
 use crate::model::{Account, AccountId, Scope, Slug};
 use crate::scim::discovery::Capabilities;
@@ -120,6 +122,7 @@ impl Application {
             filter_limits: FilterLimits::default(),
             max_body_bytes: config.max_body_bytes,
             max_patch_operations: config.max_patch_operations,
+            rate_limits: RateLimits::new(config.rate_limit),
         });
         let metrics = web::Data::new(Metrics::new());
         let deliverer = Deliverer::new(

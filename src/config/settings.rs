@@ -84,6 +84,10 @@ setting!(SHUTDOWN_TIMEOUT, "shutdown_timeout", "shutdown-timeout", "ROSTER_SHUTD
     "DURATION",
     default: Some("10s"), unset: "", secret: false,
     "How long in-flight requests may finish after SIGTERM, in whole seconds (0s to 1h)");
+setting!(RATE_LIMIT, "rate_limit", "rate-limit", "ROSTER_RATE_LIMIT", Serve, "N",
+    default: Some("1000"), unset: "", secret: false,
+    "Requests per second one token may send (0 for no limit, else 1 to 1000000); an account's tokens \
+     together may send four times as many; more get 429 with Retry-After");
 setting!(METRICS_TOKEN, "metrics_token", "metrics-token", "ROSTER_METRICS_TOKEN", Serve, "TOKEN",
     default: None, unset: "not set: /metrics is open", secret: true,
     "Require 'Authorization: Bearer TOKEN' on GET /metrics (at least 16 visible ASCII characters)");
@@ -101,6 +105,7 @@ pub const ALL: &[&Setting] = &[
     &POOL_SIZE,
     &WORKERS,
     &SHUTDOWN_TIMEOUT,
+    &RATE_LIMIT,
     &METRICS_TOKEN,
 ];
 

@@ -104,6 +104,10 @@ async fn check<R: ScopeRule>(req: &HttpRequest) -> Result<Authenticated<R>, ApiE
         }
         .into());
     }
+    state
+        .rate_limits
+        .check(principal.account_id, principal.token_id)
+        .map_err(ApiError::RateLimited)?;
     let origin = Origin {
         actor: Actor::Token {
             id: principal.token_id,

@@ -24,6 +24,8 @@ pub enum ApiError {
     Blocking(#[from] actix_web::error::BlockingError),
     #[error(transparent)]
     Access(#[from] AccessError),
+    #[error("rate limited: {} per second per {}", .0.rate, .0.per)]
+    RateLimited(super::rate_limit::Limited),
 }
 
 impl ApiError {
@@ -37,6 +39,16 @@ impl ApiError {
             Self::Store(error) => store_error(error),
             Self::Blocking(_) => ScimError::internal(),
             Self::Access(error) => access_error(error),
+            Self::RateLimited(limited) => ScimError::new(
+                429,
+                None,
+                format!(
+                    "too many requests: this {} may send {} per second; retry after {} s",
+                    limited.per,
+                    limited.rate,
+                    limited.retry_after_seconds()
+                ),
+            ),
         }
     }
 
@@ -94,6 +106,14 @@ impl ResponseError for ApiError {
         } else if let Self::Auth(error) = self {
             tracing::warn!(reason = %error, "authentication failed");
         }
-        scim_error_response(&scim)
+        let mut response = scim_error_response(&scim);
+        if let Self::RateLimited(limited) = self {
+            tracing::warn!(per = limited.per, rate = limited.rate, "rate limited");
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(limited.retry_after_seconds()),
+            );
+        }
+        response
     }
 }

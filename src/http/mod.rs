@@ -14,6 +14,7 @@ mod health;
 mod limits;
 mod metrics;
 pub mod paths;
+mod rate_limit;
 mod resources;
 mod responses;
 mod search;
@@ -26,6 +27,7 @@ use actix_web::web;
 pub use error::ApiError;
 pub use limits::BodyLimit;
 pub use metrics::{MetricsAccess, observe as observe_metrics};
+pub use rate_limit::RateLimits;
 pub use span::{RequestIdHeader, RequestSpan};
 pub use state::AppState;
 

@@ -19,6 +19,7 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// The most operations one PATCH request may carry.
     pub max_patch_operations: usize,
+    pub rate_limits: super::rate_limit::RateLimits,
 }
 
 impl AppState {

@@ -118,12 +118,25 @@ pub struct TestApp {
     pub scim_token: String,
     pub admin_token: String,
     pub client: reqwest::Client,
+    config: ServeConfig,
     server: actix_web::dev::ServerHandle,
 }
 
 impl TestApp {
     pub async fn spawn(db: TestDb) -> Self {
+        Self::spawn_with(db, |_| {}).await
+    }
+
+    /// [`TestApp::spawn`] with settings changed from the test defaults
+    /// (those of `roster serve`, on port 0 with one worker).
+    pub async fn spawn_with(db: TestDb, configure: impl FnOnce(&mut ServeConfig)) -> Self {
         let url = DatabaseUrl::parse(&db.url).expect("test database URL");
+        let mut config = ServeConfig {
+            listen: "127.0.0.1:0".into(),
+            workers: Some(1),
+            ..ServeConfig::new(url.clone())
+        };
+        configure(&mut config);
         let backend = Backend::open(&url, 4).expect("open the test database");
         let first = {
             let mut conn = backend.pool.get().expect("connection");
@@ -131,8 +144,9 @@ impl TestApp {
                 .expect("first start")
                 .expect("a new database is bootstrapped")
         };
-        let (address, server) = serve(url, &backend);
+        let (address, server) = serve(&config, &backend);
         Self {
+            config,
             server,
             address,
             db,
@@ -161,9 +175,9 @@ impl TestApp {
         self.server.stop(true).await;
         drop(self.backend.take());
         while_stopped();
-        let url = DatabaseUrl::parse(&self.db.url).expect("test database URL");
-        let backend = Backend::open(&url, 4).expect("reopen the test database");
-        (self.address, self.server) = serve(url, &backend);
+        let backend =
+            Backend::open(&self.config.database_url, 4).expect("reopen the test database");
+        (self.address, self.server) = serve(&self.config, &backend);
         self.backend = Some(backend);
     }
 
@@ -270,13 +284,8 @@ pub fn scim(app: &TestApp) -> Api<'_> {
 
 /// (role, [(workspace, level)]) of a member, from the access API.
 /// Builds and spawns a server with the test settings: its address and handle.
-fn serve(url: DatabaseUrl, backend: &Backend) -> (String, actix_web::dev::ServerHandle) {
-    let config = ServeConfig {
-        listen: "127.0.0.1:0".into(),
-        workers: Some(1),
-        ..ServeConfig::new(url)
-    };
-    let app = Application::build(&config, backend).expect("build the server");
+fn serve(config: &ServeConfig, backend: &Backend) -> (String, actix_web::dev::ServerHandle) {
+    let app = Application::build(config, backend).expect("build the server");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
     actix_web::rt::spawn(app.run_until_stopped());

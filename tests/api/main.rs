@@ -18,6 +18,7 @@ mod groups;
 mod hostile_input;
 mod metrics;
 mod operations;
+mod rate_limit;
 mod review;
 mod server;
 mod users;
