@@ -9,6 +9,7 @@
 //! included) cannot rebuild a usable token.
 
 mod keyring;
+pub mod network;
 mod token;
 
 use std::collections::HashMap;

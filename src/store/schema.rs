@@ -221,6 +221,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    account_networks (account_id, cidr) {
+        account_id -> Text,
+        cidr -> Text,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(member_logins -> users (user_id));
 diesel::joinable!(access_rules -> workspaces (workspace_id));
@@ -250,5 +257,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     audit_log,
     webhooks,
-    member_logins
+    member_logins,
+    account_networks
 );
