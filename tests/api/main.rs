@@ -16,6 +16,7 @@ mod filter_oracle;
 mod groups;
 mod hostile_input;
 mod metrics;
+mod openapi;
 mod review;
 mod server;
 mod users;
