@@ -32,7 +32,7 @@ pub enum AccessError {
 
 /// An account's roles and workspace levels, each ordered from least to most
 /// access, and the role of a member no rule gives one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccessModel {
     pub roles: Vec<String>,
@@ -102,7 +102,7 @@ impl AccessModel {
 }
 
 /// What a rule matches a member by.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Selector {
     /// Members of the group with this displayName (case-insensitive); the
@@ -160,7 +160,7 @@ impl Selector {
 }
 
 /// What a rule grants: a role, a level in a workspace, or both.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
     #[serde(rename = "match")]
@@ -230,7 +230,7 @@ pub struct GroupFacts {
 }
 
 /// Why a member has what it has: one rule that matched, and through what.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Reason {
     pub rule: String,
     /// `group` (with its id and displayName) or `scim_role` (with the value).
@@ -243,7 +243,7 @@ pub struct Reason {
     pub level: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Via {
     Group { id: String, display_name: String },

@@ -21,7 +21,7 @@ use serde::Serialize;
 use super::AccessModel;
 
 /// Who created a member.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Provenance {
     /// `scim` (an identity provider) or `local`.
@@ -32,37 +32,42 @@ pub struct Provenance {
 }
 
 /// A member as the review sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewedMember {
     pub id: String,
     pub user_name: String,
     pub display_name: Option<String>,
     pub active: bool,
-    /// `None`: no access (inactive).
+    /// `None` (`null`): no access (inactive).
     pub role: Option<String>,
     /// Workspace slug → level.
     pub workspaces: BTreeMap<String, String>,
     #[serde(serialize_with = "crate::clock::serialize_rfc3339_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub last_login: Option<NaiveDateTime>,
     #[serde(serialize_with = "crate::clock::serialize_rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created: NaiveDateTime,
     pub provisioned_by: Provenance,
+    /// `admin`, `too_many_admins`, `stale`, `local` (see the module docs).
+    #[schema(value_type = Vec<String>)]
     pub flags: Vec<&'static str>,
 }
 
 /// The thresholds of a review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewPolicy {
     pub stale_days: u32,
     pub max_admins: u32,
     #[serde(serialize_with = "crate::clock::serialize_rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub generated_at: NaiveDateTime,
 }
 
 /// Counts over the whole account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewSummary {
     pub members: usize,
@@ -74,7 +79,7 @@ pub struct ReviewSummary {
 }
 
 /// The report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Review {
     pub policy: ReviewPolicy,
     pub summary: ReviewSummary,

@@ -72,9 +72,15 @@ mod tests {
     #[test]
     fn blocks_of_both_families_allow_their_addresses_only() {
         let list = AllowList::parse(&["10.1.2.3/8", "2001:db8::1/32", "192.0.2.7"]).unwrap();
-        assert_eq!(list.to_strings(), ["10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32"]);
+        assert_eq!(
+            list.to_strings(),
+            ["10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32"]
+        );
         assert!(list.allows(ip("10.200.0.1")));
-        assert!(list.allows(ip("::ffff:10.9.9.9")), "IPv4 on a dual-stack socket");
+        assert!(
+            list.allows(ip("::ffff:10.9.9.9")),
+            "IPv4 on a dual-stack socket"
+        );
         assert!(list.allows(ip("2001:db8:ffff::2")));
         assert!(list.allows(ip("192.0.2.7")));
         assert!(!list.allows(ip("192.0.2.8")));
@@ -85,7 +91,11 @@ mod tests {
 
     #[test]
     fn empty_allows_any_and_bad_entries_are_named() {
-        assert!(AllowList::parse::<&str>(&[]).unwrap().allows(ip("203.0.113.9")));
+        assert!(
+            AllowList::parse::<&str>(&[])
+                .unwrap()
+                .allows(ip("203.0.113.9"))
+        );
         let error = AllowList::parse(&["10.0.0.0/8", "10.0.0.0/33"]).unwrap_err();
         assert!(error.contains("'10.0.0.0/33'"), "{error}");
         assert!(AllowList::parse(&["example.com"]).is_err());

@@ -33,13 +33,15 @@ pub enum Who<'a> {
 }
 
 /// A workspace of an account.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Workspace {
     #[serde(skip)]
     pub id: String,
     pub slug: String,
     pub name: String,
+    /// RFC 3339 in UTC (`2026-11-22T09:14:03.120Z`).
     #[serde(serialize_with = "crate::clock::serialize_rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: NaiveDateTime,
 }
 
@@ -818,7 +820,7 @@ pub fn facts(conn: &mut Conn, user: UserId) -> Result<(Vec<GroupFacts>, Vec<Stri
 }
 
 /// A member with a level in a workspace.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct WorkspaceMember {
     pub id: String,
     pub user_name: String,
@@ -859,20 +861,20 @@ pub fn workspace_members(
 }
 
 /// A member's access as the API and the CLI show it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct MemberAccess {
     pub id: String,
     #[serde(rename = "userName")]
     pub user_name: String,
     pub active: bool,
-    /// `None`: no access at all (inactive).
+    /// `None` (`null`): no access at all (inactive).
     pub role: Option<String>,
     pub workspaces: Vec<WorkspaceLevel>,
     /// The rules that match the member, and through which group or role value.
     pub explanation: Vec<crate::access::Reason>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct WorkspaceLevel {
     pub workspace: String,
     pub level: String,
@@ -928,7 +930,7 @@ pub fn members_with_role(
 }
 
 /// A change to the rules, as a preview takes it.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum RuleChange {
     Create(RuleSpec),
@@ -937,12 +939,16 @@ pub enum RuleChange {
 }
 
 /// A member whose access a change would alter.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct AccessDiff {
     pub member: String,
     #[serde(rename = "userName")]
     pub user_name: String,
+    /// `{"role": …, "workspaces": [{"workspace": …, "level": …}]}`; a `null` role is no access.
+    #[schema(value_type = Object)]
     pub old: serde_json::Value,
+    /// The same after the change.
+    #[schema(value_type = Object)]
     pub new: serde_json::Value,
 }
 

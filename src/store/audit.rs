@@ -98,18 +98,25 @@ pub struct AuditQuery {
 }
 
 /// A stored entry, as the API shows it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct AuditRecord {
     pub seq: i64,
     pub id: String,
+    #[schema(format = DateTime)]
     pub at: String,
+    /// `{"type": "token", "tokenId": …, "label": …}` or `{"type": "cli"}`.
+    #[schema(value_type = Object)]
     pub actor: Value,
     #[serde(rename = "requestId")]
     pub request_id: Option<String>,
+    /// `{"type": "User" | "Group" | "AccessModel" | "Workspace" | "Rule" | "Webhook" | "Token" | "Account", "id": …}`.
+    #[schema(value_type = Object)]
     pub resource: Value,
     pub action: String,
     pub member: Option<String>,
     pub group: Option<String>,
+    /// Attribute → `{"before": …, "after": …}`.
+    #[schema(value_type = Object)]
     pub changes: Value,
 }
 

@@ -15,13 +15,16 @@ use super::{Conn, StoreError};
 use crate::model::{AccountId, UserId};
 
 /// A stored event.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Event {
     pub seq: i64,
     pub id: String,
+    /// One of the kinds in the module docs, e.g. `member.deactivated`, `access.changed`.
     pub kind: String,
     pub member: Option<String>,
+    #[schema(value_type = Object)]
     pub data: Value,
+    #[schema(format = DateTime)]
     pub at: String,
 }
 

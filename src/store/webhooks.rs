@@ -18,7 +18,7 @@ use crate::audit::{Action, Entry, Origin, Resource};
 use crate::model::{AccountId, KeyId};
 
 /// An endpoint with its delivery state.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Webhook {
     pub id: String,
@@ -29,25 +29,29 @@ pub struct Webhook {
     #[serde(skip)]
     pub key_id: String,
     #[serde(serialize_with = "crate::clock::serialize_rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: NaiveDateTime,
     pub delivery: Delivery,
 }
 
 /// Where delivery to an endpoint stands.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Delivery {
     /// Every event up to this `seq` is delivered.
     pub delivered_seq: i64,
-    /// Events waiting (filled in by [`list`]).
+    /// Events waiting to be delivered (filled in by `list`).
     pub backlog: i64,
     /// Failed attempts at the next event since the last success.
     pub attempts: i32,
     #[serde(serialize_with = "crate::clock::serialize_rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub next_attempt_at: NaiveDateTime,
     #[serde(serialize_with = "crate::clock::serialize_rfc3339_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub last_attempt_at: Option<NaiveDateTime>,
     #[serde(serialize_with = "crate::clock::serialize_rfc3339_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub last_success_at: Option<NaiveDateTime>,
     pub last_error: Option<String>,
 }

@@ -17,6 +17,7 @@ mod filter_oracle;
 mod groups;
 mod hostile_input;
 mod metrics;
+mod openapi;
 mod operations;
 mod rate_limit;
 mod review;

@@ -5,13 +5,16 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::IntoParams;
 
 use super::json;
+use super::schemas::{AuditPage, ErrorBody, Forbidden, Unauthorized};
 use crate::access::AccessError;
 use crate::http::auth::{AdminScope, Authenticated};
 use crate::http::error::ApiError;
 use crate::http::responses::method_not_allowed;
 use crate::http::state::AppState;
+use crate::scim::MEDIA_TYPE;
 use crate::store::{self, audit::AuditQuery};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -26,14 +29,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 const MAX_LIMIT: i64 = 1000;
 const DEFAULT_LIMIT: i64 = 100;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct AuditParams {
+#[into_params(parameter_in = Query)]
+pub(super) struct AuditParams {
+    /// Entries about this member (an id).
     member: Option<String>,
+    /// Entries about this group (an id).
     group: Option<String>,
+    /// Entries at or after this RFC 3339 time.
+    #[param(format = DateTime)]
     since: Option<String>,
+    /// Entries before this RFC 3339 time.
+    #[param(format = DateTime)]
     until: Option<String>,
+    /// Entries with a greater `seq`: the `next` of the previous page (default 0).
     after: Option<i64>,
+    /// The most entries to return, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
@@ -63,7 +76,23 @@ fn time(name: &str, value: Option<&str>) -> Result<Option<chrono::NaiveDateTime>
 /// entries matching every given condition (`since` inclusive, `until`
 /// exclusive), at most `limit` (default 100, at most 1000); `next` is the
 /// cursor for the following page, `null` after the last.
-async fn audit(
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    tag = "audit",
+    summary = "The audit log",
+    security(("bearer" = ["admin"])),
+    params(AuditParams),
+    responses(
+        (status = 200, description = "Entries matching every given condition, oldest first",
+            body = AuditPage),
+        (status = 400, description = "A parameter is unknown or not valid",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn audit(
     state: web::Data<AppState>,
     auth: Authenticated<AdminScope>,
     params: web::Query<AuditParams>,

@@ -5,14 +5,20 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::json;
+use super::schemas::{
+    ErrorBody, Forbidden, PreviewResult, RuleBody, RuleList, Unauthorized, WorkspaceList,
+};
 use crate::access::{AccessError, AccessModel, RuleSpec};
 use crate::http::auth::{AdminScope, Authenticated};
 use crate::http::error::ApiError;
 use crate::http::responses::method_not_allowed;
 use crate::http::state::AppState;
 use crate::model::{AccountId, Slug};
+use crate::scim::MEDIA_TYPE;
+use crate::store::access::Workspace;
 use crate::store::{self, access};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -71,7 +77,20 @@ where
     .await
 }
 
-async fn get_model(
+#[utoipa::path(
+    get,
+    path = "/api/v1/access-model",
+    tag = "configuration",
+    summary = "The access model",
+    security(("bearer" = ["admin"])),
+    responses(
+        (status = 200, description = "The account's roles, default role and levels",
+            body = AccessModel),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn get_model(
     state: web::Data<AppState>,
     auth: Authenticated<AdminScope>,
 ) -> Result<HttpResponse, ApiError> {
@@ -82,7 +101,24 @@ async fn get_model(
 
 /// `PUT /access-model`: the whole model; a role or level a rule uses cannot
 /// be removed (409).
-async fn put_model(
+#[utoipa::path(
+    put,
+    path = "/api/v1/access-model",
+    tag = "configuration",
+    summary = "Replace the access model",
+    security(("bearer" = ["admin"])),
+    request_body = AccessModel,
+    responses(
+        (status = 200, description = "The model as stored", body = AccessModel),
+        (status = 400, description = "The body is not a valid model",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 409, description = "A role or level a rule uses would be removed",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn put_model(
     state: web::Data<AppState>,
     auth: Authenticated<AdminScope>,
     body: web::Json<AccessModel>,
@@ -98,16 +134,19 @@ async fn put_model(
     Ok(json(stored))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewWorkspace {
+pub(super) struct NewWorkspace {
+    /// 1 to 63 lowercase letters, digits and `-`, starting with a letter or digit.
     slug: String,
+    /// 1 to 200 bytes; default the slug.
     name: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct WorkspaceChange {
+pub(super) struct WorkspaceChange {
+    /// 1 to 200 bytes.
     name: String,
 }
 
@@ -120,7 +159,20 @@ fn check_name(name: &str) -> Result<(), AccessError> {
     Ok(())
 }
 
-async fn list_workspaces(
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces",
+    tag = "configuration",
+    summary = "The workspaces",
+    security(("bearer" = ["admin"])),
+    responses(
+        (status = 200, description = "Every workspace of the account, by slug",
+            body = WorkspaceList),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn list_workspaces(
     state: web::Data<AppState>,
     auth: Authenticated<AdminScope>,
 ) -> Result<HttpResponse, ApiError> {
@@ -129,7 +181,24 @@ async fn list_workspaces(
     Ok(json(json!({ "workspaces": workspaces })))
 }
 
-async fn create_workspace(
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces",
+    tag = "configuration",
+    summary = "Create a workspace",
+    security(("bearer" = ["admin"])),
+    request_body = NewWorkspace,
+    responses(
+        (status = 201, description = "The new workspace", body = Workspace),
+        (status = 400, description = "The slug or name is not valid",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 409, description = "The slug is taken",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn create_workspace(
     state: web::Data<AppState>,
     auth: Authenticated<AdminScope>,
     body: web::Json<NewWorkspace>,
@@ -147,7 +216,22 @@ async fn create_workspace(
     Ok(HttpResponse::Created().json(workspace))
 }
 
-async fn get_workspace(
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{slug}",
+    tag = "configuration",
+    summary = "One workspace",
+    security(("bearer" = ["admin"])),
+    params(("slug" = String, Path, description = "The workspace's slug")),
+    responses(
+        (status = 200, description = "The workspace", body = Workspace),
+        (status = 404, description = "No such workspace",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn get_workspace(
     state: web::Data<AppState>,
     auth: Authenticated<AdminScope>,
     slug: web::Path<String>,
@@ -164,7 +248,25 @@ async fn get_workspace(
     Ok(json(workspace))
 }
 
-async fn rename_workspace(
+#[utoipa::path(
+    patch,
+    path = "/api/v1/workspaces/{slug}",
+    tag = "configuration",
+    summary = "Rename a workspace",
+    security(("bearer" = ["admin"])),
+    params(("slug" = String, Path, description = "The workspace's slug")),
+    request_body = WorkspaceChange,
+    responses(
+        (status = 200, description = "The renamed workspace", body = Workspace),
+        (status = 400, description = "The name is not valid",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 404, description = "No such workspace",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn rename_workspace(
     state: web::Data<AppState>,
     auth: Authenticated<AdminScope>,
     slug: web::Path<String>,
@@ -182,7 +284,22 @@ async fn rename_workspace(
 }
 
 /// `DELETE /workspaces/{slug}`: the workspace, its rules and every level in it.
-async fn delete_workspace(
+#[utoipa::path(
+    delete,
+    path = "/api/v1/workspaces/{slug}",
+    tag = "configuration",
+    summary = "Delete a workspace",
+    security(("bearer" = ["admin"])),
+    params(("slug" = String, Path, description = "The workspace's slug")),
+    responses(
+        (status = 204, description = "Deleted, with its rules and every level in it"),
+        (status = 404, description = "No such workspace",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn delete_workspace(
     state: web::Data<AppState>,
     auth: Authenticated<AdminScope>,
     slug: web::Path<String>,
@@ -196,7 +313,19 @@ async fn delete_workspace(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn list_rules(
+#[utoipa::path(
+    get,
+    path = "/api/v1/rules",
+    tag = "configuration",
+    summary = "The rules",
+    security(("bearer" = ["admin"])),
+    responses(
+        (status = 200, description = "Every rule of the account, oldest first", body = RuleList),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn list_rules(
     state: web::Data<AppState>,
     auth: Authenticated<AdminScope>,
 ) -> Result<HttpResponse, ApiError> {
@@ -205,7 +334,24 @@ async fn list_rules(
     Ok(json(json!({ "rules": rules })))
 }
 
-async fn create_rule(
+#[utoipa::path(
+    post,
+    path = "/api/v1/rules",
+    tag = "configuration",
+    summary = "Create a rule",
+    security(("bearer" = ["admin"])),
+    request_body = RuleSpec,
+    responses(
+        (status = 201, description = "The new rule, applied", body = RuleBody),
+        (status = 400, description = "The rule is not valid for the model",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 404, description = "No such workspace",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn create_rule(
     state: web::Data<AppState>,
     auth: Authenticated<AdminScope>,
     body: web::Json<RuleSpec>,
@@ -224,7 +370,21 @@ fn no_rule(id: &str) -> AccessError {
     AccessError::NotFound(format!("no rule '{id}' in this account"))
 }
 
-async fn get_rule(
+#[utoipa::path(
+    get,
+    path = "/api/v1/rules/{id}",
+    tag = "configuration",
+    summary = "One rule",
+    security(("bearer" = ["admin"])),
+    params(("id" = String, Path, description = "The rule's id")),
+    responses(
+        (status = 200, description = "The rule", body = RuleBody),
+        (status = 404, description = "No such rule", body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn get_rule(
     state: web::Data<AppState>,
     auth: Authenticated<AdminScope>,
     id: web::Path<String>,
@@ -239,7 +399,25 @@ async fn get_rule(
     Ok(json(found.ok_or_else(|| no_rule(&id))?))
 }
 
-async fn replace_rule(
+#[utoipa::path(
+    put,
+    path = "/api/v1/rules/{id}",
+    tag = "configuration",
+    summary = "Replace a rule",
+    security(("bearer" = ["admin"])),
+    params(("id" = String, Path, description = "The rule's id")),
+    request_body = RuleSpec,
+    responses(
+        (status = 200, description = "The rule as replaced, applied", body = RuleBody),
+        (status = 400, description = "The rule is not valid for the model",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 404, description = "No such rule or workspace",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn replace_rule(
     state: web::Data<AppState>,
     auth: Authenticated<AdminScope>,
     id: web::Path<String>,
@@ -255,7 +433,21 @@ async fn replace_rule(
     Ok(json(rule))
 }
 
-async fn delete_rule(
+#[utoipa::path(
+    delete,
+    path = "/api/v1/rules/{id}",
+    tag = "configuration",
+    summary = "Delete a rule",
+    security(("bearer" = ["admin"])),
+    params(("id" = String, Path, description = "The rule's id")),
+    responses(
+        (status = 204, description = "Deleted and applied"),
+        (status = 404, description = "No such rule", body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn delete_rule(
     state: web::Data<AppState>,
     auth: Authenticated<AdminScope>,
     id: web::Path<String>,
@@ -272,7 +464,29 @@ async fn delete_rule(
 /// `POST /rules/preview` with `{"create": rule}`, `{"replace": {"id", "rule"}}`
 /// or `{"delete": {"id"}}`: the members whose access the change would alter,
 /// with their old and new access; nothing is changed.
-async fn preview_rules(
+#[utoipa::path(
+    post,
+    path = "/api/v1/rules/preview",
+    tag = "configuration",
+    summary = "Preview a rule change",
+    description = "The change is applied and measured inside a transaction that is rolled back.",
+    security(("bearer" = ["admin"])),
+    request_body = access::RuleChange,
+    responses(
+        (
+            status = 200,
+            description = "The members whose access the change would alter; nothing is changed",
+            body = PreviewResult,
+        ),
+        (status = 400, description = "The change is not valid",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 404, description = "No such rule or workspace",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn preview_rules(
     state: web::Data<AppState>,
     auth: Authenticated<AdminScope>,
     body: web::Json<access::RuleChange>,

@@ -5,15 +5,21 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 
 use super::json;
+use super::schemas::{
+    ErrorBody, EventFeed, Forbidden, LoginRecorded, MemberList, Unauthorized, WorkspaceMemberPage,
+};
 use crate::access::AccessError;
 use crate::http::auth::{AccessScope, Authenticated};
 use crate::http::error::ApiError;
 use crate::http::responses::method_not_allowed;
 use crate::http::state::AppState;
 use crate::model::UserId;
+use crate::scim::MEDIA_TYPE;
 use crate::scim::list::Page;
+use crate::store::access::MemberAccess;
 use crate::store::{self, StoreError};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -49,7 +55,22 @@ fn no_member(id: &str) -> AccessError {
 }
 
 /// `GET /members/{id}/access`.
-async fn member_access(
+#[utoipa::path(
+    get,
+    path = "/api/v1/members/{id}/access",
+    tag = "access",
+    summary = "A member's effective access",
+    security(("bearer" = ["access"]), ("bearer" = ["admin"])),
+    params(("id" = String, Path, description = "The member's SCIM id")),
+    responses(
+        (status = 200, description = "Role, workspace levels and the rules behind them",
+            body = MemberAccess),
+        (status = 404, description = "No such member", body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn member_access(
     state: web::Data<AppState>,
     auth: Authenticated<AccessScope>,
     id: web::Path<String>,
@@ -71,9 +92,9 @@ async fn member_access(
 /// How far ahead of Roster's clock a reported login may be (clock skew).
 const LOGIN_CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(5);
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Login {
+pub(super) struct Login {
     /// RFC 3339; default now.
     at: Option<String>,
 }
@@ -81,7 +102,32 @@ struct Login {
 /// `POST /members/{id}/logins` with `{"at": "2026-11-22T09:00:00Z"}` (or an
 /// empty body: now): the product reports a login, which the access review
 /// shows. Out-of-order reports never move the last login back.
-async fn record_login(
+#[utoipa::path(
+    post,
+    path = "/api/v1/members/{id}/logins",
+    tag = "access",
+    summary = "Report a login",
+    security(("bearer" = ["access"]), ("bearer" = ["admin"])),
+    params(("id" = String, Path, description = "The member's SCIM id")),
+    request_body(
+        content = Login,
+        description = "`{\"at\": \"<RFC 3339 time>\"}`, or an empty body for now",
+        content_type = "application/json",
+    ),
+    responses(
+        (status = 200, description = "The member's last login, which never moves back",
+            body = LoginRecorded),
+        (
+            status = 400,
+            description = "The body or its time is not valid, or the time is in the future",
+            body = ErrorBody, content_type = MEDIA_TYPE,
+        ),
+        (status = 404, description = "No such member", body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn record_login(
     state: web::Data<AppState>,
     auth: Authenticated<AccessScope>,
     id: web::Path<String>,
@@ -125,16 +171,34 @@ async fn record_login(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
-struct MemberLookup {
+#[into_params(parameter_in = Query)]
+pub(super) struct MemberLookup {
+    /// The member's userName, in any case.
     user_name: Option<String>,
+    /// The member's externalId, exactly.
     external_id: Option<String>,
 }
 
 /// `GET /members?userName=…` or `?externalId=…`: the matching members with
 /// their access (userName ignores case, externalId does not).
-async fn find_members(
+#[utoipa::path(
+    get,
+    path = "/api/v1/members",
+    tag = "access",
+    summary = "Members by userName or externalId",
+    security(("bearer" = ["access"]), ("bearer" = ["admin"])),
+    params(MemberLookup),
+    responses(
+        (status = 200, description = "The matching members with their access", body = MemberList),
+        (status = 400, description = "Not exactly one of userName and externalId",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn find_members(
     state: web::Data<AppState>,
     auth: Authenticated<AccessScope>,
     query: web::Query<MemberLookup>,
@@ -163,15 +227,42 @@ async fn find_members(
     Ok(json(json!({ "members": members })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
-struct PageQuery {
+#[into_params(parameter_in = Query)]
+pub(super) struct PageQuery {
+    /// The 1-based index of the first member (default 1).
+    #[param(value_type = Option<i64>)]
     start_index: Option<String>,
+    /// The most members to return (default and most: the server's `max_page_size`).
+    #[param(value_type = Option<i64>)]
     count: Option<String>,
 }
 
 /// `GET /workspaces/{slug}/members`: paged like SCIM lists (`startIndex`, `count`).
-async fn workspace_members(
+#[utoipa::path(
+    get,
+    path = "/api/v1/workspaces/{slug}/members",
+    tag = "access",
+    summary = "A workspace's members",
+    security(("bearer" = ["access"]), ("bearer" = ["admin"])),
+    params(("slug" = String, Path, description = "The workspace's slug"), PageQuery),
+    responses(
+        (
+            status = 200,
+            description = "The members with a level in the workspace, by userName, \
+                           paged like SCIM lists",
+            body = WorkspaceMemberPage,
+        ),
+        (status = 400, description = "startIndex or count is not an integer",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 404, description = "No such workspace",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn workspace_members(
     state: web::Data<AppState>,
     auth: Authenticated<AccessScope>,
     slug: web::Path<String>,
@@ -195,9 +286,12 @@ async fn workspace_members(
     })))
 }
 
-#[derive(Deserialize)]
-struct FeedQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct FeedQuery {
+    /// Events with a greater `seq` (default 0: from the start).
     after: Option<i64>,
+    /// The most events to return, 1 to 1000 (default 100; others are clamped).
     limit: Option<i64>,
 }
 
@@ -205,7 +299,26 @@ struct FeedQuery {
 /// `after` (default 0), oldest first, at most `limit` (default 100, at most
 /// 1000). Resume with `after` = the last `seq` seen: none is skipped or
 /// repeated.
-async fn events(
+#[utoipa::path(
+    get,
+    path = "/api/v1/events",
+    tag = "access",
+    summary = "The change-event feed",
+    security(("bearer" = ["access"]), ("bearer" = ["admin"])),
+    params(FeedQuery),
+    responses(
+        (
+            status = 200,
+            description = "Events after `after`, oldest first; resume with `after` = `next`",
+            body = EventFeed,
+        ),
+        (status = 400, description = "after or limit is not a whole number",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn events(
     state: web::Data<AppState>,
     auth: Authenticated<AccessScope>,
     query: web::Query<FeedQuery>,

@@ -3,11 +3,15 @@
 //! and for the product (`access` or `admin` tokens: a member's effective
 //! access, logins, the change-event feed). Every path is scoped to the
 //! token's account; errors have the SCIM Error shape, like `/scim/v2`.
+//! `GET /api/v1/openapi.json` describes it all, without a token
+//! ([`openapi`]).
 
 mod audit;
 mod configuration;
 mod members;
+mod openapi;
 mod reports;
+mod schemas;
 mod webhooks;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -24,6 +28,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(audit::configure)
             .configure(reports::configure)
             .configure(webhooks::configure)
+            // A route of its own, so the token-checking default below never sees it.
+            .configure(openapi::configure)
             .default_service(web::to(unknown_endpoint)),
     );
 }

@@ -5,14 +5,17 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::json;
+use super::schemas::{ErrorBody, Forbidden, Unauthorized};
 use crate::access::AccessError;
-use crate::access::review::{self, ReviewPolicy};
+use crate::access::review::{self, Review, ReviewPolicy};
 use crate::http::auth::{AdminScope, Authenticated};
 use crate::http::error::ApiError;
 use crate::http::responses::method_not_allowed;
 use crate::http::state::AppState;
+use crate::scim::MEDIA_TYPE;
 use crate::store;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -30,16 +33,44 @@ const DEFAULT_MAX_ADMINS: u32 = 5;
 /// Ten years: beyond that "stale" means nothing.
 const MAX_STALE_DAYS: u32 = 3650;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct ReviewParams {
+#[into_params(parameter_in = Query)]
+pub(super) struct ReviewParams {
+    /// An active member without a login for this many days is `stale`, 1 to 3650 (default 90).
+    #[param(minimum = 1, maximum = 3650)]
     stale_days: Option<u32>,
+    /// More admins than this flags every admin `too_many_admins` (default 5).
     max_admins: Option<u32>,
+    /// `json` (the default) or `csv`.
+    #[param(pattern = "^(json|csv)$")]
     format: Option<String>,
 }
 
 /// `GET /reports/access-review?stale_days=N&max_admins=M&format=json|csv`.
-async fn access_review(
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/access-review",
+    tag = "reports",
+    summary = "The access review",
+    description = "`format=csv` answers CSV (`Content-Disposition: attachment`): a header, \
+                   then one line per member, workspaces as `slug=level` and flags joined by `;`.",
+    security(("bearer" = ["admin"])),
+    params(ReviewParams),
+    responses(
+        (
+            status = 200,
+            description = "Every member with role, workspace levels, last login and \
+                           provenance, flagged for review",
+            content((Review = "application/json"), (String = "text/csv")),
+        ),
+        (status = 400, description = "A parameter is unknown or not valid",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn access_review(
     state: web::Data<AppState>,
     auth: Authenticated<AdminScope>,
     params: web::Query<ReviewParams>,

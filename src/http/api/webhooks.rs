@@ -5,13 +5,16 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use super::json;
+use super::schemas::{CreatedWebhook, ErrorBody, Forbidden, Unauthorized, WebhookList};
 use crate::access::AccessError;
 use crate::http::auth::{AdminScope, Authenticated};
 use crate::http::error::ApiError;
 use crate::http::responses::method_not_allowed;
 use crate::http::state::AppState;
+use crate::scim::MEDIA_TYPE;
 use crate::store;
 use crate::webhooks::signature::endpoint_secret;
 
@@ -35,10 +38,12 @@ const MAX_DESCRIPTION_BYTES: usize = 500;
 /// The most endpoints one account may have.
 const MAX_ENDPOINTS: usize = 20;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewWebhook {
+pub(super) struct NewWebhook {
+    /// An `http` or `https` URL without credentials, at most 2048 bytes.
     url: String,
+    /// At most 500 bytes.
     description: Option<String>,
 }
 
@@ -71,7 +76,26 @@ fn check_url(text: &str) -> Result<(), AccessError> {
 
 /// `POST /webhooks` with `{"url": …, "description": …}`: 201 with the
 /// endpoint and its `secret`, shown this once. Events from now on go to it.
-async fn create(
+#[utoipa::path(
+    post,
+    path = "/api/v1/webhooks",
+    operation_id = "create_webhook",
+    tag = "webhooks",
+    summary = "Add a webhook endpoint",
+    security(("bearer" = ["admin"])),
+    request_body = NewWebhook,
+    responses(
+        (status = 201, description = "The endpoint, with its signing `secret`, shown this once",
+            body = CreatedWebhook),
+        (status = 400, description = "The URL or description is not valid",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 409, description = "The account has 20 endpoints already",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn create(
     state: web::Data<AppState>,
     auth: Authenticated<AdminScope>,
     body: web::Json<NewWebhook>,
@@ -120,7 +144,21 @@ async fn create(
 }
 
 /// `GET /webhooks`: every endpoint with its delivery status and backlog.
-async fn list(
+#[utoipa::path(
+    get,
+    path = "/api/v1/webhooks",
+    operation_id = "list_webhooks",
+    tag = "webhooks",
+    summary = "The webhook endpoints",
+    security(("bearer" = ["admin"])),
+    responses(
+        (status = 200, description = "Every endpoint with its delivery status and backlog",
+            body = WebhookList),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn list(
     state: web::Data<AppState>,
     auth: Authenticated<AdminScope>,
 ) -> Result<HttpResponse, ApiError> {
@@ -130,7 +168,23 @@ async fn list(
 }
 
 /// `DELETE /webhooks/{id}`: 204; its undelivered events are not sent.
-async fn delete(
+#[utoipa::path(
+    delete,
+    path = "/api/v1/webhooks/{id}",
+    operation_id = "delete_webhook",
+    tag = "webhooks",
+    summary = "Delete a webhook endpoint",
+    security(("bearer" = ["admin"])),
+    params(("id" = String, Path, description = "The endpoint's id")),
+    responses(
+        (status = 204, description = "Deleted; its undelivered events are not sent"),
+        (status = 404, description = "No such endpoint",
+            body = ErrorBody, content_type = MEDIA_TYPE),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    ),
+)]
+pub(super) async fn delete(
     state: web::Data<AppState>,
     auth: Authenticated<AdminScope>,
     id: web::Path<String>,
