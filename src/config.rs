@@ -37,6 +37,8 @@ pub struct ServeConfig {
     pub shutdown_timeout: Duration,
     /// Requests per second per token (an account: four times as many); 0 is no limit.
     pub rate_limit: u32,
+    /// The header a trusted reverse proxy puts the client's address in.
+    pub client_ip_header: Option<String>,
     /// When set, `GET /metrics` needs `Authorization: Bearer <this>`.
     pub metrics_token: Option<Secret>,
 }
@@ -61,6 +63,7 @@ impl ServeConfig {
             workers: None,
             shutdown_timeout: crate::startup::DEFAULT_SHUTDOWN_TIMEOUT,
             rate_limit: Self::DEFAULT_RATE_LIMIT,
+            client_ip_header: None,
             metrics_token: None,
         }
     }
@@ -159,6 +162,7 @@ pub fn serve(sources: &Sources) -> Result<ServeConfig, ConfigError> {
         rate_limit: required(sources, &RATE_LIMIT, |raw| {
             whole_number(raw, 0, 1_000_000).map(|n| n as u32)
         })?,
+        client_ip_header: optional(sources, &CLIENT_IP_HEADER, parse_header_name)?,
         metrics_token: optional(sources, &METRICS_TOKEN, parse_token)?,
     })
 }
@@ -270,6 +274,20 @@ fn parse_listen(raw: &str) -> Result<String, String> {
     }
 }
 
+/// An HTTP header name (RFC 9110 token characters), lower-cased.
+fn parse_header_name(raw: &str) -> Result<String, String> {
+    let valid = !raw.is_empty()
+        && raw.len() <= 64
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if valid {
+        Ok(raw.to_ascii_lowercase())
+    } else {
+        Err("must be an HTTP header name such as X-Forwarded-For".into())
+    }
+}
+
 fn whole_number(raw: &str, min: u64, max: u64) -> Result<u64, String> {
     match raw.parse::<u64>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
@@ -316,6 +334,7 @@ mod tests {
         assert_eq!(config.workers, defaults.workers);
         assert_eq!(config.shutdown_timeout, defaults.shutdown_timeout);
         assert_eq!(config.rate_limit, defaults.rate_limit);
+        assert_eq!(config.client_ip_header, defaults.client_ip_header);
         assert_eq!(config.metrics_token, defaults.metrics_token);
     }
 

@@ -123,6 +123,12 @@ impl Application {
             max_body_bytes: config.max_body_bytes,
             max_patch_operations: config.max_patch_operations,
             rate_limits: RateLimits::new(config.rate_limit),
+            client_ip_header: config
+                .client_ip_header
+                .as_deref()
+                .map(actix_web::http::header::HeaderName::try_from)
+                .transpose()
+                .context("client_ip_header")?,
         });
         let metrics = web::Data::new(Metrics::new());
         let deliverer = Deliverer::new(

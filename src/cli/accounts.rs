@@ -5,6 +5,7 @@ use clap::Subcommand;
 
 use super::output;
 use crate::audit::Origin;
+use crate::auth::network::AllowList;
 use crate::model::{Account, AccountId, Slug};
 use crate::startup::Backend;
 use crate::store::{self, DatabaseUrl};
@@ -24,6 +25,17 @@ pub enum AccountsCommand {
         /// Print JSON instead of a table
         #[arg(long)]
         json: bool,
+    },
+    /// Show or set the networks an account's requests may come from
+    Networks {
+        #[arg(long)]
+        account: String,
+        /// CIDR blocks to allow (replacing the list), e.g. 10.0.0.0/8 2001:db8::/32
+        #[arg(conflicts_with = "any")]
+        cidrs: Vec<String>,
+        /// Allow any network (empty the list)
+        #[arg(long)]
+        any: bool,
     },
 }
 
@@ -77,6 +89,33 @@ pub fn run(command: AccountsCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
                 })
                 .collect();
             output::table(&["SLUG", "ID", "NAME", "CREATED"], &rows);
+        }
+        AccountsCommand::Networks {
+            account,
+            cidrs,
+            any,
+        } => {
+            let account = store::accounts::find_by_slug(&mut conn, &account)?.ok_or_else(|| {
+                anyhow::anyhow!("no account '{account}' (see 'roster accounts list')")
+            })?;
+            if any || !cidrs.is_empty() {
+                let list = AllowList::parse(&cidrs).map_err(anyhow::Error::msg)?;
+                store::account_transaction(&mut conn, account.id, |conn| {
+                    store::accounts::set_networks(
+                        conn,
+                        account.id,
+                        &Origin::cli(),
+                        &list.to_strings(),
+                    )
+                })?;
+            }
+            let networks = store::accounts::networks(&mut conn, account.id)?;
+            if networks.is_empty() {
+                println!("any network");
+            }
+            for cidr in networks {
+                println!("{cidr}");
+            }
         }
     }
     Ok(())

@@ -88,6 +88,11 @@ setting!(RATE_LIMIT, "rate_limit", "rate-limit", "ROSTER_RATE_LIMIT", Serve, "N"
     default: Some("1000"), unset: "", secret: false,
     "Requests per second one token may send (0 for no limit, else 1 to 1000000); an account's tokens \
      together may send four times as many; more get 429 with Retry-After");
+setting!(CLIENT_IP_HEADER, "client_ip_header", "client-ip-header", "ROSTER_CLIENT_IP_HEADER", Serve,
+    "HEADER",
+    default: None, unset: "not set: the socket's address", secret: false,
+    "Take the client's address for network allow-lists from this header, set by your reverse proxy \
+     (e.g. X-Forwarded-For; its last address); only when every request comes through that proxy");
 setting!(METRICS_TOKEN, "metrics_token", "metrics-token", "ROSTER_METRICS_TOKEN", Serve, "TOKEN",
     default: None, unset: "not set: /metrics is open", secret: true,
     "Require 'Authorization: Bearer TOKEN' on GET /metrics (at least 16 visible ASCII characters)");
@@ -106,6 +111,7 @@ pub const ALL: &[&Setting] = &[
     &WORKERS,
     &SHUTDOWN_TIMEOUT,
     &RATE_LIMIT,
+    &CLIENT_IP_HEADER,
     &METRICS_TOKEN,
 ];
 

@@ -1,17 +1,21 @@
 //! Authentication as extractors: a handler states the scope it needs in its
 //! signature (`Authenticated<ScimScope>`), so no handler can forget the check.
+//! In order: the token (401), the account's network allow-list (403), the
+//! scope (403), the rate limit (429).
 
 use std::future::Future;
 use std::marker::PhantomData;
+use std::net::IpAddr;
 use std::pin::Pin;
 
-use actix_web::http::header::AUTHORIZATION;
+use actix_web::http::header::{AUTHORIZATION, HeaderName};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use tracing_actix_web::RequestId;
 
 use super::error::ApiError;
 use super::state::AppState;
 use crate::audit::{Actor, Origin};
+use crate::auth::network::AllowList;
 use crate::auth::{AuthError, Principal};
 use crate::model::Scope;
 
@@ -93,10 +97,18 @@ async fn check<R: ScopeRule>(req: &HttpRequest) -> Result<Authenticated<R>, ApiE
         ),
     };
     let authenticator = std::sync::Arc::clone(&state.authenticator);
-    let principal = AppState::run(&state, move |conn| {
-        authenticator.authenticate(conn, header.as_deref())
+    let (principal, networks) = AppState::run(&state, move |conn| -> Result<_, ApiError> {
+        let principal = authenticator.authenticate(conn, header.as_deref())?;
+        let networks = crate::store::accounts::networks(conn, principal.account_id)?;
+        Ok((principal, networks))
     })
     .await?;
+    let address = client_address(req, state.client_ip_header.as_ref());
+    let allowed = AllowList::parse(&networks)
+        .map_err(|error| crate::store::StoreError::Corrupt(format!("allow-list: {error}")))?;
+    if !allowed.is_empty() && !address.is_some_and(|address| allowed.allows(address)) {
+        return Err(ApiError::NetworkNotAllowed(address));
+    }
     if !R::allows(principal.scope) {
         return Err(AuthError::WrongScope {
             needed: R::NEEDED,
@@ -120,6 +132,21 @@ async fn check<R: ScopeRule>(req: &HttpRequest) -> Result<Authenticated<R>, ApiE
         origin,
         rule: PhantomData,
     })
+}
+
+/// The client's address: the last address in the trusted proxy's header
+/// when one is configured (what that proxy appended), else the socket's.
+/// `None` when the configured header is missing or holds no address.
+fn client_address(req: &HttpRequest, header: Option<&HeaderName>) -> Option<IpAddr> {
+    let Some(header) = header else {
+        return req.peer_addr().map(|peer| peer.ip());
+    };
+    let value = req.headers().get_all(header).last()?.to_str().ok()?;
+    let last = value.rsplit(',').next()?.trim();
+    // `1.2.3.4`, `[2001:db8::1]:443` or `1.2.3.4:5678`.
+    last.parse::<IpAddr>()
+        .ok()
+        .or_else(|| last.parse::<std::net::SocketAddr>().ok().map(|at| at.ip()))
 }
 
 impl<R: ScopeRule + 'static> FromRequest for Authenticated<R> {

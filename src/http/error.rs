@@ -24,6 +24,8 @@ pub enum ApiError {
     Blocking(#[from] actix_web::error::BlockingError),
     #[error(transparent)]
     Access(#[from] AccessError),
+    #[error("the client's network is not allowed for this account")]
+    NetworkNotAllowed(Option<std::net::IpAddr>),
     #[error("rate limited: {} per second per {}", .0.rate, .0.per)]
     RateLimited(super::rate_limit::Limited),
 }
@@ -39,6 +41,15 @@ impl ApiError {
             Self::Store(error) => store_error(error),
             Self::Blocking(_) => ScimError::internal(),
             Self::Access(error) => access_error(error),
+            Self::NetworkNotAllowed(address) => ScimError::forbidden(match address {
+                Some(address) => format!(
+                    "requests from {address} are not allowed for this account (its network allow-list)"
+                ),
+                None => {
+                    "the client's address is unknown, and this account allows only some networks"
+                        .to_owned()
+                }
+            }),
             Self::RateLimited(limited) => ScimError::new(
                 429,
                 None,

@@ -20,6 +20,8 @@ pub struct AppState {
     /// The most operations one PATCH request may carry.
     pub max_patch_operations: usize,
     pub rate_limits: super::rate_limit::RateLimits,
+    /// Where a trusted reverse proxy puts the client's address, if it does.
+    pub client_ip_header: Option<actix_web::http::header::HeaderName>,
 }
 
 impl AppState {

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::accounts;
+use super::schema::{account_networks, accounts};
 use super::{Conn, StoreError};
 use crate::audit::{Action, Entry, Origin, Resource};
 use crate::model::{Account, AccountId, Slug};
@@ -91,4 +91,50 @@ pub fn list(conn: &mut Conn) -> Result<Vec<Account>, StoreError> {
 
 pub fn count(conn: &mut Conn) -> Result<i64, StoreError> {
     Ok(accounts::table.count().get_result(conn)?)
+}
+
+/// The account's network allow-list as stored (empty: any network).
+pub fn networks(conn: &mut Conn, account: AccountId) -> Result<Vec<String>, StoreError> {
+    Ok(account_networks::table
+        .filter(account_networks::account_id.eq(account.to_string()))
+        .order(account_networks::cidr)
+        .select(account_networks::cidr)
+        .load(conn)?)
+}
+
+/// Replaces the account's network allow-list (audited).
+pub fn set_networks(
+    conn: &mut Conn,
+    account: AccountId,
+    origin: &Origin,
+    networks: &[String],
+) -> Result<(), StoreError> {
+    let before = self::networks(conn, account)?;
+    diesel::delete(
+        account_networks::table.filter(account_networks::account_id.eq(account.to_string())),
+    )
+    .execute(conn)?;
+    for cidr in networks {
+        diesel::insert_into(account_networks::table)
+            .values((
+                account_networks::account_id.eq(account.to_string()),
+                account_networks::cidr.eq(cidr),
+            ))
+            .execute(conn)?;
+    }
+    let after = self::networks(conn, account)?;
+    if before != after {
+        let changes = serde_json::Map::from_iter([(
+            "networks".to_owned(),
+            crate::audit::change("networks", Some(&before.into()), Some(&after.into())),
+        )]);
+        let entry = Entry::configuration(
+            Resource::Account,
+            account.to_string(),
+            Action::Modified,
+            changes,
+        );
+        super::audit::record_one(conn, account, origin, entry)?;
+    }
+    Ok(())
 }

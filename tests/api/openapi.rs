@@ -41,6 +41,8 @@ const REGISTERED: &[(&str, &str)] = &[
     ("GET", "/api/v1/webhooks"),
     ("POST", "/api/v1/webhooks"),
     ("DELETE", "/api/v1/webhooks/{id}"),
+    ("GET", "/api/v1/network-allow-list"),
+    ("PUT", "/api/v1/network-allow-list"),
     ("GET", "/api/v1/openapi.json"),
 ];
 
@@ -218,6 +220,8 @@ fn valid_body(method: &str, path: &str, rule: &str) -> Value {
         ("POST", "/api/v1/members/{id}/logins") => json!({"at": "2020-01-01T09:00:00Z"}),
         // Nothing listens on port 9: deliveries fail and are retried, harmlessly.
         ("POST", "/api/v1/webhooks") => json!({"url": "http://127.0.0.1:9/events"}),
+        // The test's own address, so the requests after it still pass.
+        ("PUT", "/api/v1/network-allow-list") => json!({"networks": ["127.0.0.0/8", "::1"]}),
         _ => panic!("{method} {path} takes a body: add one here"),
     }
 }

@@ -9,6 +9,7 @@
 mod audit;
 mod configuration;
 mod members;
+mod networks;
 mod openapi;
 mod reports;
 mod schemas;
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(audit::configure)
             .configure(reports::configure)
             .configure(webhooks::configure)
+            .configure(networks::configure)
             // A route of its own, so the token-checking default below never sees it.
             .configure(openapi::configure)
             .default_service(web::to(unknown_endpoint)),

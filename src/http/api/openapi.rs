@@ -12,7 +12,7 @@ use utoipa::openapi::{OpenApi as Document, Required};
 use utoipa::{Modify, OpenApi};
 
 use super::schemas::{Forbidden, Unauthorized};
-use super::{audit, configuration, members, reports, webhooks};
+use super::{audit, configuration, members, networks, reports, webhooks};
 use crate::http::responses::method_not_allowed;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -76,6 +76,8 @@ static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
         webhooks::list,
         webhooks::create,
         webhooks::delete,
+        networks::get_networks,
+        networks::put_networks,
         openapi_json,
     ),
     components(responses(Unauthorized, Forbidden)),
