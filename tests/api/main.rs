@@ -16,6 +16,7 @@ mod errors;
 mod filter_oracle;
 mod groups;
 mod hostile_input;
+mod isolation;
 mod metrics;
 mod networks;
 mod openapi;
