@@ -128,7 +128,7 @@ impl Metrics {
         let auth_failures = Family::<ReasonLabels, Counter>::default();
         registry.register(
             "auth_failures",
-            "Requests refused for their token: missing, malformed, bad_signature, expired, revoked, \
+            "Requests refused for their token: missing, malformed, bad_signature, expired, revoked, key_retired, \
              unknown, wrong_scope",
             auth_failures.clone(),
         );

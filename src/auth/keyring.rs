@@ -1,8 +1,9 @@
 //! The in-memory copy of the signing keys, refreshed from the store when a
-//! token names a key this process has not seen (another replica made it).
+//! token names a key this process has not seen (`roster keys rotate`, or
+//! another replica made it). A retired key may linger here: whether a
+//! token's key is retired is read with the token itself, on every request.
 
 use std::sync::RwLock;
-use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -11,8 +12,6 @@ use rand::RngCore;
 use crate::model::KeyId;
 use crate::store::{self, Conn, StoreError, signing_keys::KeyRecord};
 
-/// Unknown key ids trigger at most one reload from the store this often.
-const RELOAD_INTERVAL: Duration = Duration::from_secs(5);
 const KEY_BYTES: usize = 32;
 
 /// An HMAC-SHA256 signing key.
@@ -39,7 +38,6 @@ pub struct Keyring {
 struct State {
     /// Newest first.
     keys: Vec<SigningKey>,
-    loaded_at: Option<Instant>,
 }
 
 impl Keyring {
@@ -50,6 +48,13 @@ impl Keyring {
         if let Some(key) = self.read().keys.first() {
             return Ok(key.clone());
         }
+        self.create_key(conn)
+    }
+
+    /// Adds a new signing key: from now on it signs new tokens (on every
+    /// replica: issuing reloads the keys); the older keys stay valid until
+    /// retired.
+    pub fn create_key(&self, conn: &mut Conn) -> Result<SigningKey, StoreError> {
         let mut secret = vec![0u8; KEY_BYTES];
         rand::rng().fill_bytes(&mut secret);
         store::signing_keys::insert(
@@ -74,13 +79,10 @@ impl Keyring {
         if let Some(key) = self.lookup(id) {
             return Ok(Some(key));
         }
-        let stale = self
-            .read()
-            .loaded_at
-            .is_none_or(|at| at.elapsed() >= RELOAD_INTERVAL);
-        if stale {
-            self.reload(conn)?;
-        }
+        // A key made a moment ago (`roster keys rotate`, another replica):
+        // one query of a table of a few rows, no more than an unknown
+        // token's lookup costs.
+        self.reload(conn)?;
         Ok(self.lookup(id))
     }
 
@@ -92,7 +94,6 @@ impl Keyring {
         let keys = load_active(conn)?;
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
         state.keys = keys;
-        state.loaded_at = Some(Instant::now());
         Ok(())
     }
 

@@ -52,6 +52,8 @@ pub enum AuthError {
     Expired,
     #[error("the token has been revoked")]
     Revoked,
+    #[error("the key that signed this token has been retired: issue a new token")]
+    KeyRetired,
     #[error("the token is not known to this Roster")]
     Unknown,
     #[error("this endpoint needs a '{needed}' token; this token's scope is '{actual}'")]
@@ -70,6 +72,7 @@ impl AuthError {
             Self::BadSignature => "bad_signature",
             Self::Expired => "expired",
             Self::Revoked => "revoked",
+            Self::KeyRetired => "key_retired",
             Self::Unknown => "unknown",
             Self::WrongScope { .. } => "wrong_scope",
             Self::Store(_) => return None,
@@ -105,6 +108,11 @@ impl Authenticator {
     /// The newest active signing key (what new webhook secrets derive from).
     pub fn current_key(&self, conn: &mut Conn) -> Result<SigningKey, StoreError> {
         self.keyring.ensure_signing_key(conn)
+    }
+
+    /// Adds a signing key that signs new tokens from now on (`roster keys rotate`).
+    pub fn rotate_key(&self, conn: &mut Conn) -> Result<SigningKey, StoreError> {
+        self.keyring.create_key(conn)
     }
 
     /// The active signing key with this id.
@@ -156,7 +164,8 @@ impl Authenticator {
             .find(conn, kid)?
             .ok_or(AuthError::BadSignature)?;
         let claims = token::verify(raw, &key)?;
-        let record = store::tokens::find(conn, claims.jti)?.ok_or(AuthError::Unknown)?;
+        let (record, key_retired) =
+            store::tokens::find_with_key_state(conn, claims.jti)?.ok_or(AuthError::Unknown)?;
         if !token::hash_matches(raw, &record.secret_hash)
             || record.account_id != claims.sub
             || record.scope != claims.scope
@@ -165,6 +174,9 @@ impl Authenticator {
         }
         if record.revoked_at.is_some() {
             return Err(AuthError::Revoked);
+        }
+        if key_retired {
+            return Err(AuthError::KeyRetired);
         }
         let now = crate::clock::now();
         if record.expires_at.is_some_and(|expires| expires <= now) {

@@ -6,6 +6,7 @@ mod accounts;
 mod config;
 mod doctor;
 mod flags;
+mod keys;
 mod members;
 mod output;
 mod serve;
@@ -47,6 +48,9 @@ enum Command {
     /// Issue, list and revoke API tokens
     #[command(subcommand)]
     Tokens(tokens::TokensCommand),
+    /// List, rotate and retire the keys that sign tokens
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// Create, list and delete an account's workspaces
     #[command(subcommand)]
     Workspaces(access::WorkspacesCommand),
@@ -104,6 +108,10 @@ pub fn run() -> anyhow::Result<()> {
         Command::Access(command) => {
             let common = start(&Sources::load(given)?, "warn")?;
             access::access(command, &common.database_url)
+        }
+        Command::Keys(command) => {
+            let common = start(&Sources::load(given)?, "warn")?;
+            keys::run(command, &common.database_url)
         }
         Command::Members(command) => {
             let common = start(&Sources::load(given)?, "warn")?;

@@ -36,6 +36,7 @@ diesel::table! {
 }
 
 diesel::joinable!(tokens -> accounts (account_id));
+diesel::joinable!(tokens -> signing_keys (key_id));
 
 diesel::table! {
     users (id) {

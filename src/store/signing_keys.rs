@@ -52,8 +52,28 @@ pub fn insert(conn: &mut Conn, key: &KeyRecord) -> Result<(), StoreError> {
 
 /// Every key that is not retired, newest first.
 pub fn list_active(conn: &mut Conn) -> Result<Vec<KeyRecord>, StoreError> {
+    Ok(list(conn)?
+        .into_iter()
+        .filter(|key| key.retired_at.is_none())
+        .collect())
+}
+
+/// Marks the key retired (tokens it signed fail from the next request);
+/// false when no active key has this id.
+pub fn retire(conn: &mut Conn, id: KeyId, at: NaiveDateTime) -> Result<bool, StoreError> {
+    let retired = diesel::update(
+        signing_keys::table
+            .find(id.to_string())
+            .filter(signing_keys::retired_at.is_null()),
+    )
+    .set(signing_keys::retired_at.eq(Some(at)))
+    .execute(conn)?;
+    Ok(retired > 0)
+}
+
+/// Every key, retired ones included, newest first.
+pub fn list(conn: &mut Conn) -> Result<Vec<KeyRecord>, StoreError> {
     signing_keys::table
-        .filter(signing_keys::retired_at.is_null())
         .order((signing_keys::created_at.desc(), signing_keys::id.desc()))
         .select(KeyRow::as_select())
         .load(conn)?

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::tokens;
+use super::schema::{signing_keys, tokens};
 use super::{Conn, StoreError};
 use crate::audit::{Action, Entry, Origin, Resource};
 use crate::model::{AccountId, KeyId, Scope, TokenId};
@@ -101,6 +101,31 @@ pub fn find(conn: &mut Conn, id: TokenId) -> Result<Option<TokenRecord>, StoreEr
         .optional()?
         .map(TokenRecord::try_from)
         .transpose()
+}
+
+/// The token, and whether its signing key has been retired (one query: a
+/// retirement takes effect on every replica at the next request).
+pub fn find_with_key_state(
+    conn: &mut Conn,
+    id: TokenId,
+) -> Result<Option<(TokenRecord, bool)>, StoreError> {
+    tokens::table
+        .inner_join(signing_keys::table)
+        .filter(tokens::id.eq(id.to_string()))
+        .select((TokenRow::as_select(), signing_keys::retired_at))
+        .first::<(TokenRow, Option<NaiveDateTime>)>(conn)
+        .optional()?
+        .map(|(row, retired_at)| Ok((TokenRecord::try_from(row)?, retired_at.is_some())))
+        .transpose()
+}
+
+/// How many unrevoked tokens each signing key has signed, by key id.
+pub fn live_count_by_key(conn: &mut Conn) -> Result<Vec<(String, i64)>, StoreError> {
+    Ok(tokens::table
+        .filter(tokens::revoked_at.is_null())
+        .group_by(tokens::key_id)
+        .select((tokens::key_id, diesel::dsl::count_star()))
+        .load(conn)?)
 }
 
 /// The account's tokens, oldest first, revoked ones included.

@@ -17,6 +17,7 @@ mod filter_oracle;
 mod groups;
 mod hostile_input;
 mod isolation;
+mod keys;
 mod metrics;
 mod networks;
 mod openapi;
