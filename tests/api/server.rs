@@ -78,6 +78,11 @@ impl Served {
         }
     }
 
+    /// The process id (to signal it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Reads stdout lines until one starts with `prefix`; returns all read.
     pub fn stdout_until(&self, prefix: &str) -> Vec<String> {
         let mut seen = Vec::new();
