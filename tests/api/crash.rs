@@ -18,7 +18,7 @@ crate::on_both_databases!(writes_acknowledged_before_a_sigkill_survive_it);
 
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -26,7 +26,8 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start(url: &str, port: u16) -> Served {
+/// `roster serve` on this port, logging JSON, with two workers.
+pub(crate) fn start(url: &str, port: u16) -> Served {
     let listen = format!("127.0.0.1:{port}");
     Served::start_with(
         url,
@@ -42,7 +43,7 @@ fn start(url: &str, port: u16) -> Served {
     )
 }
 
-async fn wait_ready(client: &reqwest::Client, base: &str) {
+pub(crate) async fn wait_ready(client: &reqwest::Client, base: &str) {
     for _ in 0..200 {
         if let Ok(response) = client.get(format!("{base}/readyz")).send().await
             && response.status() == 200

@@ -24,6 +24,7 @@ mod networks;
 mod openapi;
 mod operations;
 mod rate_limit;
+mod replicas;
 mod review;
 mod server;
 mod users;

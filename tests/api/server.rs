@@ -83,6 +83,20 @@ impl Served {
         self.child.id()
     }
 
+    /// The stdout lines printed within `wait` (none, for a replica that did
+    /// not bootstrap the database).
+    pub fn stdout_within(&self, wait: Duration) -> Vec<String> {
+        let deadline = std::time::Instant::now() + wait;
+        let mut seen = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.stdout.recv_timeout(left) {
+                Ok(line) => seen.push(line),
+                Err(_) => break,
+            }
+        }
+        seen
+    }
+
     /// Reads stdout lines until one starts with `prefix`; returns all read.
     pub fn stdout_until(&self, prefix: &str) -> Vec<String> {
         let mut seen = Vec::new();

@@ -24,14 +24,14 @@ const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 /// What the receiver got.
 #[derive(Debug, Clone)]
-struct Received {
+pub(crate) struct Received {
     signature: String,
     attempt: String,
     body: String,
 }
 
 impl Received {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap()
     }
 }
@@ -44,8 +44,8 @@ struct Inbox {
 }
 
 /// A webhook receiver on a free port.
-struct Receiver {
-    url: String,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
     inbox: Arc<Inbox>,
     server: actix_web::dev::ServerHandle,
 }
@@ -77,7 +77,7 @@ async fn receive(req: HttpRequest, body: web::Bytes, inbox: web::Data<Inbox>) ->
 }
 
 impl Receiver {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let inbox = Arc::new(Inbox::default());
         let data = web::Data::from(Arc::clone(&inbox));
         let server = HttpServer::new(move || {
@@ -104,7 +104,11 @@ impl Receiver {
     }
 
     /// Waits until `done` holds of what arrived (at most 30 s).
-    async fn wait_for(&self, what: &str, done: impl Fn(&[Received]) -> bool) -> Vec<Received> {
+    pub(crate) async fn wait_for(
+        &self,
+        what: &str,
+        done: impl Fn(&[Received]) -> bool,
+    ) -> Vec<Received> {
         for _ in 0..300 {
             let received = self.received();
             if done(&received) {
@@ -149,7 +153,7 @@ async fn feed(app: &TestApp) -> Vec<Value> {
 }
 
 /// The distinct event ids received, in order of arrival.
-fn delivered_ids(received: &[Received]) -> Vec<String> {
+pub(crate) fn delivered_ids(received: &[Received]) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
     for item in received {
         let id = item.json()["id"].as_str().unwrap().to_owned();
