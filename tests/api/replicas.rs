@@ -229,6 +229,67 @@ async fn two_replicas_take_conflicting_writes() {
         .collect();
     assert!(twice.is_empty(), "delivered more than once: {twice:?}");
 
+    // Token rotation without downtime: a second token works on both
+    // replicas with the first; the revoked first fails on both at once.
+    let issued = crate::helpers::roster_cli(
+        &db.url,
+        &["tokens", "issue", "--account", "default", "--scope", "scim"],
+    );
+    assert!(issued.status.success(), "{issued:?}");
+    let second = crate::helpers::stdout(&issued)
+        .trim()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+    for replica in 0..2 {
+        for token in [&scim, &second] {
+            let response = send(
+                replica,
+                reqwest::Method::GET,
+                "/scim/v2/Users?count=1",
+                token,
+                None,
+            )
+            .await;
+            assert_eq!(response.status(), 200);
+        }
+    }
+    let listed = crate::helpers::roster_cli(
+        &db.url,
+        &["tokens", "list", "--account", "default", "--json"],
+    );
+    let tokens: Value = serde_json::from_str(&crate::helpers::stdout(&listed)).unwrap();
+    let first_id = tokens
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|token| token["scope"] == "scim")
+        .map(|token| token["id"].as_str().unwrap().to_owned())
+        .unwrap();
+    let revoked = crate::helpers::roster_cli(&db.url, &["tokens", "revoke", &first_id]);
+    assert!(revoked.status.success(), "{revoked:?}");
+    for replica in 0..2 {
+        let response = send(
+            replica,
+            reqwest::Method::GET,
+            "/scim/v2/Users?count=1",
+            &scim,
+            None,
+        )
+        .await;
+        assert_eq!(response.status(), 401, "revoked, on replica {replica}");
+        let response = send(
+            replica,
+            reqwest::Method::GET,
+            "/scim/v2/Users?count=1",
+            &second,
+            None,
+        )
+        .await;
+        assert_eq!(response.status(), 200);
+    }
+
     for replica in replicas {
         let (clean, logs, _) = replica.terminate();
         assert!(clean, "{logs}");
