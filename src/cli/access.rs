@@ -18,6 +18,9 @@ pub enum WorkspacesCommand {
     List {
         #[arg(long)]
         account: String,
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
     },
     /// Create a workspace
     Create {
@@ -108,6 +111,9 @@ pub enum AccessCommand {
         account: String,
         #[arg(long)]
         role: String,
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -136,9 +142,14 @@ pub(super) fn write<T>(
 pub fn workspaces(command: WorkspacesCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
     let (_backend, mut conn) = open(url)?;
     match command {
-        WorkspacesCommand::List { account } => {
+        WorkspacesCommand::List { account, json } => {
             let account = find_account(&mut conn, &account)?;
-            let rows: Vec<Vec<String>> = store::access::workspaces(&mut conn, account.id)?
+            let workspaces = store::access::workspaces(&mut conn, account.id)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&workspaces)?);
+                return Ok(());
+            }
+            let rows: Vec<Vec<String>> = workspaces
                 .into_iter()
                 .map(|w| vec![w.slug, w.name, output::time(Some(w.created_at))])
                 .collect();
@@ -297,13 +308,25 @@ pub fn access(command: AccessCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
                 println!("  rule {} via {via}: {}", reason.rule, grants.join(", "));
             }
         }
-        AccessCommand::Who { account, role } => {
+        AccessCommand::Who {
+            account,
+            role,
+            json,
+        } => {
             let account = find_account(&mut conn, &account)?;
-            let rows: Vec<Vec<String>> =
-                store::access::members_with_role(&mut conn, account.id, &role)?
-                    .into_iter()
-                    .map(|(id, user_name)| vec![user_name, id])
+            let members = store::access::members_with_role(&mut conn, account.id, &role)?;
+            if json {
+                let members: Vec<_> = members
+                    .iter()
+                    .map(|(id, user_name)| serde_json::json!({"id": id, "userName": user_name}))
                     .collect();
+                println!("{}", serde_json::to_string_pretty(&members)?);
+                return Ok(());
+            }
+            let rows: Vec<Vec<String>> = members
+                .into_iter()
+                .map(|(id, user_name)| vec![user_name, id])
+                .collect();
             output::table(&["USERNAME", "ID"], &rows);
         }
     }

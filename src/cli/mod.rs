@@ -42,7 +42,7 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Apply pending database migrations and exit
     Migrate,
-    /// Create and list accounts (tenants)
+    /// Create and list accounts (tenants); set their network allow-lists
     #[command(subcommand)]
     Accounts(accounts::AccountsCommand),
     /// Issue, list and revoke API tokens

@@ -628,6 +628,28 @@ async fn the_cli_configures_rules_and_answers_who_has_what(db: TestDb) {
         run(&["access", "who", "--account", "default", "--role", "admin"])
             .contains("leaver@example.com")
     );
+    let who: Value = serde_json::from_str(&run(&[
+        "access",
+        "who",
+        "--account",
+        "default",
+        "--role",
+        "admin",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(who[0]["userName"], "leaver@example.com", "{who}");
+    assert_eq!(who[0]["id"], leaver.as_str());
+    let workspaces: Value = serde_json::from_str(&run(&[
+        "workspaces",
+        "list",
+        "--account",
+        "default",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(workspaces[0]["slug"], "prod", "{workspaces}");
+    assert_eq!(workspaces[0]["name"], "Production");
     // "Is the person who left yesterday gone?"
     patch_user(
         &app,
