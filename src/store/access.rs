@@ -292,6 +292,21 @@ pub fn delete_workspace(
     slug: &str,
 ) -> Result<(), StoreError> {
     let before = workspace(conn, account, slug)?.ok_or_else(|| no_workspace(slug))?;
+    // Its rules go first and its members' access is recomputed, so those who
+    // lose a level get their `access.changed` event; then the workspace.
+    let holders: Vec<UserId> = member_workspace_levels::table
+        .filter(member_workspace_levels::workspace_id.eq(&before.id))
+        .select(member_workspace_levels::user_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .map(|id| {
+            id.parse()
+                .map_err(|_| StoreError::Corrupt(format!("user {id}: id")))
+        })
+        .collect::<Result<_, _>>()?;
+    diesel::delete(access_rules::table.filter(access_rules::workspace_id.eq(&before.id)))
+        .execute(conn)?;
+    recompute(conn, account, Who::Users(&holders))?;
     let deleted = diesel::delete(
         workspaces::table
             .filter(workspaces::account_id.eq(account.to_string()))

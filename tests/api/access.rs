@@ -15,6 +15,7 @@ crate::on_both_databases!(
     the_cli_configures_rules_and_answers_who_has_what,
     offboarding_emits_events_in_a_feed_that_never_skips_or_repeats,
     a_rule_change_is_previewed_without_changing_anything,
+    deleting_a_workspace_takes_its_levels_with_an_event,
 );
 
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -888,4 +889,52 @@ async fn a_rule_change_is_previewed_without_changing_anything(db: TestDb) {
         )
         .await;
     assert_scim_error(invalid, 400).await;
+}
+
+async fn deleting_a_workspace_takes_its_levels_with_an_event(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    workspace(&app, "prod").await;
+    workspace(&app, "staging").await;
+    let ada = user(&app, "ada@example.com").await;
+    group(&app, "Engineering", &[&ada]).await;
+    for slug in ["prod", "staging"] {
+        rule(
+            &app,
+            json!({"match": {"group_name": "Engineering"}, "workspace": slug, "level": "editor"}),
+        )
+        .await;
+    }
+    let (_, levels_before) = access(&app, &ada).await;
+    assert_eq!(
+        levels_before,
+        levels(&[("prod", "editor"), ("staging", "editor")])
+    );
+    let after = feed(&app, 0, 1000).await["next"].as_i64().unwrap();
+
+    let response = admin(&app)
+        .send(reqwest::Method::DELETE, "/api/v1/workspaces/prod", None)
+        .await;
+    assert_eq!(response.status(), 204);
+    let (role, levels_after) = access(&app, &ada).await;
+    assert_eq!(
+        (role, levels_after),
+        (json!("member"), levels(&[("staging", "editor")]))
+    );
+    let events = feed(&app, after, 1000).await;
+    let events = events["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["kind"], "access.changed");
+    assert_eq!(events[0]["member"], ada.as_str());
+    assert_eq!(
+        events[0]["data"]["new"]["workspaces"],
+        json!([{"workspace": "staging", "level": "editor"}])
+    );
+    let rules = admin(&app)
+        .ok(reqwest::Method::GET, "/api/v1/rules", None)
+        .await;
+    assert_eq!(
+        rules["rules"].as_array().unwrap().len(),
+        1,
+        "its rule went with it"
+    );
 }
