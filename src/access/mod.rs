@@ -33,7 +33,7 @@ pub enum AccessError {
 /// An account's roles and workspace levels, each ordered from least to most
 /// access, and the role of a member no rule gives one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AccessModel {
     pub roles: Vec<String>,
     pub default_role: String,
@@ -83,7 +83,7 @@ impl AccessModel {
         check_names("levels", &self.levels)?;
         if !self.roles.contains(&self.default_role) {
             return Err(AccessError::Invalid(format!(
-                "default_role '{}' is not one of the roles {:?}",
+                "defaultRole '{}' is not one of the roles {:?}",
                 self.default_role, self.roles
             )));
         }
@@ -244,7 +244,11 @@ pub struct Reason {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
 pub enum Via {
     Group { id: String, display_name: String },
     ScimRole { value: String },

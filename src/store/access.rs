@@ -40,7 +40,10 @@ pub struct Workspace {
     pub slug: String,
     pub name: String,
     /// RFC 3339 in UTC (`2026-11-22T09:14:03.120Z`).
-    #[serde(serialize_with = "crate::clock::serialize_rfc3339")]
+    #[serde(
+        rename = "createdAt",
+        serialize_with = "crate::clock::serialize_rfc3339"
+    )]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: NaiveDateTime,
 }
@@ -838,6 +841,7 @@ pub fn facts(conn: &mut Conn, user: UserId) -> Result<(Vec<GroupFacts>, Vec<Stri
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct WorkspaceMember {
     pub id: String,
+    #[serde(rename = "userName")]
     pub user_name: String,
     pub level: String,
 }

@@ -170,7 +170,7 @@ async fn joining_leaving_deactivating_and_renaming_move_access(db: TestDb) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r["via"]["display_name"].as_str().unwrap())
+        .map(|r| r["via"]["displayName"].as_str().unwrap())
         .collect();
     assert_eq!(via, ["Engineering", "Viewers"], "{explained}");
     // Offboarding: deactivation removes everything at once; reactivation restores it.
@@ -339,7 +339,7 @@ async fn model_changes_are_checked_and_recompute_access(db: TestDb) {
         .await;
     assert_eq!(
         model,
-        json!({"roles": ["member", "admin"], "default_role": "member", "levels": ["viewer", "editor", "admin"]})
+        json!({"roles": ["member", "admin"], "defaultRole": "member", "levels": ["viewer", "editor", "admin"]})
     );
     rule(
         &app,
@@ -351,7 +351,7 @@ async fn model_changes_are_checked_and_recompute_access(db: TestDb) {
         .send(
             reqwest::Method::PUT,
             "/api/v1/access-model",
-            Some(json!({"roles": ["member"], "default_role": "member", "levels": ["viewer"]})),
+            Some(json!({"roles": ["member"], "defaultRole": "member", "levels": ["viewer"]})),
         )
         .await;
     let error = assert_scim_error(in_use, 409).await;
@@ -360,9 +360,9 @@ async fn model_changes_are_checked_and_recompute_access(db: TestDb) {
         "{error}"
     );
     for bad in [
-        json!({"roles": ["member"], "default_role": "nobody", "levels": ["viewer"]}),
-        json!({"roles": [], "default_role": "member", "levels": ["viewer"]}),
-        json!({"roles": ["member", "admin"], "default_role": "member", "levels": ["viewer"], "extra": 1}),
+        json!({"roles": ["member"], "defaultRole": "nobody", "levels": ["viewer"]}),
+        json!({"roles": [], "defaultRole": "member", "levels": ["viewer"]}),
+        json!({"roles": ["member", "admin"], "defaultRole": "member", "levels": ["viewer"], "extra": 1}),
     ] {
         let response = api
             .send(
@@ -377,7 +377,7 @@ async fn model_changes_are_checked_and_recompute_access(db: TestDb) {
     api.ok(
         reqwest::Method::PUT,
         "/api/v1/access-model",
-        Some(json!({"roles": ["guest", "member", "admin", "owner"], "default_role": "guest", "levels": ["viewer", "editor", "admin"]})),
+        Some(json!({"roles": ["guest", "member", "admin", "owner"], "defaultRole": "guest", "levels": ["viewer", "editor", "admin"]})),
     )
     .await;
     let frank = user(&app, "frank@example.com").await;
@@ -545,7 +545,7 @@ async fn workspace_members_are_listed_with_levels(db: TestDb) {
     assert_eq!(page["totalResults"], 2);
     assert_eq!(
         page["members"],
-        json!([{"id": ids[0], "user_name": "m0@example.com", "level": "editor"}])
+        json!([{"id": ids[0], "userName": "m0@example.com", "level": "editor"}])
     );
     let renamed = admin(&app)
         .ok(

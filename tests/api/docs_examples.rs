@@ -339,9 +339,9 @@ fn the_checker_catches_a_wrong_status_a_wrong_value_and_unexpected_output() {
         code: String::new(),
         expected: expected.iter().map(|line| (*line).to_owned()).collect(),
     };
-    let ok = block(&[r#"201 {"slug":"prod","name":"Production","created_at":"…"}"#]);
+    let ok = block(&[r#"201 {"slug":"prod","name":"Production","createdAt":"…"}"#]);
     let printed = format!(
-        "{{\"id\":\"x\",\"slug\":\"prod\",\"name\":\"Production\",\"created_at\":\"t\"}}\n{STATUS_MARK}201\n"
+        "{{\"id\":\"x\",\"slug\":\"prod\",\"name\":\"Production\",\"createdAt\":\"t\"}}\n{STATUS_MARK}201\n"
     );
     assert!(
         check(&ok, &printed).is_empty(),

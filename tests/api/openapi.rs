@@ -210,7 +210,7 @@ fn valid_body(method: &str, path: &str, rule: &str) -> Value {
     match (method, path) {
         ("PUT", "/api/v1/access-model") => json!({
             "roles": ["member", "admin"],
-            "default_role": "member",
+            "defaultRole": "member",
             "levels": ["viewer", "editor", "admin"],
         }),
         ("POST", "/api/v1/workspaces") => json!({"slug": "staging"}),
