@@ -297,16 +297,12 @@ pub fn delete_workspace(
     let before = workspace(conn, account, slug)?.ok_or_else(|| no_workspace(slug))?;
     // Its rules go first and its members' access is recomputed, so those who
     // lose a level get their `access.changed` event; then the workspace.
-    let holders: Vec<UserId> = member_workspace_levels::table
-        .filter(member_workspace_levels::workspace_id.eq(&before.id))
-        .select(member_workspace_levels::user_id)
-        .load::<String>(conn)?
-        .into_iter()
-        .map(|id| {
-            id.parse()
-                .map_err(|_| StoreError::Corrupt(format!("user {id}: id")))
-        })
-        .collect::<Result<_, _>>()?;
+    let holders = super::users::parse_ids(
+        member_workspace_levels::table
+            .filter(member_workspace_levels::workspace_id.eq(&before.id))
+            .select(member_workspace_levels::user_id)
+            .load(conn)?,
+    )?;
     diesel::delete(access_rules::table.filter(access_rules::workspace_id.eq(&before.id)))
         .execute(conn)?;
     recompute(conn, account, Who::Users(&holders))?;

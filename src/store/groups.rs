@@ -15,6 +15,7 @@ use super::access::{self, Who};
 use super::filter_sql::{self, Column, ElementTable, ListQuery, Source};
 use super::schema::{group_members, scim_groups, users};
 use super::sql::{Bind, Dialect, Sql, TextRows};
+use super::users as users_store;
 use super::{Conn, StoreError, documents};
 use crate::audit::{self, Action, Entry, Origin};
 use crate::model::{AccountId, GroupId, UserId, fold_case};
@@ -201,13 +202,9 @@ pub(super) fn member_ids(conn: &mut Conn, group: GroupId) -> Result<Vec<UserId>,
     group_members::table
         .filter(group_members::group_id.eq(group.to_string()))
         .select(group_members::user_id)
-        .load::<String>(conn)?
-        .into_iter()
-        .map(|id| {
-            id.parse()
-                .map_err(|_| StoreError::Corrupt(format!("user {id}: id")))
-        })
-        .collect()
+        .load::<String>(conn)
+        .map_err(StoreError::from)
+        .and_then(users_store::parse_ids)
 }
 
 /// The account's group with this id.
@@ -293,15 +290,6 @@ fn audit_memberships(
         .map(move |member| Entry::membership(group, *member, action))
 }
 
-fn parse_user_ids(ids: Vec<String>) -> Result<Vec<UserId>, StoreError> {
-    ids.into_iter()
-        .map(|id| {
-            id.parse()
-                .map_err(|_| StoreError::Corrupt(format!("user {id}: id")))
-        })
-        .collect()
-}
-
 /// The total of the account's groups matching the query, and one page of them.
 pub fn list(
     conn: &mut Conn,
@@ -342,9 +330,7 @@ pub fn members(conn: &mut Conn, group: GroupId) -> Result<Vec<Member>, StoreErro
         .into_iter()
         .map(|(id, display_name, user_name)| {
             Ok(Member {
-                id: id
-                    .parse()
-                    .map_err(|_| StoreError::Corrupt(format!("user {id}: id")))?,
+                id: users_store::parse_id(&id)?,
                 display: display_name.unwrap_or(user_name),
             })
         })
@@ -365,12 +351,7 @@ pub fn existing_users(
             .filter(users::id.eq_any(&texts))
             .select(users::id)
             .load(conn)?;
-        for id in rows {
-            found.push(
-                id.parse()
-                    .map_err(|_| StoreError::Corrupt(format!("user {id}: id")))?,
-            );
-        }
+        found.extend(users_store::parse_ids(rows)?);
     }
     Ok(found)
 }
@@ -399,7 +380,7 @@ pub fn add_members(
             insert.push(")");
         }
         insert.push(" ON CONFLICT (group_id, user_id) DO NOTHING RETURNING user_id");
-        added.extend(parse_user_ids(TextRows(insert).load(conn)?)?);
+        added.extend(users_store::parse_ids(TextRows(insert).load(conn)?)?);
     }
     changed_members(conn, account, origin, group, &added, Action::MemberAdded)
 }
@@ -442,7 +423,7 @@ pub fn remove_members(
             delete.bind(Bind::Text(member.to_string()));
         }
         delete.push(") RETURNING user_id");
-        removed.extend(parse_user_ids(TextRows(delete).load(conn)?)?);
+        removed.extend(users_store::parse_ids(TextRows(delete).load(conn)?)?);
     }
     changed_members(
         conn,

@@ -17,6 +17,17 @@ use crate::scim::filter::AttrRef;
 use crate::scim::resource::{Document, ResourceMeta};
 use crate::scim::schema::ResourceKind;
 
+/// A member id read from the database.
+pub(super) fn parse_id(id: &str) -> Result<UserId, StoreError> {
+    id.parse()
+        .map_err(|_| StoreError::Corrupt(format!("user {id}: id")))
+}
+
+/// Member ids read from the database.
+pub(super) fn parse_ids(ids: Vec<String>) -> Result<Vec<UserId>, StoreError> {
+    ids.iter().map(|id| parse_id(id)).collect()
+}
+
 /// A stored member.
 #[derive(Debug, Clone)]
 pub struct StoredUser {
@@ -94,9 +105,7 @@ impl UserRow {
         let id = self.id;
         let document = documents::parse(&self.document, || format!("user {id}"))?;
         Ok(StoredUser {
-            id: id
-                .parse()
-                .map_err(|_| StoreError::Corrupt(format!("user {id}: id")))?,
+            id: parse_id(&id)?,
             document,
             meta: ResourceMeta {
                 created: self.created_at,
@@ -317,10 +326,7 @@ pub fn display_names(
         .load::<(String, Option<String>, String)>(conn)?
         .into_iter()
         .map(|(id, display_name, user_name)| {
-            let id = id
-                .parse()
-                .map_err(|_| StoreError::Corrupt(format!("user {id}: id")))?;
-            Ok((id, display_name.unwrap_or(user_name)))
+            Ok((parse_id(&id)?, display_name.unwrap_or(user_name)))
         })
         .collect()
 }
