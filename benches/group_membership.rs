@@ -172,7 +172,7 @@ impl ThrowawayDatabase {
             .context("create the benchmark's database")?;
         let db = Self {
             admin_url: admin_url.to_owned(),
-            url: replace_database(admin_url, &name),
+            url: roster::store::postgres_url_with_database(admin_url, &name),
             name,
         };
         // A commit does not wait for the disk, as on SQLite in WAL mode with
@@ -198,22 +198,6 @@ impl Drop for ThrowawayDatabase {
         if let Err(error) = dropped {
             eprintln!("could not drop database {}: {error}", self.name);
         }
-    }
-}
-
-/// The admin URL with its database name replaced (as tests/api/helpers.rs).
-fn replace_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let after_scheme = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[after_scheme..].find('/') {
-        Some(slash) => &base[..after_scheme + slash],
-        None => base,
-    };
-    match query {
-        Some(query) => format!("{base}/{name}?{query}"),
-        None => format!("{base}/{name}"),
     }
 }
 

@@ -18,6 +18,8 @@ use std::time::Duration;
 pub use settings::{Reach, Setting};
 pub use sources::{Given, Origin, Sources};
 
+use crate::scim::filter::FilterLimits;
+use crate::scim::limits::RequestLimits;
 use crate::store::{DatabaseUrl, StoreError};
 use crate::telemetry::LogFormat;
 
@@ -30,8 +32,9 @@ pub struct ServeConfig {
     pub max_body_bytes: usize,
     /// The largest page a SCIM list returns; larger `count`s are clamped.
     pub max_page_size: usize,
-    /// The most operations one PATCH request may carry; more is 413.
-    pub max_patch_operations: usize,
+    /// What one SCIM request may carry: PATCH operations, members, value
+    /// lengths, filter length and terms.
+    pub limits: RequestLimits,
     pub pool_size: u32,
     pub workers: Option<usize>,
     pub shutdown_timeout: Duration,
@@ -47,7 +50,6 @@ impl ServeConfig {
     pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
     pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
     pub const DEFAULT_MAX_PAGE_SIZE: usize = 1000;
-    pub const DEFAULT_MAX_PATCH_OPERATIONS: usize = 1000;
     pub const DEFAULT_POOL_SIZE: u32 = 16;
     pub const DEFAULT_RATE_LIMIT: u32 = 1000;
 
@@ -58,7 +60,7 @@ impl ServeConfig {
             listen: Self::DEFAULT_LISTEN.into(),
             max_body_bytes: Self::DEFAULT_MAX_BODY_BYTES,
             max_page_size: Self::DEFAULT_MAX_PAGE_SIZE,
-            max_patch_operations: Self::DEFAULT_MAX_PATCH_OPERATIONS,
+            limits: RequestLimits::default(),
             pool_size: Self::DEFAULT_POOL_SIZE,
             workers: None,
             shutdown_timeout: crate::startup::DEFAULT_SHUTDOWN_TIMEOUT,
@@ -149,9 +151,26 @@ pub fn serve(sources: &Sources) -> Result<ServeConfig, ConfigError> {
         max_page_size: required(sources, &MAX_PAGE_SIZE, |raw| {
             size(whole_number(raw, 1, 10_000)?)
         })?,
-        max_patch_operations: required(sources, &MAX_PATCH_OPERATIONS, |raw| {
-            size(whole_number(raw, 1, 100_000)?)
-        })?,
+        limits: RequestLimits {
+            max_patch_operations: required(sources, &MAX_PATCH_OPERATIONS, |raw| {
+                size(whole_number(raw, 1, 100_000)?)
+            })?,
+            max_members: required(sources, &MAX_MEMBERS_PER_REQUEST, |raw| {
+                size(whole_number(raw, 1, 1_000_000)?)
+            })?,
+            max_value_bytes: required(sources, &MAX_VALUE_BYTES, |raw| {
+                size(whole_number(raw, 256, 64 * 1024 * 1024)?)
+            })?,
+            filter: FilterLimits {
+                max_len: required(sources, &MAX_FILTER_LENGTH, |raw| {
+                    size(whole_number(raw, 64, 1_000_000)?)
+                })?,
+                max_terms: required(sources, &MAX_FILTER_TERMS, |raw| {
+                    size(whole_number(raw, 1, 1000)?)
+                })?,
+                ..FilterLimits::default()
+            },
+        },
         pool_size: required(sources, &POOL_SIZE, |raw| {
             whole_number(raw, 1, 1000).map(|n| n as u32)
         })?,
@@ -329,7 +348,7 @@ mod tests {
         assert_eq!(config.listen, defaults.listen);
         assert_eq!(config.max_body_bytes, defaults.max_body_bytes);
         assert_eq!(config.max_page_size, defaults.max_page_size);
-        assert_eq!(config.max_patch_operations, defaults.max_patch_operations);
+        assert_eq!(config.limits, defaults.limits);
         assert_eq!(config.pool_size, defaults.pool_size);
         assert_eq!(config.workers, defaults.workers);
         assert_eq!(config.shutdown_timeout, defaults.shutdown_timeout);

@@ -2,6 +2,12 @@
 
 use std::process::ExitCode;
 
+/// mimalloc rather than the system allocator: a request allocates many small
+/// short-lived values, and glibc's malloc took a fifth of a lookup's time in
+/// the profile (docs/PERFORMANCE.md), and kept more memory per thread.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     match roster::cli::run() {
         Ok(()) => ExitCode::SUCCESS,

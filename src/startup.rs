@@ -20,7 +20,6 @@ use crate::http::{
 use crate::metrics::Metrics;
 use crate::model::{Account, AccountId, Scope, Slug};
 use crate::scim::discovery::Capabilities;
-use crate::scim::filter::FilterLimits;
 use crate::store::{self, Conn, DatabaseUrl, Pool, StoreError};
 use crate::webhooks::delivery::Deliverer;
 
@@ -117,11 +116,11 @@ impl Application {
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
             pool: backend.pool.clone(),
+            inline_reads: matches!(config.database_url, DatabaseUrl::Sqlite(_)),
             authenticator: Arc::clone(&backend.authenticator),
             capabilities: Capabilities::current(config.max_page_size),
-            filter_limits: FilterLimits::default(),
+            limits: config.limits.clone(),
             max_body_bytes: config.max_body_bytes,
-            max_patch_operations: config.max_patch_operations,
             rate_limits: RateLimits::new(config.rate_limit),
             client_ip_header: config
                 .client_ip_header

@@ -182,9 +182,6 @@ impl Authenticator {
         if record.expires_at.is_some_and(|expires| expires <= now) {
             return Err(AuthError::Expired);
         }
-        if self.last_used_is_due(record.id) {
-            store::tokens::touch(conn, record.id, now)?;
-        }
         Ok(Principal {
             account_id: record.account_id,
             token_id: record.id,
@@ -193,7 +190,10 @@ impl Authenticator {
         })
     }
 
-    fn last_used_is_due(&self, id: TokenId) -> bool {
+    /// Whether the token's `last_used_at` should be written now (at most
+    /// once a minute per token and process): [`authenticate`](Self::authenticate)
+    /// only reads, so that it can run where a write could not wait.
+    pub fn last_used_is_due(&self, id: TokenId) -> bool {
         let now = Instant::now();
         let mut written = self
             .last_used_written

@@ -74,6 +74,20 @@ setting!(MAX_PATCH_OPERATIONS, "max_patch_operations", "max-patch-operations",
     "ROSTER_MAX_PATCH_OPERATIONS", Serve, "N",
     default: Some("1000"), unset: "", secret: false,
     "Most operations in one SCIM PATCH request (1 to 100000); more get 413");
+setting!(MAX_MEMBERS_PER_REQUEST, "max_members_per_request", "max-members-per-request",
+    "ROSTER_MAX_MEMBERS_PER_REQUEST", Serve, "N",
+    default: Some("10000"), unset: "", secret: false,
+    "Most group members one SCIM request may name (1 to 1000000); more get 413");
+setting!(MAX_VALUE_BYTES, "max_value_bytes", "max-value-bytes", "ROSTER_MAX_VALUE_BYTES", Serve, "BYTES",
+    default: Some("16384"), unset: "", secret: false,
+    "Longest string value in a SCIM body, in bytes (256 to 67108864); longer values get 400 invalidValue");
+setting!(MAX_FILTER_LENGTH, "max_filter_length", "max-filter-length", "ROSTER_MAX_FILTER_LENGTH", Serve,
+    "N",
+    default: Some("4096"), unset: "", secret: false,
+    "Longest SCIM filter, in characters (64 to 1000000); longer filters get 400 invalidFilter");
+setting!(MAX_FILTER_TERMS, "max_filter_terms", "max-filter-terms", "ROSTER_MAX_FILTER_TERMS", Serve, "N",
+    default: Some("64"), unset: "", secret: false,
+    "Most comparisons in one SCIM filter (1 to 1000); more get 400 invalidFilter");
 setting!(POOL_SIZE, "pool_size", "pool-size", "ROSTER_POOL_SIZE", Serve, "N",
     default: Some("16"), unset: "", secret: false,
     "Database connections in the pool (1 to 1000; SQLite uses at most 8)");
@@ -107,6 +121,10 @@ pub const ALL: &[&Setting] = &[
     &MAX_BODY_BYTES,
     &MAX_PAGE_SIZE,
     &MAX_PATCH_OPERATIONS,
+    &MAX_MEMBERS_PER_REQUEST,
+    &MAX_VALUE_BYTES,
+    &MAX_FILTER_LENGTH,
+    &MAX_FILTER_TERMS,
     &POOL_SIZE,
     &WORKERS,
     &SHUTDOWN_TIMEOUT,

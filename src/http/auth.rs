@@ -97,12 +97,23 @@ async fn check<R: ScopeRule>(req: &HttpRequest) -> Result<Authenticated<R>, ApiE
         ),
     };
     let authenticator = std::sync::Arc::clone(&state.authenticator);
-    let (principal, networks) = AppState::run(&state, move |conn| -> Result<_, ApiError> {
+    let (principal, networks) = AppState::read(&state, move |conn| -> Result<_, ApiError> {
         let principal = authenticator.authenticate(conn, header.as_deref())?;
         let networks = crate::store::accounts::networks(conn, principal.account_id)?;
         Ok((principal, networks))
     })
     .await?;
+    if state.authenticator.last_used_is_due(principal.token_id) {
+        let token = principal.token_id;
+        // A write transaction: on SQLite it queues with the other writers
+        // (a bare UPDATE could starve in the busy handler behind them).
+        AppState::run(&state, move |conn| {
+            crate::store::write_transaction(conn, |conn| {
+                crate::store::tokens::touch(conn, token, crate::clock::now())
+            })
+        })
+        .await?;
+    }
     let address = client_address(req, state.client_ip_header.as_ref());
     let allowed = AllowList::parse(&networks)
         .map_err(|error| crate::store::StoreError::Corrupt(format!("allow-list: {error}")))?;

@@ -285,7 +285,11 @@ async fn create(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     resource::check_storable(&body)?;
+    state.limits.check_value_lengths(&body)?;
     let (members, body) = take_members(body.into_inner())?;
+    state
+        .limits
+        .check_member_count(members.as_ref().map_or(0, Vec::len))?;
     let document = resource::document_from_request(ResourceKind::Group, body)?;
     let group = StoredGroup {
         id: GroupId::new(),
@@ -326,7 +330,7 @@ async fn get(
     let account = auth.principal.account_id;
     let group_id: GroupId = id.parse().map_err(|_| not_found(&id))?;
     let projection = query.projection();
-    let (group, members) = AppState::run(&state, move |conn| -> Result<_, ApiError> {
+    let (group, members) = AppState::read(&state, move |conn| -> Result<_, ApiError> {
         let group = store::groups::find(conn, account, group_id)?
             .ok_or_else(|| not_found(&group_id.to_string()))?;
         let members = members_unless_excluded(conn, group.id, &projection)?;
@@ -410,7 +414,11 @@ async fn replace(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     resource::check_storable(&body)?;
+    state.limits.check_value_lengths(&body)?;
     let (members, body) = take_members(body.into_inner())?;
+    state
+        .limits
+        .check_member_count(members.as_ref().map_or(0, Vec::len))?;
     let change = GroupChange {
         action: Action::Replaced,
         document: Box::new(move |current| {
@@ -441,8 +449,14 @@ async fn modify(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     resource::check_storable(&body)?;
-    let operations = patch::parse_request(&body, ResourceKind::Group, state.max_patch_operations)?;
+    state.limits.check_value_lengths(&body)?;
+    let operations = patch::parse_request(
+        &body,
+        ResourceKind::Group,
+        state.limits.max_patch_operations,
+    )?;
     let split = patch::split_group_operations(&operations)?;
+    state.limits.check_member_count(split.member_count())?;
     let document_operations = split.document;
     let change = GroupChange {
         action: Action::Modified,
@@ -556,12 +570,12 @@ async fn search_groups(
     let request = ListRequest::parse(
         ResourceKind::Group,
         params,
-        &state.filter_limits,
+        &state.limits.filter,
         state.capabilities.max_results,
     )?;
     let page = request.page;
     let query = request.clone();
-    let (total, groups) = AppState::run(state, move |conn| {
+    let (total, groups) = AppState::read(state, move |conn| {
         page_of_groups(conn, account, &query, page.offset(), page.count)
     })
     .await?;

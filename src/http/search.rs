@@ -58,7 +58,7 @@ async fn search(
         ListRequest::parse(
             kind,
             &params,
-            &state.filter_limits,
+            &state.limits.filter,
             state.capabilities.max_results,
         )
     };
@@ -73,7 +73,7 @@ async fn search(
         .ok_or_else(ScimError::internal)?;
     let account = auth.principal.account_id;
     let (user_total, user_page, group_total, group_page) =
-        AppState::run(&state, move |conn| -> Result<_, ApiError> {
+        AppState::read(&state, move |conn| -> Result<_, ApiError> {
             let (user_total, user_page) = match &users {
                 Some(request) => page_of_users(conn, account, request, page.offset(), page.count)?,
                 None => (0, Vec::new()),

@@ -7,24 +7,44 @@ use actix_web::web;
 use super::error::ApiError;
 use crate::auth::Authenticator;
 use crate::scim::discovery::Capabilities;
-use crate::scim::filter::FilterLimits;
+use crate::scim::limits::RequestLimits;
 use crate::store::{Conn, Pool, StoreError};
 
 pub struct AppState {
     pub pool: Pool,
+    /// Whether [`AppState::read`] may run on the worker thread (SQLite).
+    pub inline_reads: bool,
     pub authenticator: Arc<Authenticator>,
     pub capabilities: Capabilities,
-    pub filter_limits: FilterLimits,
+    /// What one SCIM request may carry.
+    pub limits: RequestLimits,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
-    /// The most operations one PATCH request may carry.
-    pub max_patch_operations: usize,
     pub rate_limits: super::rate_limit::RateLimits,
     /// Where a trusted reverse proxy puts the client's address, if it does.
     pub client_ip_header: Option<actix_web::http::header::HeaderName>,
 }
 
 impl AppState {
+    /// Runs store reads: on SQLite right here on the worker thread, when a
+    /// connection is free at once — a WAL read never waits for a writer and
+    /// takes less time than the two thread switches to the blocking pool and
+    /// back; otherwise (PostgreSQL's network round trips, or every
+    /// connection busy) like [`run`](Self::run). `work` must not write.
+    pub async fn read<T, E, F>(state: &web::Data<Self>, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Into<ApiError> + Send + 'static,
+    {
+        if state.inline_reads
+            && let Some(mut conn) = state.pool.try_get()
+        {
+            return work(&mut conn).map_err(Into::into);
+        }
+        Self::run(state, work).await
+    }
+
     /// Runs store work on the blocking pool with a pooled connection.
     pub async fn run<T, E, F>(state: &web::Data<Self>, work: F) -> Result<T, ApiError>
     where

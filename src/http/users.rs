@@ -188,6 +188,7 @@ async fn create(
     query: web::Query<ReadQuery>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
+    state.limits.check_value_lengths(&body)?;
     let document = resource::document_from_request(ResourceKind::User, body.into_inner())?;
     let user = StoredUser {
         id: UserId::new(),
@@ -222,7 +223,7 @@ async fn load(
 ) -> Result<UserView, ApiError> {
     let user_id: UserId = id.parse().map_err(|_| not_found(id))?;
     let id = id.to_owned();
-    AppState::run(state, move |conn| -> Result<UserView, ApiError> {
+    AppState::read(state, move |conn| -> Result<UserView, ApiError> {
         let user = store::users::find(conn, account, user_id)?.ok_or_else(|| not_found(&id))?;
         Ok(view_of(conn, account, user, &projection)?)
     })
@@ -263,6 +264,7 @@ type UpdateTarget = (
 /// `PUT /Users/{id}`: replaces what the body sends, keeps what it omits
 /// (docs/SCIM.md); `If-Match` with a stale version answers 412.
 async fn replace(target: UpdateTarget, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
+    target.1.limits.check_value_lengths(&body)?;
     let body = body.into_inner();
     update(target, Action::Replaced, move |current| {
         resource::document_for_put(ResourceKind::User, current, body)
@@ -281,8 +283,9 @@ async fn patch(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     resource::check_storable(&body)?;
+    state.limits.check_value_lengths(&body)?;
     let operations =
-        scim::patch::parse_request(&body, ResourceKind::User, state.max_patch_operations)?;
+        scim::patch::parse_request(&body, ResourceKind::User, state.limits.max_patch_operations)?;
     update(target, Action::Modified, move |current| {
         let mut document = Value::Object(current.clone());
         scim::patch::apply(ResourceKind::User, &mut document, &operations)?;
@@ -415,12 +418,12 @@ async fn search_users(
     let request = ListRequest::parse(
         ResourceKind::User,
         params,
-        &state.filter_limits,
+        &state.limits.filter,
         state.capabilities.max_results,
     )?;
     let page = request.page;
     let query = request.clone();
-    let (total, users) = AppState::run(state, move |conn| {
+    let (total, users) = AppState::read(state, move |conn| {
         page_of_users(conn, account, &query, page.offset(), page.count)
     })
     .await?;

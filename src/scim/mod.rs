@@ -5,6 +5,7 @@
 pub mod discovery;
 mod error;
 pub mod filter;
+pub mod limits;
 pub mod list;
 pub mod patch;
 pub mod resource;

@@ -657,10 +657,15 @@ fn snapshot(
         // them from it), never "account and ids": PostgreSQL caches the
         // prepared statement and its generic plan for the pair scans the
         // account's index, every member of it, for each write.
-        match &chunk {
+        match chunk.as_deref() {
+            // One member: `= ?` stays prepared, `IN (…)` is parsed each time.
+            Some([one]) => {
+                roles = roles.filter(member_roles::user_id.eq(one.clone()));
+                levels = levels.filter(member_workspace_levels::user_id.eq(one.clone()));
+            }
             Some(chunk) => {
-                roles = roles.filter(member_roles::user_id.eq_any(chunk.clone()));
-                levels = levels.filter(member_workspace_levels::user_id.eq_any(chunk.clone()));
+                roles = roles.filter(member_roles::user_id.eq_any(chunk.to_vec()));
+                levels = levels.filter(member_workspace_levels::user_id.eq_any(chunk.to_vec()));
             }
             None => {
                 roles = roles.filter(member_roles::account_id.eq(&account));
@@ -733,11 +738,24 @@ pub fn recompute(conn: &mut Conn, account: AccountId, who: Who<'_>) -> Result<()
 
 fn write_access(conn: &mut Conn, account: AccountId, who: Who<'_>) -> Result<(), StoreError> {
     let account = account.to_string();
+    // One member (a create, an update, a membership change of one) is most
+    // writes; on SQLite its four statements stay prepared, where parsing
+    // them was a third of a create. PostgreSQL keeps planning them per
+    // member (a generic plan of the CTE is not better for one member).
+    let one_on_sqlite = matches!(who, Who::Users([_]))
+        && super::sql::Dialect::of(conn) == super::sql::Dialect::Sqlite;
+    let prepared = |sql: Sql| {
+        if one_on_sqlite {
+            sql.keep_prepared()
+        } else {
+            sql
+        }
+    };
     for table in ["member_roles", "member_workspace_levels"] {
         let mut delete = Sql::raw(&format!("DELETE FROM {table} WHERE account_id = "));
         delete.bind(Bind::Text(account.clone()));
         restrict(&mut delete, "user_id", who);
-        delete.execute(conn)?;
+        prepared(delete).execute(conn)?;
     }
     // Roles: every active member gets one: the highest its rules give, else the default.
     let mut roles = matches_cte(&account, who);
@@ -757,7 +775,7 @@ fn write_access(conn: &mut Conn, account: AccountId, who: Who<'_>) -> Result<(),
     roles.push(" AND users.account_id = ");
     roles.bind(Bind::Text(account.clone()));
     restrict(&mut roles, "users.id", who);
-    roles.execute(conn)?;
+    prepared(roles).execute(conn)?;
     // Levels: per (active member, workspace), the highest its rules give.
     let mut levels = matches_cte(&account, who);
     levels.push(
@@ -778,7 +796,7 @@ fn write_access(conn: &mut Conn, account: AccountId, who: Who<'_>) -> Result<(),
          JOIN workspace_levels ON workspace_levels.account_id = best.account_id \
            AND workspace_levels.rank = best.best_rank",
     );
-    levels.execute(conn)?;
+    prepared(levels).execute(conn)?;
     Ok(())
 }
 
@@ -793,8 +811,8 @@ pub fn effective(
         .find(&user)
         .filter(member_roles::account_id.eq(&account))
         .select(member_roles::role)
-        .first(conn)
-        .optional()?;
+        .load(conn)
+        .map(super::at_most_one)?;
     let levels = member_workspace_levels::table
         .inner_join(workspaces::table)
         .filter(member_workspace_levels::user_id.eq(&user))

@@ -159,16 +159,75 @@ pub fn open_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, StoreError> {
     };
     r2d2::Pool::builder()
         .max_size(max_size)
+        // A `SELECT 1` before every use costs a twentieth of a lookup; a
+        // SQLite file does not drop connections, a PostgreSQL server may.
+        .test_on_check_out(matches!(url, DatabaseUrl::Postgres(_)))
         .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(10))
         .build(manager)
         .map_err(|e| StoreError::Connect(e.to_string()))
 }
 
+/// A PostgreSQL URL with its database name replaced by `name` (its query,
+/// such as `?sslmode=…`, kept): how the benchmarks and tests make a throwaway
+/// database's URL from an admin URL.
+pub fn postgres_url_with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(base, query)| (base, Some(query)));
+    let after_scheme = base.find("://").map_or(0, |at| at + 3);
+    let base = match base[after_scheme..].find('/') {
+        Some(slash) => &base[..after_scheme + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// The writers of this process queue here before `BEGIN IMMEDIATE` on
+/// SQLite. Without it they queue in SQLite's busy handler, which polls by
+/// sleeping 1, 2, 5, 10 … ms: under concurrent writes most of the time went
+/// to sleeping while the lock was free. One lock for every SQLite database of
+/// the process (a server has one); other processes (the CLI) still meet the
+/// busy timeout.
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+thread_local! {
+    /// Whether this thread holds [`SQLITE_WRITER`], so that a nested write
+    /// transaction does not wait for itself.
+    static HOLDS_SQLITE_WRITER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Holds [`SQLITE_WRITER`] for this thread until dropped.
+struct SqliteWriter(Option<std::sync::MutexGuard<'static, ()>>);
+
+impl SqliteWriter {
+    fn acquire() -> Self {
+        if HOLDS_SQLITE_WRITER.get() {
+            return Self(None);
+        }
+        // A panic while holding it poisons nothing we rely on: the guarded data is `()`.
+        let guard = SQLITE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
+        HOLDS_SQLITE_WRITER.set(true);
+        Self(Some(guard))
+    }
+}
+
+impl Drop for SqliteWriter {
+    fn drop(&mut self) {
+        if self.0.is_some() {
+            HOLDS_SQLITE_WRITER.set(false);
+        }
+    }
+}
+
 /// Runs `f` in a transaction that takes the write lock up front.
 ///
-/// On SQLite this is `BEGIN IMMEDIATE`, so two writers queue on the busy
-/// timeout instead of failing when a read transaction tries to upgrade.
+/// On SQLite this is `BEGIN IMMEDIATE`, after the process's writers have
+/// queued on [`SQLITE_WRITER`], so two writers never fail when a read
+/// transaction tries to upgrade, and never sleep while the lock is free.
 /// On PostgreSQL it is an ordinary transaction.
 pub fn write_transaction<T, E, F>(conn: &mut Conn, f: F) -> Result<T, E>
 where
@@ -176,6 +235,7 @@ where
     E: From<StoreError>,
 {
     let store_error = |error: diesel::result::Error| E::from(StoreError::from(error));
+    let _writer = matches!(conn, Conn::Sqlite(_)).then(SqliteWriter::acquire);
     match conn {
         Conn::Sqlite(inner) => {
             AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")
@@ -239,6 +299,22 @@ pub(super) fn lock_account(conn: &mut Conn, account: AccountId) -> Result<(), St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_postgres_url_gets_another_database() {
+        assert_eq!(
+            postgres_url_with_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            postgres_url_with_database("postgres://u@h/postgres?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+        assert_eq!(
+            postgres_url_with_database("postgres://u@h", "x"),
+            "postgres://u@h/x"
+        );
+    }
 
     #[test]
     fn urls_select_the_backend() {

@@ -37,8 +37,37 @@ impl StoreError {
         )
     }
 
-    /// True when the database could not be reached (as opposed to a bad query).
+    /// True when the database could not be reached, or was too busy to take
+    /// the request in time (SQLite's busy timeout: "database is locked"), as
+    /// opposed to a bad query: the client may retry.
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, Self::Pool(_) | Self::Connect(_))
+        match self {
+            Self::Pool(_) | Self::Connect(_) => true,
+            Self::Query(DieselError::DatabaseError(_, info)) => {
+                info.message().starts_with("database is locked")
+            }
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+    use super::StoreError;
+
+    fn database_error(message: &str) -> StoreError {
+        StoreError::Query(DieselError::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new(message.to_owned()),
+        ))
+    }
+
+    #[test]
+    fn a_busy_sqlite_is_unavailable_a_bad_query_is_not() {
+        assert!(database_error("database is locked").is_unavailable());
+        assert!(!database_error("no such column: x").is_unavailable());
+        assert!(!StoreError::Corrupt("x".into()).is_unavailable());
     }
 }

@@ -90,8 +90,9 @@ pub struct ListQuery<'a> {
 }
 
 /// The `WHERE` condition (besides the account) and the `ORDER BY` list of a
-/// list query on `source`.
-pub(super) fn list_clauses(
+/// list query on `source`. Public so that the fuzz targets (`fuzz/`) can
+/// render it for both dialects without a database.
+pub fn list_clauses(
     source: &Source,
     dialect: Dialect,
     account: &str,

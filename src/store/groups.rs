@@ -103,7 +103,7 @@ impl GroupRow {
 }
 
 /// Where filters find a group's attributes (see [`filter_sql`]).
-const GROUPS: Source = Source {
+pub const GROUPS: Source = Source {
     table: "scim_groups",
     document: "scim_groups.filter_document",
     column: group_column,
@@ -172,8 +172,8 @@ pub fn update(
         .find(group.id.to_string())
         .filter(scim_groups::account_id.eq(account.to_string()))
         .select((scim_groups::display_name_key, scim_groups::external_id))
-        .first(conn)
-        .optional()?;
+        .load(conn)
+        .map(super::at_most_one)?;
     let renamed = matched_by != Some((row.display_name_key.clone(), row.external_id.clone()));
     diesel::update(
         scim_groups::table
@@ -246,7 +246,7 @@ fn find_locked(
             .for_update()
             .first(pg)
             .optional()?,
-        _ => row().select(GroupRow::as_select()).first(conn).optional()?,
+        _ => super::at_most_one(row().select(GroupRow::as_select()).load(conn)?),
     };
     found.map(GroupRow::into_group).transpose()
 }
@@ -485,16 +485,22 @@ pub fn memberships(
     let mut by_member: HashMap<UserId, Vec<Membership>> = HashMap::new();
     for chunk in members.chunks(IDS_PER_STATEMENT) {
         let texts: Vec<String> = chunk.iter().map(ToString::to_string).collect();
-        let rows: Vec<(String, String, String)> = group_members::table
+        let query = group_members::table
             .inner_join(scim_groups::table)
-            .filter(group_members::user_id.eq_any(&texts))
             .order_by((group_members::user_id, group_members::group_id))
             .select((
                 group_members::user_id,
                 group_members::group_id,
                 scim_groups::display_name,
             ))
-            .load(conn)?;
+            .into_boxed();
+        // One member (a lookup, a read, a write's response) is the common
+        // case: `= ?` keeps a prepared statement, `IN (…)` is parsed anew.
+        let rows: Vec<(String, String, String)> = match texts.as_slice() {
+            [one] => query.filter(group_members::user_id.eq(one)),
+            many => query.filter(group_members::user_id.eq_any(many)),
+        }
+        .load(conn)?;
         for (user, group, display) in rows {
             let corrupt = |id: &str| StoreError::Corrupt(format!("membership {id}: id"));
             by_member

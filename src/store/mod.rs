@@ -12,7 +12,7 @@ mod connection;
 mod documents;
 mod error;
 pub mod events;
-mod filter_sql;
+pub mod filter_sql;
 pub mod groups;
 pub mod migrations;
 pub mod schema;
@@ -26,11 +26,12 @@ use diesel::connection::SimpleConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use connection::{
-    Conn, ConnectionManager, DatabaseUrl, Pool, account_transaction, open_pool, read_transaction,
-    write_transaction,
+    Conn, ConnectionManager, DatabaseUrl, Pool, account_transaction, open_pool,
+    postgres_url_with_database, read_transaction, write_transaction,
 };
 pub use error::StoreError;
 pub use filter_sql::ListQuery;
+pub use sql::Dialect;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -62,6 +63,14 @@ pub fn migrate(conn: &mut Conn) -> Result<Vec<String>, StoreError> {
 }
 
 /// Checks that the database answers (for `/readyz`).
+/// The row of a query by a primary or unique key, which finds at most one.
+/// Hot paths use this over diesel's `first()`, whose `LIMIT 1` is a bound
+/// parameter: SQLite re-prepares a statement each time its `LIMIT` is bound,
+/// so `first()` costs a full parse on every call.
+fn at_most_one<T>(rows: Vec<T>) -> Option<T> {
+    rows.into_iter().next()
+}
+
 pub fn ping(conn: &mut Conn) -> Result<(), StoreError> {
     conn.batch_execute("SELECT 1")?;
     Ok(())

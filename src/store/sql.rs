@@ -46,6 +46,9 @@ enum Part {
 #[derive(Debug, Clone, Default)]
 pub struct Sql {
     parts: Vec<Part>,
+    /// Whether the connection may keep the statement prepared (see
+    /// [`Sql::keep_prepared`]); by default it is parsed anew each time.
+    keep_prepared: bool,
 }
 
 impl Sql {
@@ -71,6 +74,15 @@ impl Sql {
     pub fn bind(&mut self, value: Bind) {
         self.parts.push(Part::Bind(value));
     }
+
+    /// Lets the connection keep this statement prepared, keyed by its text.
+    /// Only for text that Roster's code alone decides, in a few shapes (the
+    /// recomputation of one member): a statement whose text a request shapes
+    /// — a filter — would let a client fill the cache without bound.
+    pub fn keep_prepared(mut self) -> Self {
+        self.keep_prepared = true;
+        self
+    }
 }
 
 impl<DB> QueryFragment<DB> for Sql
@@ -81,7 +93,9 @@ where
     NaiveDateTime: ToSql<Timestamp, DB>,
 {
     fn walk_ast<'b>(&'b self, mut pass: AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
-        pass.unsafe_to_cache_prepared();
+        if !self.keep_prepared {
+            pass.unsafe_to_cache_prepared();
+        }
         for part in &self.parts {
             match part {
                 Part::Sql(text) => pass.push_sql(text),

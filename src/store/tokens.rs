@@ -94,11 +94,11 @@ pub fn insert(conn: &mut Conn, origin: &Origin, token: &TokenRecord) -> Result<(
 }
 
 pub fn find(conn: &mut Conn, id: TokenId) -> Result<Option<TokenRecord>, StoreError> {
-    tokens::table
+    let row = tokens::table
         .find(id.to_string())
         .select(TokenRow::as_select())
-        .first(conn)
-        .optional()?
+        .load(conn)?;
+    super::at_most_one(row)
         .map(TokenRecord::try_from)
         .transpose()
 }
@@ -109,12 +109,12 @@ pub fn find_with_key_state(
     conn: &mut Conn,
     id: TokenId,
 ) -> Result<Option<(TokenRecord, bool)>, StoreError> {
-    tokens::table
+    let row = tokens::table
         .inner_join(signing_keys::table)
         .filter(tokens::id.eq(id.to_string()))
         .select((TokenRow::as_select(), signing_keys::retired_at))
-        .first::<(TokenRow, Option<NaiveDateTime>)>(conn)
-        .optional()?
+        .load::<(TokenRow, Option<NaiveDateTime>)>(conn)?;
+    super::at_most_one(row)
         .map(|(row, retired_at)| Ok((TokenRecord::try_from(row)?, retired_at.is_some())))
         .transpose()
 }

@@ -13,7 +13,7 @@ use super::{Conn, StoreError};
 use super::{access, documents, events};
 use crate::audit::{self, Action, Actor, Entry, Origin};
 use crate::model::{AccountId, UserId, fold_case};
-use crate::scim::filter::AttrRef;
+use crate::scim::filter::{AttrRef, CompareOp, Comparison, Filter, Literal};
 use crate::scim::resource::{Document, ResourceMeta};
 use crate::scim::schema::ResourceKind;
 
@@ -275,6 +275,41 @@ pub fn find_by_name(
         .collect()
 }
 
+/// `userName eq "…"` alone and unsorted: the lookup an IdP sends before
+/// every create, many times a second during a sync. It is answered by
+/// [`find_by_user_name`]'s statement, which the connection keeps prepared,
+/// instead of a query compiled from the filter (never cached: its text
+/// depends on the request). The result is the same: userNames are unique by
+/// the same case folding the filter compares with.
+fn user_name_lookup<'q>(query: &ListQuery<'q>) -> Option<&'q str> {
+    let Some(Filter::Compare(Comparison {
+        attribute,
+        op: CompareOp::Eq,
+        value: Literal::String(value),
+    })) = query.filter
+    else {
+        return None;
+    };
+    let core_user_name = attribute.schema().is_none()
+        && attribute.sub_attribute().is_none()
+        && attribute.name() == "userName";
+    (core_user_name && query.sort.is_none()).then_some(value.as_str())
+}
+
+/// The account's member with this userName (compared case-insensitively).
+pub fn find_by_user_name(
+    conn: &mut Conn,
+    account: AccountId,
+    user_name: &str,
+) -> Result<Option<StoredUser>, StoreError> {
+    let rows = users::table
+        .filter(users::account_id.eq(account.to_string()))
+        .filter(users::user_name_key.eq(fold_case(user_name)))
+        .select(UserRow::as_select())
+        .load(conn)?;
+    super::at_most_one(rows).map(UserRow::into_user).transpose()
+}
+
 /// [`find`] for a read-modify-write inside [`super::write_transaction`]: the
 /// row stays locked until the transaction ends, so that two concurrent
 /// updates cannot both start from the same version and lose one of them
@@ -300,10 +335,16 @@ fn fetch(
             .filter(users::account_id.eq(account.to_string()))
     };
     match conn {
-        Conn::Postgresql(pg) if lock => row().select(UserRow::as_select()).for_update().first(pg),
-        _ => row().select(UserRow::as_select()).first(conn),
-    }
-    .optional()?
+        Conn::Postgresql(pg) if lock => row()
+            .select(UserRow::as_select())
+            .for_update()
+            .first(pg)
+            .optional(),
+        _ => row()
+            .select(UserRow::as_select())
+            .load(conn)
+            .map(super::at_most_one),
+    }?
     .map(UserRow::into_user)
     .transpose()
 }
@@ -370,7 +411,7 @@ pub fn delete(
 }
 
 /// Where filters find a user's attributes (see [`filter_sql`]).
-const USERS: Source = Source {
+pub const USERS: Source = Source {
     table: "users",
     document: "users.filter_document",
     column: user_column,
@@ -433,6 +474,16 @@ pub fn list(
     account: AccountId,
     query: &ListQuery<'_>,
 ) -> Result<(i64, Vec<StoredUser>), StoreError> {
+    if let Some(user_name) = user_name_lookup(query) {
+        let found = find_by_user_name(conn, account, user_name)?;
+        let total = i64::from(found.is_some());
+        let skip = usize::try_from(query.offset).unwrap_or(usize::MAX);
+        let page = found
+            .into_iter()
+            .skip(skip)
+            .take(query.limit.max(0) as usize);
+        return Ok((total, page.collect()));
+    }
     let account = account.to_string();
     let (condition, order) = filter_sql::list_clauses(&USERS, Dialect::of(conn), &account, query)?;
     let total = matching(&account, condition.clone())

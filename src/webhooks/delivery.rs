@@ -81,7 +81,9 @@ impl Deliverer {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
-            work(&mut conn)
+            // In a write transaction, so that on SQLite it queues with the
+            // requests' writers instead of starving in the busy handler.
+            crate::store::write_transaction(&mut conn, work)
         })
         .await
         .map_err(|error| StoreError::Connect(format!("the blocking pool failed: {error}")))?

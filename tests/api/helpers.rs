@@ -71,7 +71,7 @@ impl TestDb {
                         .batch_execute(&statement)
                         .expect("create the test database");
                 }
-                let url = replace_database(&admin_url, &name);
+                let url = roster::store::postgres_url_with_database(&admin_url, &name);
                 Some(Self {
                     url,
                     _dir: None,
@@ -89,22 +89,6 @@ impl Drop for TestDb {
         {
             let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         }
-    }
-}
-
-/// The admin URL with its database name replaced.
-fn replace_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let after_scheme = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[after_scheme..].find('/') {
-        Some(slash) => &base[..after_scheme + slash],
-        None => base,
-    };
-    match query {
-        Some(query) => format!("{base}/{name}?{query}"),
-        None => format!("{base}/{name}"),
     }
 }
 
@@ -366,17 +350,4 @@ macro_rules! on_both_databases {
             )*
         }
     };
-}
-
-#[test]
-fn database_names_are_replaced() {
-    assert_eq!(
-        replace_database("postgres://u@h:5432/postgres", "x"),
-        "postgres://u@h:5432/x"
-    );
-    assert_eq!(
-        replace_database("postgres://u@h/postgres?sslmode=disable", "x"),
-        "postgres://u@h/x?sslmode=disable"
-    );
-    assert_eq!(replace_database("postgres://u@h", "x"), "postgres://u@h/x");
 }

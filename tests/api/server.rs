@@ -10,7 +10,8 @@ use crate::helpers::{TestApp, TestDb};
 
 crate::on_both_databases!(
     health_and_readiness,
-    first_start_prints_tokens_once_and_sigterm_stops_cleanly
+    first_start_prints_tokens_once_and_sigterm_stops_cleanly,
+    a_full_idp_flow_at_debug_level_logs_no_token_password_or_key
 );
 
 async fn health_and_readiness(db: TestDb) {
@@ -209,4 +210,143 @@ async fn first_start_prints_tokens_once_and_sigterm_stops_cleanly(db: TestDb) {
     assert!(clean, "{logs}");
     assert!(logs.contains("listening on"), "{logs}");
     assert!(out.is_empty(), "nothing on stdout the second time: {out:?}");
+}
+
+/// Issue 6, "Logs and secrets": an IdP's whole flow — users created, replaced
+/// and patched with passwords, a group and its members, deactivation,
+/// deletion, a bad token — against the real binary at `debug` level, and
+/// neither token, nor any password, nor any signing key appears in its logs.
+async fn a_full_idp_flow_at_debug_level_logs_no_token_password_or_key(db: TestDb) {
+    let served = Served::start_with(
+        &db.url,
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--workers",
+            "1",
+        ],
+        &[("ROSTER_LOG", "debug")],
+    );
+    let out = served.stdout_until("SCIM base URL:");
+    let token_after = |heading: &str| -> String {
+        let at = out
+            .iter()
+            .position(|line| line.starts_with(heading))
+            .unwrap();
+        out[at + 1].clone()
+    };
+    let (scim_token, admin_token) = (token_after("SCIM token"), token_after("Admin token"));
+    let base = format!(
+        "http://127.0.0.1:{}",
+        port_from_base_line(out.last().unwrap())
+    );
+    let client = reqwest::Client::new();
+    let passwords = [
+        "Tr0ub4dor&3-created",
+        "correct-horse-replaced",
+        "Pa55-patched-in",
+    ];
+    let send = |method: reqwest::Method, path: &str, body: Option<serde_json::Value>| {
+        let mut request = client
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(&scim_token)
+            .header("content-type", "application/scim+json");
+        if let Some(body) = body {
+            request = request.body(body.to_string());
+        }
+        request.send()
+    };
+    let patch = |operations: serde_json::Value| serde_json::json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations});
+    let created: serde_json::Value = send(
+        reqwest::Method::POST,
+        "/scim/v2/Users",
+        Some(serde_json::json!({"userName": "leaver@example.com", "password": passwords[0], "active": true})),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let id = created["id"].as_str().expect("created").to_owned();
+    let user = format!("/scim/v2/Users/{id}");
+    let steps = [
+        (
+            reqwest::Method::PUT,
+            user.clone(),
+            Some(serde_json::json!({"userName": "leaver@example.com", "password": passwords[1]})),
+        ),
+        (
+            reqwest::Method::PATCH,
+            user.clone(),
+            Some(patch(
+                serde_json::json!([{"op": "replace", "path": "password", "value": passwords[2]}]),
+            )),
+        ),
+        (
+            reqwest::Method::POST,
+            "/scim/v2/Groups".to_owned(),
+            Some(serde_json::json!({"displayName": "Staff", "members": [{"value": id}]})),
+        ),
+        (
+            reqwest::Method::GET,
+            "/scim/v2/Users?filter=userName+eq+%22leaver%40example.com%22".to_owned(),
+            None,
+        ),
+        (
+            reqwest::Method::PATCH,
+            user.clone(),
+            Some(patch(
+                serde_json::json!([{"op": "replace", "path": "active", "value": false}]),
+            )),
+        ),
+        (reqwest::Method::DELETE, user.clone(), None),
+    ];
+    for (method, path, body) in steps {
+        let response = send(method.clone(), &path, body).await.unwrap();
+        assert!(
+            response.status().is_success(),
+            "{method} {path}: {}",
+            response.status()
+        );
+    }
+    let refused = client
+        .get(format!("{base}/api/v1/audit"))
+        .header("authorization", format!("Bearer {admin_token}x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let audit = client
+        .get(format!("{base}/api/v1/audit"))
+        .bearer_auth(&admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(audit.status(), 200);
+
+    let url = roster::store::DatabaseUrl::parse(&db.url).unwrap();
+    let pool = roster::store::open_pool(&url, 1).unwrap();
+    let keys = roster::store::signing_keys::list(&mut pool.get().unwrap()).unwrap();
+    assert!(!keys.is_empty());
+    let (_, logs, _) = served.terminate();
+    assert!(logs.contains("request finished"), "debug logs were written");
+    for token in [&scim_token, &admin_token] {
+        assert!(!logs.contains(token.as_str()), "a token is in the logs");
+        let signature = token.rsplit('.').next().unwrap();
+        assert!(
+            !logs.contains(signature),
+            "a token's signature is in the logs"
+        );
+    }
+    for password in passwords {
+        assert!(
+            !logs.contains(password),
+            "a password is in the logs: {password}"
+        );
+    }
+    for key in keys {
+        assert!(!logs.contains(&key.secret), "a signing key is in the logs");
+    }
 }

@@ -622,7 +622,7 @@ async fn errors_carry_their_scim_type(db: TestDb) {
 async fn too_many_operations_is_413(db: TestDb) {
     let app = TestApp::spawn(db).await;
     let id = create(&app, &entra_user("Test_User_00aa00aa")).await;
-    let limit = roster::config::ServeConfig::DEFAULT_MAX_PATCH_OPERATIONS;
+    let limit = roster::scim::limits::RequestLimits::DEFAULT_MAX_PATCH_OPERATIONS;
     let operation = json!({"op":"replace","path":"displayName","value":"x"});
     let error = assert_scim_error(
         send(
@@ -888,15 +888,17 @@ async fn over_long_indexed_values_are_400_not_500(db: TestDb) {
     too_long["displayName"] = json!(noise(max + 1));
     assert_scim_error(put(&app, &id, &too_long).await, 400).await;
     assert_eq!(get(&app, &id).await, before, "nothing was changed");
-    // Up to the limit is taken; attributes that are not indexed are not limited.
+    // Up to the limit is taken; attributes that are not indexed go up to
+    // the general `max_value_bytes` (tests/api/limits.rs).
+    let general = roster::scim::limits::RequestLimits::DEFAULT_MAX_VALUE_BYTES;
     let operations: Vec<Value> = paths
         .iter()
         .map(|path| json!({"op":"replace","path": path,"value": noise(max)}))
-        .chain([json!({"op":"replace","path":"nickName","value": noise(200_000)})])
+        .chain([json!({"op":"replace","path":"nickName","value": noise(general)})])
         .collect();
     let user = patch_ok(&app, &id, &ops(Value::Array(operations))).await;
     assert_eq!(user["userName"].as_str().unwrap().len(), max);
-    assert_eq!(user["nickName"].as_str().unwrap().len(), 200_000);
+    assert_eq!(user["nickName"].as_str().unwrap().len(), general);
 }
 
 async fn nul_characters_are_400_not_500(db: TestDb) {

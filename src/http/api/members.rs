@@ -78,7 +78,7 @@ pub(super) async fn member_access(
     let account = auth.principal.account_id;
     let user_id: UserId = id.parse().map_err(|_| no_member(&id))?;
     let id = id.into_inner();
-    let access = AppState::run(
+    let access = AppState::read(
         &state,
         move |conn| -> Result<store::access::MemberAccess, ApiError> {
             let user = store::users::find(conn, account, user_id)?.ok_or_else(|| no_member(&id))?;
@@ -214,7 +214,7 @@ pub(super) async fn find_members(
     };
     let (value, by_external_id) = (value.clone(), attribute == "externalId");
     let account = auth.principal.account_id;
-    let members = AppState::run(
+    let members = AppState::read(
         &state,
         move |conn| -> Result<Vec<store::access::MemberAccess>, StoreError> {
             store::users::find_by_name(conn, account, &value, by_external_id)?
@@ -274,7 +274,7 @@ pub(super) async fn workspace_members(
         state.capabilities.max_results,
     )?;
     let account = auth.principal.account_id;
-    let (total, members) = AppState::run(&state, move |conn| {
+    let (total, members) = AppState::read(&state, move |conn| {
         store::access::workspace_members(conn, account, &slug, page.offset(), page.count)
     })
     .await?;
@@ -326,7 +326,7 @@ pub(super) async fn events(
     let after = query.after.unwrap_or(0).max(0);
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     let account = auth.principal.account_id;
-    let events = AppState::run(&state, move |conn| {
+    let events = AppState::read(&state, move |conn| {
         store::events::feed(conn, account, after, limit)
     })
     .await?;

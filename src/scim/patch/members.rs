@@ -51,6 +51,21 @@ pub struct GroupPatch {
     pub members: Vec<MemberChange>,
 }
 
+impl GroupPatch {
+    /// How many members the membership changes name, repeats included.
+    pub fn member_count(&self) -> usize {
+        self.members
+            .iter()
+            .map(|change| match change {
+                MemberChange::Add(ids) | MemberChange::Remove(ids) | MemberChange::Replace(ids) => {
+                    ids.len()
+                }
+                MemberChange::RemoveAll => 0,
+            })
+            .sum()
+    }
+}
+
 /// Splits the parsed operations of a group PATCH into document operations and
 /// membership changes (see the module documentation for the shapes).
 /// Errors name the operation counted from 1, like [`super::parse_request`].

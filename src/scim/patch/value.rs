@@ -129,6 +129,11 @@ pub(super) fn element(
         other => other,
     };
     let decoded = is_roles(definition).then(|| entra_role(value)).flatten();
+    if let Some(role) = &decoded {
+        // Decoding turns a `\u0000` escape into U+0000, which the request's
+        // own check could not see and no database can store.
+        crate::scim::resource::check_storable(role)?;
+    }
     match decoded.as_ref().unwrap_or(value) {
         Value::Object(members) => sub_values(definition, members, label),
         other => Err(ScimError::invalid_value(format!(

@@ -298,3 +298,26 @@ fn password_is_ignored_even_with_a_path() {
     );
     assert_eq!(user, barbara());
 }
+
+/// A body without U+0000 whose JSON-encoded Entra role holds the escape
+/// `\u0000`: decoding the role used to put the character in the document,
+/// which PostgreSQL cannot read as `jsonb` (the `patch_apply` fuzz target
+/// checks that an applied PATCH holds no U+0000).
+#[test]
+fn a_nul_escaped_inside_a_json_encoded_role_is_refused() {
+    let body = r#"{"Operations": [{"op": "add", "path": "roles", "value": [{"value": "{\"value\":\"a\\u0000b\"}"}]}]}"#;
+    let body: Value = serde_json::from_str(body).unwrap();
+    crate::scim::resource::check_storable(&body).unwrap();
+    for operations in [
+        body["Operations"].clone(),
+        json!([{"op": "add", "path": "roles", "value": "{\"displayName\":\"\\u0000\",\"id\":\"1\"}"}]),
+    ] {
+        let error = user_error(barbara(), operations);
+        assert_error(
+            &error,
+            400,
+            Some(ScimType::InvalidValue),
+            "operation 1: strings may not contain the NUL character",
+        );
+    }
+}

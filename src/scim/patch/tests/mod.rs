@@ -3,6 +3,7 @@
 
 mod errors;
 mod groups;
+mod properties;
 mod robustness;
 mod semantics;
 mod users;
@@ -64,4 +65,26 @@ fn barbara() -> Value {
         "emails": [{"value": "bjensen@example.com", "type": "work", "primary": true}],
         "active": true
     })
+}
+
+/// Values of the shapes IdPs send (idp-behaviour.md §1.8, §1.10, §2.7), so
+/// that many generated requests get past parsing; JSON-encoded roles too,
+/// one with an escaped NUL.
+fn plausible_values() -> Vec<Value> {
+    vec![
+        json!("x"),
+        json!("True"),
+        json!(false),
+        json!(""),
+        json!(null),
+        json!({"value": "a", "type": "work"}),
+        json!([{"value": "a"}, {"value": "b", "primary": "true"}]),
+        json!({"givenName": "B"}),
+        json!({"active": false, "name.givenName": "B"}),
+        json!({"displayName": "G", "id": "1", "members": [{"value": "a"}]}),
+        json!({"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "D", "badge": 1}}),
+        json!([{"value": "{\"id\":\"06b0\",\"value\":\"25\",\"displayName\":\"R\"}"}]),
+        json!([{"value": "{\"value\":\"a\\u0000\"}"}]),
+        json!("{\"id\":\"1\",\"displayName\":\"\\u0000\"}"),
+    ]
 }

@@ -173,22 +173,9 @@ fn random_value(rng: &mut Rng, depth: usize) -> Value {
     }
 }
 
-/// Values of the shapes IdPs send, so that many requests get past parsing.
+/// One of [`super::plausible_values`].
 fn plausible_value(rng: &mut Rng) -> Value {
-    rng.pick(&[
-        json!("x"),
-        json!("True"),
-        json!(false),
-        json!(""),
-        json!(null),
-        json!({"value": "a", "type": "work"}),
-        json!([{"value": "a"}, {"value": "b", "primary": "true"}]),
-        json!({"givenName": "B"}),
-        json!({"active": false, "name.givenName": "B"}),
-        json!({"displayName": "G", "id": "1", "members": [{"value": "a"}]}),
-        json!({ENTERPRISE: {"department": "D", "badge": 1}}),
-    ])
-    .clone()
+    rng.pick(&super::plausible_values()).clone()
 }
 
 /// Paths valid for `kind`, so that many requests get past parsing.

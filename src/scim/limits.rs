@@ -1,0 +1,150 @@
+//! How much one SCIM request may ask for, and the errors past each limit.
+//!
+//! The body size is checked by the HTTP layer before a body is read (413), the
+//! page size clamps `count` (RFC 7644 §3.4.2.4) and is advertised as
+//! `filter.maxResults` (RFC 7643 §5), the filter limits are
+//! [`FilterLimits`]. The rest are here: PATCH operations per request (413, as
+//! RFC 7644 §3.7.4 answers a bulk request over `maxOperations`), members
+//! changed by one request (413), and the length of any one value (400
+//! `invalidValue`). SCIM has no place to advertise those in
+//! ServiceProviderConfig; docs/SCIM.md lists them all.
+
+use serde_json::Value;
+
+use super::ScimError;
+use super::filter::FilterLimits;
+
+/// The limits of one request, from the server's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestLimits {
+    pub filter: FilterLimits,
+    /// The most operations in one PATCH.
+    pub max_patch_operations: usize,
+    /// The most members one request names (a group's `members` in POST or
+    /// PUT, all `add`, `remove` and `replace` values of a PATCH together).
+    pub max_members: usize,
+    /// The longest string value (or object key) anywhere in a body, in bytes
+    /// of UTF-8.
+    pub max_value_bytes: usize,
+}
+
+impl RequestLimits {
+    pub const DEFAULT_MAX_PATCH_OPERATIONS: usize = 1000;
+    /// About what a 1 MiB body holds when each member carries a `display`.
+    pub const DEFAULT_MAX_MEMBERS: usize = 10_000;
+    /// Far above any real attribute (an address, a URL), far below the body.
+    pub const DEFAULT_MAX_VALUE_BYTES: usize = 16 * 1024;
+
+    /// Refuses a body in which a string or an object key is longer than
+    /// `max_value_bytes`, naming the attribute it is in.
+    pub fn check_value_lengths(&self, body: &Value) -> Result<(), ScimError> {
+        check_lengths(body, "the body", self.max_value_bytes)
+    }
+
+    /// Refuses a request that names more than `max_members` members.
+    pub fn check_member_count(&self, members: usize) -> Result<(), ScimError> {
+        if members <= self.max_members {
+            return Ok(());
+        }
+        Err(ScimError::new(
+            413,
+            None,
+            format!(
+                "the request names {members} members; Roster takes at most {} per request, \
+                 send them in several PATCH requests",
+                self.max_members
+            ),
+        ))
+    }
+}
+
+impl Default for RequestLimits {
+    fn default() -> Self {
+        Self {
+            filter: FilterLimits::default(),
+            max_patch_operations: Self::DEFAULT_MAX_PATCH_OPERATIONS,
+            max_members: Self::DEFAULT_MAX_MEMBERS,
+            max_value_bytes: Self::DEFAULT_MAX_VALUE_BYTES,
+        }
+    }
+}
+
+fn check_lengths(value: &Value, within: &str, max: usize) -> Result<(), ScimError> {
+    let too_long = |what: String, len: usize| {
+        Err(ScimError::invalid_value(format!(
+            "{what} is {len} bytes long; at most {max} are accepted"
+        )))
+    };
+    match value {
+        Value::String(text) if text.len() > max => {
+            too_long(format!("a value in {within}"), text.len())
+        }
+        Value::Array(items) => items
+            .iter()
+            .try_for_each(|item| check_lengths(item, within, max)),
+        Value::Object(fields) => fields.iter().try_for_each(|(key, field)| {
+            if key.len() > max {
+                return too_long("an attribute name".into(), key.len());
+            }
+            check_lengths(field, &format!("'{key}'"), max)
+        }),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn limits(max_value_bytes: usize) -> RequestLimits {
+        RequestLimits {
+            max_value_bytes,
+            max_members: 3,
+            ..RequestLimits::default()
+        }
+    }
+
+    #[test]
+    fn values_at_the_limit_pass_and_longer_ones_are_named() {
+        let limits = limits(10);
+        let body =
+            json!({"name": {"givenName": "Alice Ames"}, "emails": [{"value": "ab@cd.test"}]});
+        limits.check_value_lengths(&body).unwrap();
+
+        let error = limits
+            .check_value_lengths(&json!({"name": {"givenName": "Alicia Ames"}}))
+            .unwrap_err();
+        assert_eq!(error.status, 400);
+        assert_eq!(error.scim_type, Some(crate::scim::ScimType::InvalidValue));
+        assert!(error.detail.contains("'givenName'"), "{}", error.detail);
+        assert!(error.detail.contains("11 bytes"), "{}", error.detail);
+
+        let error = limits
+            .check_value_lengths(&json!({"emails": [{"value": "abc@cd.test"}]}))
+            .unwrap_err();
+        assert!(error.detail.contains("'value'"), "{}", error.detail);
+        let error = limits
+            .check_value_lengths(&json!([{"longattribute": 1}]))
+            .unwrap_err();
+        assert!(error.detail.contains("attribute name"), "{}", error.detail);
+    }
+
+    #[test]
+    fn lengths_count_bytes_not_characters() {
+        // Five characters, ten bytes.
+        assert!(limits(9).check_value_lengths(&json!("ééééé")).is_err());
+        assert!(limits(10).check_value_lengths(&json!("ééééé")).is_ok());
+    }
+
+    #[test]
+    fn member_count() {
+        let limits = limits(5);
+        limits.check_member_count(3).unwrap();
+        let error = limits.check_member_count(4).unwrap_err();
+        assert_eq!(error.status, 413);
+        assert!(error.detail.contains("4 members"), "{}", error.detail);
+        assert!(error.detail.contains("at most 3"), "{}", error.detail);
+    }
+}
