@@ -718,22 +718,18 @@ pub fn recompute(conn: &mut Conn, account: AccountId, who: Who<'_>) -> Result<()
     let after = snapshot(conn, account, members.as_deref())?;
     let none = Held::default();
     let changed: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
-    for user in changed {
+    let events = changed.into_iter().filter_map(|user| {
         let (old, new) = (
             before.get(user).unwrap_or(&none),
             after.get(user).unwrap_or(&none),
         );
-        if old != new {
-            super::events::append(
-                conn,
-                account,
-                "access.changed",
-                user.parse().ok(),
-                serde_json::json!({"member": user, "old": held_json(old), "new": held_json(new)}),
-            )?;
-        }
-    }
-    Ok(())
+        (old != new).then(|| {
+            let data =
+                serde_json::json!({"member": user, "old": held_json(old), "new": held_json(new)});
+            (user.parse().ok(), data)
+        })
+    });
+    super::events::append_all(conn, account, "access.changed", events)
 }
 
 fn write_access(conn: &mut Conn, account: AccountId, who: Who<'_>) -> Result<(), StoreError> {
@@ -757,19 +753,26 @@ fn write_access(conn: &mut Conn, account: AccountId, who: Who<'_>) -> Result<(),
         restrict(&mut delete, "user_id", who);
         prepared(delete).execute(conn)?;
     }
-    // Roles: every active member gets one: the highest its rules give, else the default.
+    // Roles: every active member gets one: the highest its rules give, else
+    // the default. A join on the best rank per member, not a subquery per
+    // member: PostgreSQL has no index on a materialized CTE, and scanned
+    // it once for each of the account's members (minutes at 100,000).
     let mut roles = matches_cte(&account, who);
     roles.push(
         "INSERT INTO member_roles (user_id, account_id, role) \
-         SELECT users.id, users.account_id, COALESCE(\
-           (SELECT account_roles.name FROM matches \
-              JOIN access_rules ON access_rules.id = matches.rule_id \
-              JOIN account_roles ON account_roles.account_id = access_rules.account_id \
-                AND account_roles.name = access_rules.role \
-             WHERE matches.user_id = users.id ORDER BY account_roles.rank DESC LIMIT 1), \
-           (SELECT access_models.default_role FROM access_models \
-             WHERE access_models.account_id = users.account_id)) \
-         FROM users WHERE users.active = ",
+         SELECT users.id, users.account_id, COALESCE(account_roles.name, access_models.default_role) \
+         FROM users \
+         LEFT JOIN (\
+           SELECT matches.user_id AS user_id, MAX(account_roles.rank) AS best_rank \
+             FROM matches \
+             JOIN access_rules ON access_rules.id = matches.rule_id \
+             JOIN account_roles ON account_roles.account_id = access_rules.account_id \
+               AND account_roles.name = access_rules.role \
+            GROUP BY matches.user_id) best ON best.user_id = users.id \
+         LEFT JOIN account_roles ON account_roles.account_id = users.account_id \
+           AND account_roles.rank = best.best_rank \
+         LEFT JOIN access_models ON access_models.account_id = users.account_id \
+         WHERE users.active = ",
     );
     roles.bind(Bind::Bool(true));
     roles.push(" AND users.account_id = ");

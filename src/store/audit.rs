@@ -36,13 +36,8 @@ pub fn record(
         Actor::Cli => ("cli", None, None),
     };
     for chunk in entries.chunks(ENTRIES_PER_STATEMENT) {
-        let mut insert = Sql::raw(
-            "INSERT INTO audit_log (id, account_id, at, actor, token_id, token_label, \
-             request_id, resource_type, resource_id, action, member_id, group_id, changes) VALUES ",
-        );
-        for (index, entry) in chunk.iter().enumerate() {
-            insert.push(if index == 0 { "(" } else { ", (" });
-            let values = [
+        let rows = chunk.iter().map(|entry| {
+            vec![
                 Some(Bind::Text(Uuid::now_v7().to_string())),
                 Some(Bind::Text(account.to_string())),
                 Some(Bind::Timestamp(at)),
@@ -56,18 +51,13 @@ pub fn record(
                 entry.member.map(|id| Bind::Text(id.to_string())),
                 entry.group.map(|id| Bind::Text(id.to_string())),
                 Some(Bind::Text(Value::Object(entry.changes.clone()).to_string())),
-            ];
-            for (position, value) in values.into_iter().enumerate() {
-                if position > 0 {
-                    insert.push(", ");
-                }
-                match value {
-                    Some(value) => insert.bind(value),
-                    None => insert.push("NULL"),
-                }
-            }
-            insert.push(")");
-        }
+            ]
+        });
+        let insert = Sql::insert_values(
+            "INSERT INTO audit_log (id, account_id, at, actor, token_id, token_label, \
+             request_id, resource_type, resource_id, action, member_id, group_id, changes) VALUES ",
+            rows,
+        );
         insert.execute(conn)?;
     }
     Ok(())

@@ -368,17 +368,15 @@ pub fn add_members(
 ) -> Result<usize, StoreError> {
     let mut added = Vec::new();
     for chunk in members.chunks(IDS_PER_STATEMENT) {
-        let mut insert =
-            Sql::raw("INSERT INTO group_members (group_id, user_id, account_id) VALUES ");
-        for (index, member) in chunk.iter().enumerate() {
-            insert.push(if index == 0 { "(" } else { ", (" });
-            insert.bind(Bind::Text(group.to_string()));
-            insert.push(", ");
-            insert.bind(Bind::Text(member.to_string()));
-            insert.push(", ");
-            insert.bind(Bind::Text(account.to_string()));
-            insert.push(")");
-        }
+        let rows = chunk.iter().map(|member| {
+            [group.to_string(), member.to_string(), account.to_string()]
+                .map(|value| Some(Bind::Text(value)))
+                .to_vec()
+        });
+        let mut insert = Sql::insert_values(
+            "INSERT INTO group_members (group_id, user_id, account_id) VALUES ",
+            rows,
+        );
         insert.push(" ON CONFLICT (group_id, user_id) DO NOTHING RETURNING user_id");
         added.extend(users_store::parse_ids(TextRows(insert).load(conn)?)?);
     }

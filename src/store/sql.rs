@@ -75,6 +75,26 @@ impl Sql {
         self.parts.push(Part::Bind(value));
     }
 
+    /// `head` (`INSERT INTO t (a, b) VALUES `) then one parenthesised row per
+    /// item of `rows`, each value bound (`None` is `NULL`).
+    pub fn insert_values(head: &str, rows: impl IntoIterator<Item = Vec<Option<Bind>>>) -> Self {
+        let mut sql = Self::raw(head);
+        for (index, row) in rows.into_iter().enumerate() {
+            sql.push(if index == 0 { "(" } else { ", (" });
+            for (position, value) in row.into_iter().enumerate() {
+                if position > 0 {
+                    sql.push(", ");
+                }
+                match value {
+                    Some(value) => sql.bind(value),
+                    None => sql.push("NULL"),
+                }
+            }
+            sql.push(")");
+        }
+        sql
+    }
+
     /// Lets the connection keep this statement prepared, keyed by its text.
     /// Only for text that Roster's code alone decides, in a few shapes (the
     /// recomputation of one member): a statement whose text a request shapes
