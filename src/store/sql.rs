@@ -75,6 +75,16 @@ impl Sql {
         self.parts.push(Part::Bind(value));
     }
 
+    /// Appends `other`'s text and bound values.
+    pub fn append(&mut self, other: Sql) {
+        for part in other.parts {
+            match part {
+                Part::Sql(text) => self.push(&text),
+                Part::Bind(value) => self.bind(value),
+            }
+        }
+    }
+
     /// `head` (`INSERT INTO t (a, b) VALUES `) then one parenthesised row per
     /// item of `rows`, each value bound (`None` is `NULL`).
     pub fn insert_values(head: &str, rows: impl IntoIterator<Item = Vec<Option<Bind>>>) -> Self {
