@@ -496,7 +496,8 @@ pub fn list(
     // reads the (account_id, id) index alone, not every skipped document
     // (on PostgreSQL, 130 ms for a page 90,000 users deep, 19 ms so).
     // Inside the subquery, `users` is the subquery's own table.
-    let mut page_ids = Sql::raw("users.id IN (SELECT users.id FROM users WHERE users.account_id = ");
+    let mut page_ids =
+        Sql::raw("users.id IN (SELECT users.id FROM users WHERE users.account_id = ");
     page_ids.bind(Bind::Text(account.clone()));
     page_ids.push(" AND (");
     page_ids.append(condition);
