@@ -284,8 +284,7 @@ async fn create(
     query: web::Query<ReadQuery>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    resource::check_storable(&body)?;
-    state.limits.check_value_lengths(&body)?;
+    state.limits.check_body(&body)?;
     let (members, body) = take_members(body.into_inner())?;
     state
         .limits
@@ -413,8 +412,7 @@ async fn replace(
     query: web::Query<ReadQuery>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    resource::check_storable(&body)?;
-    state.limits.check_value_lengths(&body)?;
+    state.limits.check_body(&body)?;
     let (members, body) = take_members(body.into_inner())?;
     state
         .limits
@@ -448,8 +446,7 @@ async fn modify(
     query: web::Query<ReadQuery>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    resource::check_storable(&body)?;
-    state.limits.check_value_lengths(&body)?;
+    state.limits.check_body(&body)?;
     let operations = patch::parse_request(
         &body,
         ResourceKind::Group,

@@ -188,7 +188,7 @@ async fn create(
     query: web::Query<ReadQuery>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    state.limits.check_value_lengths(&body)?;
+    state.limits.check_body(&body)?;
     let document = resource::document_from_request(ResourceKind::User, body.into_inner())?;
     let user = StoredUser {
         id: UserId::new(),
@@ -264,7 +264,7 @@ type UpdateTarget = (
 /// `PUT /Users/{id}`: replaces what the body sends, keeps what it omits
 /// (docs/SCIM.md); `If-Match` with a stale version answers 412.
 async fn replace(target: UpdateTarget, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
-    target.1.limits.check_value_lengths(&body)?;
+    target.1.limits.check_body(&body)?;
     let body = body.into_inner();
     update(target, Action::Replaced, move |current| {
         resource::document_for_put(ResourceKind::User, current, body)
@@ -282,8 +282,7 @@ async fn patch(
     target: UpdateTarget,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    resource::check_storable(&body)?;
-    state.limits.check_value_lengths(&body)?;
+    state.limits.check_body(&body)?;
     let operations =
         scim::patch::parse_request(&body, ResourceKind::User, state.limits.max_patch_operations)?;
     update(target, Action::Modified, move |current| {

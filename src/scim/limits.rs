@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::ScimError;
 use super::filter::FilterLimits;
+use super::resource::{self, StringAt, check_strings};
 
 /// The limits of one request, from the server's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,10 +36,27 @@ impl RequestLimits {
     /// Far above any real attribute (an address, a URL), far below the body.
     pub const DEFAULT_MAX_VALUE_BYTES: usize = 16 * 1024;
 
-    /// Refuses a body in which a string or an object key is longer than
-    /// `max_value_bytes`, naming the attribute it is in.
-    pub fn check_value_lengths(&self, body: &Value) -> Result<(), ScimError> {
-        check_lengths(body, "the body", self.max_value_bytes)
+    /// Refuses a body that no database can store (see
+    /// [`check_storable`](super::resource::check_storable)) or in which a
+    /// string or an object key is longer than `max_value_bytes`, naming the
+    /// attribute it is in: one walk over the body.
+    pub fn check_body(&self, body: &Value) -> Result<(), ScimError> {
+        let max = self.max_value_bytes;
+        check_strings(body, None, &mut |text, at| {
+            resource::storable(text)?;
+            if text.len() <= max {
+                return Ok(());
+            }
+            let what = match at {
+                StringAt::Key => "an attribute name".to_owned(),
+                StringAt::Value(Some(attribute)) => format!("a value in '{attribute}'"),
+                StringAt::Value(None) => "a value in the body".to_owned(),
+            };
+            Err(ScimError::invalid_value(format!(
+                "{what} is {} bytes long; at most {max} are accepted",
+                text.len()
+            )))
+        })
     }
 
     /// Refuses a request that names more than `max_members` members.
@@ -69,29 +87,6 @@ impl Default for RequestLimits {
     }
 }
 
-fn check_lengths(value: &Value, within: &str, max: usize) -> Result<(), ScimError> {
-    let too_long = |what: String, len: usize| {
-        Err(ScimError::invalid_value(format!(
-            "{what} is {len} bytes long; at most {max} are accepted"
-        )))
-    };
-    match value {
-        Value::String(text) if text.len() > max => {
-            too_long(format!("a value in {within}"), text.len())
-        }
-        Value::Array(items) => items
-            .iter()
-            .try_for_each(|item| check_lengths(item, within, max)),
-        Value::Object(fields) => fields.iter().try_for_each(|(key, field)| {
-            if key.len() > max {
-                return too_long("an attribute name".into(), key.len());
-            }
-            check_lengths(field, &format!("'{key}'"), max)
-        }),
-        _ => Ok(()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -111,10 +106,10 @@ mod tests {
         let limits = limits(10);
         let body =
             json!({"name": {"givenName": "Alice Ames"}, "emails": [{"value": "ab@cd.test"}]});
-        limits.check_value_lengths(&body).unwrap();
+        limits.check_body(&body).unwrap();
 
         let error = limits
-            .check_value_lengths(&json!({"name": {"givenName": "Alicia Ames"}}))
+            .check_body(&json!({"name": {"givenName": "Alicia Ames"}}))
             .unwrap_err();
         assert_eq!(error.status, 400);
         assert_eq!(error.scim_type, Some(crate::scim::ScimType::InvalidValue));
@@ -122,20 +117,27 @@ mod tests {
         assert!(error.detail.contains("11 bytes"), "{}", error.detail);
 
         let error = limits
-            .check_value_lengths(&json!({"emails": [{"value": "abc@cd.test"}]}))
+            .check_body(&json!({"emails": [{"value": "abc@cd.test"}]}))
             .unwrap_err();
         assert!(error.detail.contains("'value'"), "{}", error.detail);
         let error = limits
-            .check_value_lengths(&json!([{"longattribute": 1}]))
+            .check_body(&json!([{"longattribute": 1}]))
             .unwrap_err();
         assert!(error.detail.contains("attribute name"), "{}", error.detail);
     }
 
     #[test]
+    fn nul_characters_are_refused_in_values_and_names() {
+        let limits = limits(10);
+        assert!(limits.check_body(&json!({"a": "x\u{0}"})).is_err());
+        assert!(limits.check_body(&json!({"a\u{0}": "x"})).is_err());
+    }
+
+    #[test]
     fn lengths_count_bytes_not_characters() {
         // Five characters, ten bytes.
-        assert!(limits(9).check_value_lengths(&json!("ééééé")).is_err());
-        assert!(limits(10).check_value_lengths(&json!("ééééé")).is_ok());
+        assert!(limits(9).check_body(&json!("ééééé")).is_err());
+        assert!(limits(10).check_body(&json!("ééééé")).is_ok());
     }
 
     #[test]

@@ -19,25 +19,49 @@ use super::{ScimError, urns};
 /// `schemas` and `groups`, which the server owns.
 pub type Document = Map<String, Value>;
 
-/// Refuses text no database can store: U+0000 anywhere in a string or an
-/// object key (PostgreSQL's `text` and `jsonb` reject it).
-pub fn check_storable(value: &Value) -> Result<(), ScimError> {
-    let refuse = || {
-        Err(ScimError::invalid_value(
-            "strings may not contain the NUL character (U+0000)",
-        ))
-    };
+/// Where a string of a body stands (see [`check_strings`]).
+#[derive(Debug, Clone, Copy)]
+pub enum StringAt<'a> {
+    /// An object's key: an attribute name.
+    Key,
+    /// A value, in the attribute of this name (`None`: not in an object).
+    Value(Option<&'a str>),
+}
+
+/// Calls `check` with every string and object key of `value`, depth first,
+/// and stops at the first error.
+pub fn check_strings<'a>(
+    value: &'a Value,
+    attribute: Option<&'a str>,
+    check: &mut impl FnMut(&'a str, StringAt<'a>) -> Result<(), ScimError>,
+) -> Result<(), ScimError> {
     match value {
-        Value::String(text) if text.contains('\0') => refuse(),
-        Value::Array(items) => items.iter().try_for_each(check_storable),
+        Value::String(text) => check(text, StringAt::Value(attribute)),
+        Value::Array(items) => items
+            .iter()
+            .try_for_each(|item| check_strings(item, attribute, check)),
         Value::Object(fields) => fields.iter().try_for_each(|(key, field)| {
-            if key.contains('\0') {
-                return refuse();
-            }
-            check_storable(field)
+            check(key, StringAt::Key)?;
+            check_strings(field, Some(key), check)
         }),
         _ => Ok(()),
     }
+}
+
+/// Refuses text no database can store: U+0000 anywhere in a string or an
+/// object key (PostgreSQL's `text` and `jsonb` reject it).
+pub fn check_storable(value: &Value) -> Result<(), ScimError> {
+    check_strings(value, None, &mut |text, _| storable(text))
+}
+
+/// [`check_storable`] for one string.
+pub fn storable(text: &str) -> Result<(), ScimError> {
+    if text.contains('\0') {
+        return Err(ScimError::invalid_value(
+            "strings may not contain the NUL character (U+0000)",
+        ));
+    }
+    Ok(())
 }
 
 /// The longest value, in bytes of UTF-8, of an attribute the store keeps in

@@ -551,15 +551,7 @@ fn restrict(sql: &mut Sql, column: &str, who: Who<'_>) {
         Who::All => {}
         Who::Users(ids) => {
             sql.push(&format!(" AND {column} IN ("));
-            if ids.is_empty() {
-                sql.push("NULL");
-            }
-            for (index, id) in ids.iter().enumerate() {
-                if index > 0 {
-                    sql.push(", ");
-                }
-                sql.bind(Bind::Text(id.to_string()));
-            }
+            sql.bind_list(ids.iter().map(|id| Bind::Text(id.to_string())));
             sql.push(")");
         }
         Who::MembersOf(group) => {

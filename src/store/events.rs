@@ -41,8 +41,8 @@ pub fn append(
 }
 
 /// Appends one event of `kind` per `(member, data)`, in that order, inside
-/// the caller's transaction: a rule change on 50,000 members is a hundred
-/// or so multi-row inserts, not 50,000 round trips.
+/// the caller's transaction: a rule change on 50,000 members is about two
+/// hundred multi-row inserts, not 50,000 round trips.
 pub fn append_all(
     conn: &mut Conn,
     account: AccountId,

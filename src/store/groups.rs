@@ -414,12 +414,7 @@ pub fn remove_members(
         let mut delete = Sql::raw("DELETE FROM group_members WHERE group_id = ");
         delete.bind(Bind::Text(group.to_string()));
         delete.push(" AND user_id IN (");
-        for (index, member) in chunk.iter().enumerate() {
-            if index > 0 {
-                delete.push(", ");
-            }
-            delete.bind(Bind::Text(member.to_string()));
-        }
+        delete.bind_list(chunk.iter().map(|member| Bind::Text(member.to_string())));
         delete.push(") RETURNING user_id");
         removed.extend(users_store::parse_ids(TextRows(delete).load(conn)?)?);
     }

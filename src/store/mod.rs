@@ -62,7 +62,6 @@ pub fn migrate(conn: &mut Conn) -> Result<Vec<String>, StoreError> {
     }
 }
 
-/// Checks that the database answers (for `/readyz`).
 /// The row of a query by a primary or unique key, which finds at most one.
 /// Hot paths use this over diesel's `first()`, whose `LIMIT 1` is a bound
 /// parameter: SQLite re-prepares a statement each time its `LIMIT` is bound,
@@ -71,6 +70,7 @@ fn at_most_one<T>(rows: Vec<T>) -> Option<T> {
     rows.into_iter().next()
 }
 
+/// Checks that the database answers (for `/readyz`).
 pub fn ping(conn: &mut Conn) -> Result<(), StoreError> {
     conn.batch_execute("SELECT 1")?;
     Ok(())

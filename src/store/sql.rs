@@ -75,6 +75,21 @@ impl Sql {
         self.parts.push(Part::Bind(value));
     }
 
+    /// Binds `values`, separated by commas, for `IN (…)`; `NULL` when there
+    /// are none, which matches nothing and keeps the SQL valid.
+    pub fn bind_list(&mut self, values: impl IntoIterator<Item = Bind>) {
+        let mut values = values.into_iter().peekable();
+        if values.peek().is_none() {
+            self.push("NULL");
+        }
+        for (index, value) in values.enumerate() {
+            if index > 0 {
+                self.push(", ");
+            }
+            self.bind(value);
+        }
+    }
+
     /// Appends `other`'s text and bound values.
     pub fn append(&mut self, other: Sql) {
         for part in other.parts {

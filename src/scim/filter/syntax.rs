@@ -43,8 +43,9 @@ pub(super) fn parse(text: &str, limits: &FilterLimits) -> Result<grammar::Filter
 }
 
 /// Words the grammar reads as operators or keywords, never as a name.
-const KEYWORDS: [&str; 15] = [
-    "and", "or", "not", "pr", "eq", "ne", "co", "sw", "ew", "gt", "lt", "ge", "le", "true", "false",
+const KEYWORDS: [&str; 16] = [
+    "and", "or", "not", "pr", "eq", "ne", "co", "sw", "ew", "gt", "lt", "ge", "le", "true",
+    "false", "null",
 ];
 
 /// `name eq "text"`, the filter Okta and Entra send before every create,
@@ -61,10 +62,7 @@ fn simple_equality(text: &str) -> Option<grammar::Filter> {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        && !KEYWORDS
-            .iter()
-            .chain(&["null"])
-            .any(|word| word.eq_ignore_ascii_case(name));
+        && !KEYWORDS.iter().any(|word| word.eq_ignore_ascii_case(name));
     let plain_value = !value.contains(['"', '\\']) && !value.chars().any(char::is_control);
     (plain_name && plain_value).then(|| {
         grammar::Filter::Attr(grammar::AttrExp::Comparison(
