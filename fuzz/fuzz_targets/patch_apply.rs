@@ -1,7 +1,7 @@
 //! A PATCH request body (bytes → JSON, as actix's `web::Json<Value>` reads
 //! it) → what `PATCH /Users/{id}` and `PATCH /Groups/{id}` do before the
-//! store: `check_storable`, `scim::patch::parse_request` with the default
-//! maximum of operations, for groups `split_group_operations`, then
+//! store: `RequestLimits::check_body` (storable, lengths), `scim::patch::parse_request`
+//! with the default maximum of operations, for groups `split_group_operations`, then
 //! `scim::patch::apply` on a realistic stored user and group, the result's
 //! `check_indexed_lengths`, and the comparable document the store writes.
 //!
@@ -16,8 +16,8 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use roster::config::ServeConfig;
 use roster::scim::filter::comparable_document;
+use roster::scim::limits::RequestLimits;
 use roster::scim::patch::{apply, parse_request, split_group_operations};
 use roster::scim::resource::{self, Document};
 use roster::scim::schema::ResourceKind;
@@ -30,7 +30,7 @@ static USER: LazyLock<Value> = LazyLock::new(|| Value::Object(fixtures::user()))
 static GROUP: LazyLock<Value> = LazyLock::new(|| Value::Object(fixtures::group()));
 
 fn patch(kind: ResourceKind, body: &Value) {
-    let operations = match parse_request(body, kind, ServeConfig::DEFAULT_MAX_PATCH_OPERATIONS) {
+    let operations = match parse_request(body, kind, RequestLimits::DEFAULT_MAX_PATCH_OPERATIONS) {
         Ok(operations) => operations,
         Err(error) => {
             assert!(matches!(error.status, 400 | 413), "{error}");
@@ -71,7 +71,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(body) = serde_json::from_slice::<Value>(data) else {
         return;
     };
-    if let Err(error) = resource::check_storable(&body) {
+    if let Err(error) = RequestLimits::default().check_body(&body) {
         assert_eq!(error.status, 400, "{error}");
         return;
     }
