@@ -1,7 +1,9 @@
 //! The in-memory copy of the signing keys, refreshed from the store when a
 //! token names a key this process has not seen (`roster keys rotate`, or
 //! another replica made it). A retired key may linger here: whether a
-//! token's key is retired is read with the token itself, on every request.
+//! token's key is retired is read with the token itself when the token is
+//! verified, and retiring a key bumps every account's `auth_version`, so no
+//! remembered token outlives it (`cache`).
 
 use std::sync::RwLock;
 

@@ -8,12 +8,13 @@
 //! nowhere, so even someone who reads the whole database (signing keys
 //! included) cannot rebuild a usable token.
 
+mod cache;
 mod keyring;
 pub mod network;
 mod token;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
@@ -21,6 +22,8 @@ use chrono::NaiveDateTime;
 pub use keyring::{Keyring, SigningKey, count_active_keys};
 pub use token::SecretToken;
 
+use self::cache::{Verified, VerifiedTokens};
+use self::network::AllowList;
 use crate::audit::Origin;
 use crate::model::{AccountId, KeyId, Scope, TokenId};
 use crate::store::{self, Conn, StoreError, tokens::TokenRecord};
@@ -36,6 +39,14 @@ pub struct Principal {
     /// The token's label, as the audit log names it.
     pub token_label: Option<String>,
     pub scope: Scope,
+}
+
+/// An authenticated caller: who it is, and the networks its account
+/// accepts requests from (empty: any).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub principal: Principal,
+    pub networks: Arc<AllowList>,
 }
 
 /// Why a request was not authenticated. The messages are safe to show the
@@ -91,6 +102,7 @@ pub struct IssuedToken {
 #[derive(Debug)]
 pub struct Authenticator {
     keyring: Keyring,
+    verified: VerifiedTokens,
     last_used_written: Mutex<HashMap<TokenId, Instant>>,
 }
 
@@ -101,6 +113,7 @@ impl Authenticator {
         keyring.ensure_signing_key(conn)?;
         Ok(Self {
             keyring,
+            verified: VerifiedTokens::default(),
             last_used_written: Mutex::new(HashMap::new()),
         })
     }
@@ -152,18 +165,58 @@ impl Authenticator {
 
     /// Checks the value of an `Authorization` header (`Bearer <t>`, any case of
     /// the scheme, or the bare token as Okta's "header" mode sends it).
+    ///
+    /// A token this process verified before costs one read of its account's
+    /// authentication version (`cache`); any other is verified in full.
     pub fn authenticate(
         &self,
         conn: &mut Conn,
         authorization: Option<&str>,
-    ) -> Result<Principal, AuthError> {
+    ) -> Result<Caller, AuthError> {
         let raw = token::from_authorization_header(authorization.ok_or(AuthError::Missing)?)?;
+        let digest = token::digest(raw);
+        let now = crate::clock::now();
+        if let Some(known) = self.verified.get(&digest) {
+            let version = store::accounts::auth_version(conn, known.principal.account_id)?;
+            if version == Some(known.auth_version) {
+                if known.expires_at.is_some_and(|expires| expires <= now) {
+                    self.verified.remove(&digest);
+                    return Err(AuthError::Expired);
+                }
+                return Ok(Caller {
+                    principal: known.principal,
+                    networks: known.networks,
+                });
+            }
+            self.verified.remove(&digest);
+        }
+        let verified = self.verify(conn, raw, now)?;
+        let caller = Caller {
+            principal: verified.principal.clone(),
+            networks: Arc::clone(&verified.networks),
+        };
+        self.verified.insert(digest, verified);
+        Ok(caller)
+    }
+
+    /// The full check: signature, stored hash, revocation, the signing key's
+    /// retirement, expiry; then the account's allow-list.
+    fn verify(
+        &self,
+        conn: &mut Conn,
+        raw: &str,
+        now: NaiveDateTime,
+    ) -> Result<Verified, AuthError> {
         let kid = token::key_id(raw)?;
         let key = self
             .keyring
             .find(conn, kid)?
             .ok_or(AuthError::BadSignature)?;
         let claims = token::verify(raw, &key)?;
+        // Read before the token: a revocation committed after this read has
+        // bumped the version past it, so what is cached below is not reused.
+        let auth_version =
+            store::accounts::auth_version(conn, claims.sub)?.ok_or(AuthError::Unknown)?;
         let (record, key_retired) =
             store::tokens::find_with_key_state(conn, claims.jti)?.ok_or(AuthError::Unknown)?;
         if !token::hash_matches(raw, &record.secret_hash)
@@ -178,15 +231,22 @@ impl Authenticator {
         if key_retired {
             return Err(AuthError::KeyRetired);
         }
-        let now = crate::clock::now();
         if record.expires_at.is_some_and(|expires| expires <= now) {
             return Err(AuthError::Expired);
         }
-        Ok(Principal {
-            account_id: record.account_id,
-            token_id: record.id,
-            token_label: record.label,
-            scope: record.scope,
+        let networks = store::accounts::networks(conn, record.account_id)?;
+        let networks = AllowList::parse(&networks)
+            .map_err(|error| StoreError::Corrupt(format!("allow-list: {error}")))?;
+        Ok(Verified {
+            principal: Principal {
+                account_id: record.account_id,
+                token_id: record.id,
+                token_label: record.label,
+                scope: record.scope,
+            },
+            networks: Arc::new(networks),
+            expires_at: record.expires_at,
+            auth_version,
         })
     }
 

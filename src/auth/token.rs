@@ -136,6 +136,11 @@ pub(super) fn hash_matches(token: &str, stored_hash: &str) -> bool {
         .into()
 }
 
+/// The SHA-256 of the whole token, as the cache of verified tokens keys them.
+pub(super) fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
 fn hex_sha256(text: &str) -> String {
     Sha256::digest(text.as_bytes())
         .iter()

@@ -79,7 +79,9 @@ pub fn run(command: KeysCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
             if active.len() == 1 {
                 bail!("{id} is the only active signing key: run 'roster keys rotate' first");
             }
-            store::signing_keys::retire(&mut conn, id, crate::clock::now())?;
+            store::write_transaction(&mut conn, |conn| {
+                store::signing_keys::retire(conn, id, crate::clock::now())
+            })?;
             tracing::warn!(key = %id, "signing key retired");
             println!("retired signing key {id}");
         }

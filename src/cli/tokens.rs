@@ -138,7 +138,10 @@ pub fn run(command: TokensCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
             let id: TokenId = token_id.parse().map_err(|_| {
                 anyhow!("'{token_id}' is not a token id (see 'roster tokens list')")
             })?;
-            if !store::tokens::revoke(&mut conn, &Origin::cli(), id, crate::clock::now())? {
+            let revoked = store::write_transaction(&mut conn, |conn| {
+                store::tokens::revoke(conn, &Origin::cli(), id, crate::clock::now())
+            })?;
+            if !revoked {
                 bail!("no token with id {id}");
             }
             println!("revoked token {id}");

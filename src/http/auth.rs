@@ -15,8 +15,7 @@ use tracing_actix_web::RequestId;
 use super::error::ApiError;
 use super::state::AppState;
 use crate::audit::{Actor, Origin};
-use crate::auth::network::AllowList;
-use crate::auth::{AuthError, Principal};
+use crate::auth::{AuthError, Caller, Principal};
 use crate::model::Scope;
 
 /// Which token scopes an endpoint accepts.
@@ -97,10 +96,11 @@ async fn check<R: ScopeRule>(req: &HttpRequest) -> Result<Authenticated<R>, ApiE
         ),
     };
     let authenticator = std::sync::Arc::clone(&state.authenticator);
-    let (principal, networks) = AppState::read(&state, move |conn| -> Result<_, ApiError> {
-        let principal = authenticator.authenticate(conn, header.as_deref())?;
-        let networks = crate::store::accounts::networks(conn, principal.account_id)?;
-        Ok((principal, networks))
+    let Caller {
+        principal,
+        networks,
+    } = AppState::read(&state, move |conn| {
+        authenticator.authenticate(conn, header.as_deref())
     })
     .await?;
     if state.authenticator.last_used_is_due(principal.token_id) {
@@ -115,9 +115,7 @@ async fn check<R: ScopeRule>(req: &HttpRequest) -> Result<Authenticated<R>, ApiE
         .await?;
     }
     let address = client_address(req, state.client_ip_header.as_ref());
-    let allowed = AllowList::parse(&networks)
-        .map_err(|error| crate::store::StoreError::Corrupt(format!("allow-list: {error}")))?;
-    if !allowed.is_empty() && !address.is_some_and(|address| allowed.allows(address)) {
+    if !networks.is_empty() && !address.is_some_and(|address| networks.allows(address)) {
         return Err(ApiError::NetworkNotAllowed(address));
     }
     if !R::allows(principal.scope) {

@@ -102,6 +102,30 @@ pub fn networks(conn: &mut Conn, account: AccountId) -> Result<Vec<String>, Stor
         .load(conn)?)
 }
 
+/// The account's authentication version, `None` when there is no such
+/// account. See [`bump_auth_version`].
+pub fn auth_version(conn: &mut Conn, account: AccountId) -> Result<Option<i64>, StoreError> {
+    let version = accounts::table
+        .find(account.to_string())
+        .select(accounts::auth_version)
+        .load::<i64>(conn)?;
+    Ok(super::at_most_one(version))
+}
+
+/// Bumps the authentication version of one account, or of every account
+/// (`None`), so that no process reuses a token it verified before
+/// (migration `000008_auth_version`). Call it in the transaction of the change.
+pub fn bump_auth_version(conn: &mut Conn, account: Option<AccountId>) -> Result<(), StoreError> {
+    let bump = accounts::auth_version.eq(accounts::auth_version + 1);
+    match account {
+        Some(account) => diesel::update(accounts::table.find(account.to_string()))
+            .set(bump)
+            .execute(conn)?,
+        None => diesel::update(accounts::table).set(bump).execute(conn)?,
+    };
+    Ok(())
+}
+
 /// Replaces the account's network allow-list (audited).
 pub fn set_networks(
     conn: &mut Conn,
@@ -124,6 +148,7 @@ pub fn set_networks(
     }
     let after = self::networks(conn, account)?;
     if before != after {
+        bump_auth_version(conn, Some(account))?;
         let changes = serde_json::Map::from_iter([(
             "networks".to_owned(),
             crate::audit::change("networks", Some(&before.into()), Some(&after.into())),

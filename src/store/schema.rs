@@ -8,6 +8,7 @@ diesel::table! {
         slug -> Text,
         name -> Text,
         created_at -> Timestamp,
+        auth_version -> BigInt,
     }
 }
 

@@ -58,8 +58,9 @@ pub fn list_active(conn: &mut Conn) -> Result<Vec<KeyRecord>, StoreError> {
         .collect())
 }
 
-/// Marks the key retired (tokens it signed fail from the next request);
-/// false when no active key has this id.
+/// Marks the key retired (tokens it signed fail from the next request, on
+/// every replica: every account's authentication version is bumped); false
+/// when no active key has this id.
 pub fn retire(conn: &mut Conn, id: KeyId, at: NaiveDateTime) -> Result<bool, StoreError> {
     let retired = diesel::update(
         signing_keys::table
@@ -68,6 +69,9 @@ pub fn retire(conn: &mut Conn, id: KeyId, at: NaiveDateTime) -> Result<bool, Sto
     )
     .set(signing_keys::retired_at.eq(Some(at)))
     .execute(conn)?;
+    if retired > 0 {
+        super::accounts::bump_auth_version(conn, None)?;
+    }
     Ok(retired > 0)
 }
 

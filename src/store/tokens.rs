@@ -162,6 +162,7 @@ pub fn revoke(
     .set(tokens::revoked_at.eq(Some(at)))
     .execute(conn)?;
     if revoked > 0 {
+        super::accounts::bump_auth_version(conn, Some(token.account_id))?;
         let changes = serde_json::Map::from_iter([(
             "revokedAt".to_owned(),
             crate::audit::change("revokedAt", None, Some(&crate::clock::rfc3339(at).into())),

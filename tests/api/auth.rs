@@ -9,6 +9,7 @@ crate::on_both_databases!(
     both_authorization_forms_work,
     missing_and_malformed_tokens_are_401,
     expired_token_is_401,
+    a_token_verified_before_still_expires_on_time,
     revoked_token_is_401_on_the_next_request,
     tampered_signature_is_401,
     token_of_another_roster_is_401,
@@ -107,6 +108,30 @@ async fn expired_token_is_401(db: TestDb) {
     let future = roster::clock::now() + chrono::Duration::hours(1);
     let live = app.issue(Scope::Scim, Some(future));
     assert_eq!(probe(&app, Some(live.token.expose())).await.status(), 404);
+}
+
+/// A token's first request verifies it in full and the process remembers it
+/// (src/auth/cache.rs); the remembered token must still expire on time.
+async fn a_token_verified_before_still_expires_on_time(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let expires_at = roster::clock::now() + chrono::Duration::seconds(3);
+    let issued = app.issue(Scope::Scim, Some(expires_at));
+    let header = format!("Bearer {}", issued.token.expose());
+    for _ in 0..3 {
+        assert_eq!(
+            probe(&app, Some(&header)).await.status(),
+            404,
+            "still valid"
+        );
+    }
+    while roster::clock::now() <= expires_at {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let body = assert_scim_error(probe(&app, Some(&header)).await, 401).await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("expired"),
+        "{body}"
+    );
 }
 
 async fn revoked_token_is_401_on_the_next_request(db: TestDb) {
