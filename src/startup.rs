@@ -166,9 +166,17 @@ impl Application {
         })
         .shutdown_timeout(config.shutdown_timeout.as_secs())
         .listen(listener)?;
-        if let Some(workers) = config.workers {
-            server = server.workers(workers);
-        }
+        let workers = config.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        // Store work runs on a worker's blocking threads, each needing one of
+        // the pool's connections: more threads than connections would only
+        // wait, and each thread that ran a request keeps allocator memory of
+        // its own (docs/PERFORMANCE.md, "Memory").
+        let blocking_threads = (backend.pool.max_size() as usize).div_ceil(workers);
+        server = server
+            .workers(workers)
+            .worker_max_blocking_threads(blocking_threads.max(1));
         Ok(Self {
             port,
             server: server.run(),
