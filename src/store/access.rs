@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::schema::{
     access_models, access_rules, account_roles, group_members, member_roles,
-    member_workspace_levels, scim_groups, user_role_values, workspace_levels, workspaces,
+    member_workspace_levels, scim_groups, user_role_values, users, workspace_levels, workspaces,
 };
 use super::sql::{Bind, Sql};
 use super::{Conn, StoreError, audit};
@@ -30,6 +30,9 @@ pub enum Who<'a> {
     Users(&'a [UserId]),
     /// The members of this group (a group created, renamed, re-identified).
     MembersOf(GroupId),
+    /// The members any of these selectors match: a rule's, before and after
+    /// its change. No other member's access depends on that rule.
+    Matching(&'a [Selector]),
 }
 
 /// A workspace of an account.
@@ -441,7 +444,11 @@ pub fn create_rule(
         Some(&rule.spec),
     );
     audit::record_one(conn, account, origin, entry)?;
-    recompute(conn, account, Who::All)?;
+    recompute(
+        conn,
+        account,
+        Who::Matching(std::slice::from_ref(&rule.spec.selector)),
+    )?;
     Ok(rule)
 }
 
@@ -488,7 +495,8 @@ pub fn replace_rule(
         Some(spec),
     );
     audit::record_one(conn, account, origin, entry)?;
-    recompute(conn, account, Who::All)?;
+    let selectors = [before.spec.selector, after.spec.selector.clone()];
+    recompute(conn, account, Who::Matching(&selectors))?;
     Ok(after)
 }
 
@@ -517,7 +525,7 @@ pub fn delete_rule(
         None,
     );
     audit::record_one(conn, account, origin, entry)?;
-    recompute(conn, account, Who::All)
+    recompute(conn, account, Who::Matching(&[before.spec.selector]))
 }
 
 /// Rewrites a member's SCIM role values (for `scim_role` rules).
@@ -546,7 +554,7 @@ pub fn set_role_values(
 }
 
 /// Appends ` AND <column> IN (who)` — nothing for [`Who::All`].
-fn restrict(sql: &mut Sql, column: &str, who: Who<'_>) {
+fn restrict(sql: &mut Sql, account: &str, column: &str, who: Who<'_>) {
     match who {
         Who::All => {}
         Who::Users(ids) => {
@@ -561,7 +569,60 @@ fn restrict(sql: &mut Sql, column: &str, who: Who<'_>) {
             sql.bind(Bind::Text(group.to_string()));
             sql.push(")");
         }
+        Who::Matching(selectors) => {
+            sql.push(" AND ");
+            sql.append(matched_by(account, column, selectors));
+        }
     }
+}
+
+/// `<column> IN (…)`: the account's members that any of the selectors
+/// match, on the columns the branches of [`matches_cte`] compare.
+fn matched_by(account: &str, column: &str, selectors: &[Selector]) -> Sql {
+    let mut sql = Sql::raw(&format!("{column} IN ("));
+    if selectors.is_empty() {
+        sql.push("SELECT NULL WHERE 1 = 0");
+    }
+    for (index, selector) in selectors.iter().enumerate() {
+        if index > 0 {
+            sql.push(" UNION ");
+        }
+        let key = match selector {
+            Selector::GroupId(_) => "scim_groups.id",
+            Selector::GroupName(_) => "scim_groups.display_name_key",
+            Selector::GroupExternalId(_) => "scim_groups.external_id",
+            Selector::ScimRole(_) => "user_role_values.value_key",
+        };
+        sql.push(if let Selector::ScimRole(_) = selector {
+            "SELECT user_role_values.user_id FROM user_role_values \
+             WHERE user_role_values.account_id = "
+        } else {
+            "SELECT group_members.user_id FROM scim_groups \
+             JOIN group_members ON group_members.group_id = scim_groups.id \
+             WHERE scim_groups.account_id = "
+        });
+        sql.bind(Bind::Text(account.to_owned()));
+        sql.push(&format!(" AND {key} = "));
+        sql.bind(Bind::Text(selector.key()));
+    }
+    sql.push(")");
+    sql
+}
+
+/// The ids of the account's members that any of the selectors match.
+fn matched_members(
+    conn: &mut Conn,
+    account: AccountId,
+    selectors: &[Selector],
+) -> Result<Vec<UserId>, StoreError> {
+    let account = account.to_string();
+    users::table
+        .filter(users::account_id.eq(&account))
+        .filter(matched_by(&account, "users.id", selectors))
+        .select(users::id)
+        .load::<String>(conn)
+        .map_err(StoreError::from)
+        .and_then(super::users::parse_ids)
 }
 
 /// `WITH matches (user_id, rule_id) AS (…)`: the (member, rule) pairs that
@@ -573,7 +634,7 @@ fn matches_cte(account: &str, who: Who<'_>) -> Sql {
     // written; PostgreSQL plans it freely): from the few rules when every
     // member is recomputed, from the members' own rows otherwise — never
     // through all the members of a large group to recompute one person.
-    let everyone = matches!(who, Who::All);
+    let everyone = matches!(who, Who::All | Who::Matching(_));
     let mut sql = Sql::raw("WITH matches (user_id, rule_id) AS MATERIALIZED (");
     let branches = [
         ("group_id", "scim_groups.id"),
@@ -593,7 +654,7 @@ fn matches_cte(account: &str, who: Who<'_>) -> Sql {
              AND access_rules.match_kind = '{kind}' AND access_rules.account_id = "
         ));
         sql.bind(Bind::Text(account.to_owned()));
-        restrict(&mut sql, "group_members.user_id", who);
+        restrict(&mut sql, account, "group_members.user_id", who);
         sql.push(" UNION ALL ");
     }
     let tables = if everyone {
@@ -608,7 +669,7 @@ fn matches_cte(account: &str, who: Who<'_>) -> Sql {
          AND access_rules.match_kind = 'scim_role' AND access_rules.account_id = "
     ));
     sql.bind(Bind::Text(account.to_owned()));
-    restrict(&mut sql, "user_role_values.user_id", who);
+    restrict(&mut sql, account, "user_role_values.user_id", who);
     sql.push(") ");
     sql
 }
@@ -629,7 +690,7 @@ fn snapshot(
     let chunks: Vec<Option<Vec<String>>> = match ids {
         None => vec![None],
         Some(ids) => ids
-            .chunks(500)
+            .chunks(SNAPSHOT_CHUNK)
             .map(|chunk| Some(chunk.iter().map(ToString::to_string).collect()))
             .collect(),
     };
@@ -704,25 +765,49 @@ pub fn recompute(conn: &mut Conn, account: AccountId, who: Who<'_>) -> Result<()
         Who::All => None,
         Who::Users(ids) => Some(ids.to_vec()),
         Who::MembersOf(group) => Some(super::groups::member_ids(conn, group)?),
+        Who::Matching(selectors) => Some(matched_members(conn, account, selectors)?),
     };
     let before = snapshot(conn, account, members.as_deref())?;
     write_access(conn, account, who)?;
-    let after = snapshot(conn, account, members.as_deref())?;
-    let none = Held::default();
-    let changed: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
-    let events = changed.into_iter().filter_map(|user| {
-        let (old, new) = (
-            before.get(user).unwrap_or(&none),
-            after.get(user).unwrap_or(&none),
-        );
-        (old != new).then(|| {
-            let data =
-                serde_json::json!({"member": user, "old": held_json(old), "new": held_json(new)});
-            (user.parse().ok(), data)
-        })
-    });
-    super::events::append_all(conn, account, "access.changed", events)
+    // The access after, read and compared a chunk of members at a time: a
+    // rule change on 50,000 members holds one snapshot, not two, and its
+    // events are written as they are found.
+    let chunks: Vec<Option<&[UserId]>> = match members.as_deref() {
+        None => vec![None],
+        Some(ids) => ids.chunks(SNAPSHOT_CHUNK).map(Some).collect(),
+    };
+    for chunk in chunks {
+        let after = snapshot(conn, account, chunk)?;
+        let before_of_chunk: Vec<(&String, &Held)> = match chunk {
+            None => before.iter().collect(),
+            Some(ids) => ids
+                .iter()
+                .filter_map(|id| before.get_key_value(&id.to_string()))
+                .collect(),
+        };
+        let none = Held::default();
+        let changed: BTreeSet<&String> = before_of_chunk
+            .iter()
+            .map(|(user, _)| *user)
+            .chain(after.keys())
+            .collect();
+        let events = changed.into_iter().filter_map(|user| {
+            let (old, new) = (
+                before.get(user).unwrap_or(&none),
+                after.get(user).unwrap_or(&none),
+            );
+            (old != new).then(|| {
+                let data = serde_json::json!({"member": user, "old": held_json(old), "new": held_json(new)});
+                (user.parse().ok(), data)
+            })
+        });
+        super::events::append_all(conn, account, "access.changed", events)?;
+    }
+    Ok(())
 }
+
+/// Members per snapshot query (an `IN` list of ids).
+const SNAPSHOT_CHUNK: usize = 500;
 
 fn write_access(conn: &mut Conn, account: AccountId, who: Who<'_>) -> Result<(), StoreError> {
     let account = account.to_string();
@@ -742,7 +827,7 @@ fn write_access(conn: &mut Conn, account: AccountId, who: Who<'_>) -> Result<(),
     for table in ["member_roles", "member_workspace_levels"] {
         let mut delete = Sql::raw(&format!("DELETE FROM {table} WHERE account_id = "));
         delete.bind(Bind::Text(account.clone()));
-        restrict(&mut delete, "user_id", who);
+        restrict(&mut delete, &account, "user_id", who);
         prepared(delete).execute(conn)?;
     }
     // Roles: every active member gets one: the highest its rules give, else
@@ -769,7 +854,7 @@ fn write_access(conn: &mut Conn, account: AccountId, who: Who<'_>) -> Result<(),
     roles.bind(Bind::Bool(true));
     roles.push(" AND users.account_id = ");
     roles.bind(Bind::Text(account.clone()));
-    restrict(&mut roles, "users.id", who);
+    restrict(&mut roles, &account, "users.id", who);
     prepared(roles).execute(conn)?;
     // Levels: per (active member, workspace), the highest its rules give.
     let mut levels = matches_cte(&account, who);

@@ -42,7 +42,9 @@ pub fn append(
 
 /// Appends one event of `kind` per `(member, data)`, in that order, inside
 /// the caller's transaction: a rule change on 50,000 members is about two
-/// hundred multi-row inserts, not 50,000 round trips.
+/// hundred multi-row inserts, not 50,000 round trips. The events are taken
+/// from `events` a batch at a time, so a large change never holds all of
+/// its rows at once.
 pub fn append_all(
     conn: &mut Conn,
     account: AccountId,
@@ -50,44 +52,50 @@ pub fn append_all(
     events: impl IntoIterator<Item = (Option<UserId>, Value)>,
 ) -> Result<(), StoreError> {
     let at = crate::clock::now();
-    let rows: Vec<Vec<Option<Bind>>> = events
+    let account_text = account.to_string();
+    let mut rows = events
         .into_iter()
         .map(|(member, data)| {
             vec![
                 Some(Bind::Text(Uuid::now_v7().to_string())),
-                Some(Bind::Text(account.to_string())),
+                Some(Bind::Text(account_text.clone())),
                 Some(Bind::Text(kind.to_owned())),
                 member.map(|id| Bind::Text(id.to_string())),
                 Some(Bind::Text(data.to_string())),
                 Some(Bind::Timestamp(at)),
             ]
         })
-        .collect();
-    if rows.is_empty() {
+        .peekable();
+    if rows.peek().is_none() {
         return Ok(());
     }
     // Normally taken already by `account_transaction`; held until commit,
     // so this account's events commit in seq order.
     super::connection::lock_account(conn, account)?;
-    // Batches of a power of two rows, largest first: a few statement shapes,
-    // which the connection keeps prepared.
-    let mut left = rows.len();
-    let mut rows = rows.into_iter();
-    while left > 0 {
-        let size = BATCH.min(1 << left.ilog2());
-        Sql::insert_values(
-            "INSERT INTO events (id, account_id, kind, member_id, payload, created_at) VALUES ",
-            rows.by_ref().take(size),
-        )
-        .keep_prepared()
-        .execute(conn)?;
-        left -= size;
+    loop {
+        let batch: Vec<_> = rows.by_ref().take(BATCH).collect();
+        if batch.is_empty() {
+            return Ok(());
+        }
+        // Power-of-two row counts, largest first: a few statement shapes,
+        // which the connection keeps prepared.
+        let mut left = batch.len();
+        let mut batch = batch.into_iter();
+        while left > 0 {
+            let size = 1 << left.ilog2();
+            Sql::insert_values(
+                "INSERT INTO events (id, account_id, kind, member_id, payload, created_at) VALUES ",
+                batch.by_ref().take(size),
+            )
+            .keep_prepared()
+            .execute(conn)?;
+            left -= size;
+        }
     }
-    Ok(())
 }
 
 /// The most events one INSERT writes (6 values each: far below either
-/// database's limit on bound values).
+/// database's limit on bound values); a power of two.
 const BATCH: usize = 256;
 
 /// The account's events after `after` (a `seq`), oldest first, at most `limit`.
