@@ -776,28 +776,27 @@ pub fn recompute(conn: &mut Conn, account: AccountId, who: Who<'_>) -> Result<()
         None => vec![None],
         Some(ids) => ids.chunks(SNAPSHOT_CHUNK).map(Some).collect(),
     };
+    let none = Held::default();
     for chunk in chunks {
         let after = snapshot(conn, account, chunk)?;
-        let before_of_chunk: Vec<(&String, &Held)> = match chunk {
-            None => before.iter().collect(),
-            Some(ids) => ids
-                .iter()
-                .filter_map(|id| before.get_key_value(&id.to_string()))
-                .collect(),
-        };
-        let none = Held::default();
-        let changed: BTreeSet<&String> = before_of_chunk
-            .iter()
-            .map(|(user, _)| *user)
-            .chain(after.keys())
-            .collect();
+        let mut changed: BTreeSet<&String> = after.keys().collect();
+        match chunk {
+            None => changed.extend(before.keys()),
+            Some(ids) => changed.extend(
+                ids.iter()
+                    .filter_map(|id| before.get_key_value(&id.to_string()))
+                    .map(|(user, _)| user),
+            ),
+        }
         let events = changed.into_iter().filter_map(|user| {
-            let (old, new) = (
-                before.get(user).unwrap_or(&none),
-                after.get(user).unwrap_or(&none),
-            );
+            let old = before.get(user).unwrap_or(&none);
+            let new = after.get(user).unwrap_or(&none);
             (old != new).then(|| {
-                let data = serde_json::json!({"member": user, "old": held_json(old), "new": held_json(new)});
+                let data = serde_json::json!({
+                    "member": user,
+                    "old": held_json(old),
+                    "new": held_json(new),
+                });
                 (user.parse().ok(), data)
             })
         });

@@ -478,22 +478,25 @@ pub fn memberships(
     let mut by_member: HashMap<UserId, Vec<Membership>> = HashMap::new();
     for chunk in members.chunks(IDS_PER_STATEMENT) {
         let texts: Vec<String> = chunk.iter().map(ToString::to_string).collect();
-        let query = group_members::table
-            .inner_join(scim_groups::table)
-            .order_by((group_members::user_id, group_members::group_id))
-            .select((
-                group_members::user_id,
-                group_members::group_id,
-                scim_groups::display_name,
-            ))
-            .into_boxed();
+        let query = || {
+            group_members::table
+                .inner_join(scim_groups::table)
+                .order_by((group_members::user_id, group_members::group_id))
+                .select((
+                    group_members::user_id,
+                    group_members::group_id,
+                    scim_groups::display_name,
+                ))
+        };
         // One member (a lookup, a read, a write's response) is the common
-        // case: `= ?` keeps a prepared statement, `IN (…)` is parsed anew.
+        // case: a statement of a fixed type is found in the connection's
+        // cache by that type, without writing its SQL; `IN (…)` is parsed anew.
         let rows: Vec<(String, String, String)> = match texts.as_slice() {
-            [one] => query.filter(group_members::user_id.eq(one)),
-            many => query.filter(group_members::user_id.eq_any(many)),
-        }
-        .load(conn)?;
+            [one] => query().filter(group_members::user_id.eq(one)).load(conn)?,
+            many => query()
+                .filter(group_members::user_id.eq_any(many))
+                .load(conn)?,
+        };
         for (user, group, display) in rows {
             let corrupt = |id: &str| StoreError::Corrupt(format!("membership {id}: id"));
             by_member
