@@ -9,6 +9,7 @@ use crate::helpers::{Api, TestApp, TestDb, admin, assert_scim_error, scim, stder
 crate::on_both_databases!(
     joining_leaving_deactivating_and_renaming_move_access,
     rules_by_external_id_id_and_scim_role,
+    replacing_a_rule_moves_access_from_its_old_members_to_its_new_ones,
     model_changes_are_checked_and_recompute_access,
     scopes_and_accounts_are_enforced,
     workspace_members_are_listed_with_levels,
@@ -328,6 +329,84 @@ async fn rules_by_external_id_id_and_scim_role(db: TestDb) {
         .send(reqwest::Method::GET, "/api/v1/members", None)
         .await;
     assert_scim_error(bad, 400).await;
+}
+
+/// A rule change recomputes only the members the rule matches, before and
+/// after the change (`Who::Matching`): those of its old selector lose what it
+/// gave, those of its new one get it, and a member it never matched keeps
+/// what another rule gives.
+async fn replacing_a_rule_moves_access_from_its_old_members_to_its_new_ones(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    workspace(&app, "prod").await;
+    let erin = user(&app, "erin@example.com").await;
+    let frank = user(&app, "frank@example.com").await;
+    let gina = app
+        .create_user(&json!({"userName": "gina@example.com", "roles": [{"value": "Auditor"}]}))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    group(&app, "Red", &[&erin]).await;
+    group(&app, "Blue", &[&frank]).await;
+    let moved = rule(
+        &app,
+        json!({"match": {"group_name": "Red"}, "workspace": "prod", "level": "editor"}),
+    )
+    .await;
+    rule(
+        &app,
+        json!({"match": {"scim_role": "auditor"}, "workspace": "prod", "level": "viewer"}),
+    )
+    .await;
+    let levels_of = |id: &str| {
+        let (app, id) = (&app, id.to_owned());
+        async move { access(app, &id).await.1 }
+    };
+    assert_eq!(levels_of(&erin).await, levels(&[("prod", "editor")]));
+    assert_eq!(levels_of(&frank).await, levels(&[]));
+    assert_eq!(levels_of(&gina).await, levels(&[("prod", "viewer")]));
+
+    let replace = |spec: Value| {
+        let (app, moved) = (&app, moved.clone());
+        async move {
+            admin(app)
+                .ok(
+                    reqwest::Method::PUT,
+                    &format!("/api/v1/rules/{moved}"),
+                    Some(spec),
+                )
+                .await;
+        }
+    };
+    // From one group to another.
+    replace(json!({"match": {"group_name": "Blue"}, "workspace": "prod", "level": "editor"})).await;
+    assert_eq!(
+        levels_of(&erin).await,
+        levels(&[]),
+        "the old group's member"
+    );
+    assert_eq!(levels_of(&frank).await, levels(&[("prod", "editor")]));
+    assert_eq!(levels_of(&gina).await, levels(&[("prod", "viewer")]));
+    // From a group to a SCIM role value.
+    replace(json!({"match": {"scim_role": "AUDITOR"}, "workspace": "prod", "level": "admin"}))
+        .await;
+    assert_eq!(
+        levels_of(&frank).await,
+        levels(&[]),
+        "the old group's member"
+    );
+    assert_eq!(levels_of(&gina).await, levels(&[("prod", "admin")]));
+    assert_eq!(levels_of(&erin).await, levels(&[]));
+    // Deleted: what the other rule gives remains.
+    let deleted = admin(&app)
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/rules/{moved}"),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(levels_of(&gina).await, levels(&[("prod", "viewer")]));
 }
 
 async fn model_changes_are_checked_and_recompute_access(db: TestDb) {
