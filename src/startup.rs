@@ -176,7 +176,7 @@ impl Application {
         let blocking_threads = (backend.pool.max_size() as usize).div_ceil(workers);
         server = server
             .workers(workers)
-            .worker_max_blocking_threads(blocking_threads.max(1));
+            .worker_max_blocking_threads(blocking_threads);
         Ok(Self {
             port,
             server: server.run(),

@@ -142,7 +142,7 @@ pub(super) fn digest(token: &str) -> [u8; 32] {
 }
 
 fn hex_sha256(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
+    digest(text)
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect()
