@@ -761,6 +761,17 @@ pub fn held_by(
 /// users, groups, memberships, rules and model (see [`crate::access`]), and
 /// records an `access.changed` event for each member whose access changed.
 pub fn recompute(conn: &mut Conn, account: AccountId, who: Who<'_>) -> Result<(), StoreError> {
+    // Each member's access depends only on its own rows, so a long list is
+    // recomputed a chunk at a time: its ids are bound in several statements
+    // of the recomputation, and a group's 10,000 members bound five times
+    // over passed SQLite's 32,766 bound values.
+    if let Who::Users(ids) = who
+        && ids.len() > RECOMPUTE_CHUNK
+    {
+        return ids
+            .chunks(RECOMPUTE_CHUNK)
+            .try_for_each(|chunk| recompute(conn, account, Who::Users(chunk)));
+    }
     let members = match who {
         Who::All => None,
         Who::Users(ids) => Some(ids.to_vec()),
@@ -807,6 +818,10 @@ pub fn recompute(conn: &mut Conn, account: AccountId, who: Who<'_>) -> Result<()
 
 /// Members per snapshot query (an `IN` list of ids).
 const SNAPSHOT_CHUNK: usize = 500;
+/// The most members one recomputation names: its statements bind the list
+/// up to five times, far below SQLite's 32,766 and PostgreSQL's 65,535
+/// bound values.
+const RECOMPUTE_CHUNK: usize = 2000;
 
 fn write_access(conn: &mut Conn, account: AccountId, who: Who<'_>) -> Result<(), StoreError> {
     let account = account.to_string();

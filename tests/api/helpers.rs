@@ -351,3 +351,37 @@ macro_rules! on_both_databases {
         }
     };
 }
+
+impl TestApp {
+    /// Creates `count` members straight through the store (one transaction,
+    /// as `POST /Users` writes each: row, audit entry, event, access), for
+    /// tests whose subject is what is done with many members, not creating
+    /// them; returns their ids.
+    pub fn seed_users(&self, prefix: &str, count: usize) -> Vec<String> {
+        use roster::scim::resource::{Document, ResourceMeta};
+        use roster::store::users::StoredUser;
+        let account = self.account.id;
+        let mut conn = self.backend().pool.get().expect("connection");
+        roster::store::account_transaction(&mut conn, account, |conn| {
+            (0..count)
+                .map(|index| {
+                    let mut document = Document::new();
+                    document.insert("userName".into(), format!("{prefix}{index}").into());
+                    let user = StoredUser {
+                        id: roster::model::UserId::new(),
+                        document,
+                        meta: ResourceMeta::first(chrono::Utc::now().naive_utc()),
+                    };
+                    roster::store::users::insert(
+                        conn,
+                        account,
+                        &roster::audit::Origin::cli(),
+                        &user,
+                    )?;
+                    Ok(user.id.to_string())
+                })
+                .collect::<Result<Vec<_>, roster::store::StoreError>>()
+        })
+        .expect("seed users")
+    }
+}
