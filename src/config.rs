@@ -40,8 +40,13 @@ pub struct ServeConfig {
     pub shutdown_timeout: Duration,
     /// Requests per second per token (an account: four times as many); 0 is no limit.
     pub rate_limit: u32,
-    /// The header a trusted reverse proxy puts the client's address in.
+    /// How long a request body may take to arrive (then 408).
+    pub body_timeout: Duration,
+    /// The header a trusted reverse proxy puts the client's address in; when
+    /// set, the proxy's `Forwarded` / `X-Forwarded-*` headers are trusted too.
     pub client_ip_header: Option<String>,
+    /// The URL clients reach Roster at, without a trailing `/`.
+    pub public_url: Option<String>,
     /// When set, `GET /metrics` needs `Authorization: Bearer <this>`.
     pub metrics_token: Option<Secret>,
 }
@@ -52,6 +57,7 @@ impl ServeConfig {
     pub const DEFAULT_MAX_PAGE_SIZE: usize = 1000;
     pub const DEFAULT_POOL_SIZE: u32 = 16;
     pub const DEFAULT_RATE_LIMIT: u32 = 1000;
+    pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
     /// The defaults, on the given database.
     pub fn new(database_url: DatabaseUrl) -> Self {
@@ -65,7 +71,9 @@ impl ServeConfig {
             workers: None,
             shutdown_timeout: crate::startup::DEFAULT_SHUTDOWN_TIMEOUT,
             rate_limit: Self::DEFAULT_RATE_LIMIT,
+            body_timeout: Self::DEFAULT_BODY_TIMEOUT,
             client_ip_header: None,
+            public_url: None,
             metrics_token: None,
         }
     }
@@ -161,6 +169,9 @@ pub fn serve(sources: &Sources) -> Result<ServeConfig, ConfigError> {
             max_value_bytes: required(sources, &MAX_VALUE_BYTES, |raw| {
                 size(whole_number(raw, 256, 64 * 1024 * 1024)?)
             })?,
+            max_values: required(sources, &MAX_VALUES_PER_ATTRIBUTE, |raw| {
+                size(whole_number(raw, 1, 100_000)?)
+            })?,
             filter: FilterLimits {
                 max_len: required(sources, &MAX_FILTER_LENGTH, |raw| {
                     size(whole_number(raw, 64, 1_000_000)?)
@@ -181,7 +192,11 @@ pub fn serve(sources: &Sources) -> Result<ServeConfig, ConfigError> {
         rate_limit: required(sources, &RATE_LIMIT, |raw| {
             whole_number(raw, 0, 1_000_000).map(|n| n as u32)
         })?,
+        body_timeout: required(sources, &BODY_TIMEOUT, |raw| {
+            duration(raw, Duration::from_secs(1), Duration::from_secs(600))
+        })?,
         client_ip_header: optional(sources, &CLIENT_IP_HEADER, parse_header_name)?,
+        public_url: optional(sources, &PUBLIC_URL, parse_public_url)?,
         metrics_token: optional(sources, &METRICS_TOKEN, parse_token)?,
     })
 }
@@ -293,6 +308,23 @@ fn parse_listen(raw: &str) -> Result<String, String> {
     }
 }
 
+/// An absolute `http` or `https` URL with a host and nothing after its
+/// path, returned without a trailing `/`.
+fn parse_public_url(raw: &str) -> Result<String, String> {
+    let wrong = || "must be an http or https URL such as https://roster.example.com".to_owned();
+    let url = url::Url::parse(raw).map_err(|_| wrong())?;
+    let valid = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.query().is_none()
+        && url.fragment().is_none();
+    if !valid {
+        return Err(wrong());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
 /// An HTTP header name (RFC 9110 token characters), lower-cased.
 fn parse_header_name(raw: &str) -> Result<String, String> {
     let valid = !raw.is_empty()
@@ -338,6 +370,30 @@ fn parse_token(raw: &str) -> Result<Secret, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn public_urls() {
+        for (raw, expected) in [
+            ("https://roster.example.com", "https://roster.example.com"),
+            ("https://roster.example.com/", "https://roster.example.com"),
+            (
+                "http://10.0.0.5:8080/roster/",
+                "http://10.0.0.5:8080/roster",
+            ),
+        ] {
+            assert_eq!(super::parse_public_url(raw).unwrap(), expected);
+        }
+        for refused in [
+            "roster.example.com",
+            "javascript://evil.example",
+            "ftp://roster.example.com",
+            "https://user:pw@roster.example.com",
+            "https://roster.example.com/?a=1",
+            "https://roster.example.com/#x",
+        ] {
+            assert!(super::parse_public_url(refused).is_err(), "{refused}");
+        }
+    }
+
     use super::*;
 
     #[test]
@@ -354,6 +410,8 @@ mod tests {
         assert_eq!(config.shutdown_timeout, defaults.shutdown_timeout);
         assert_eq!(config.rate_limit, defaults.rate_limit);
         assert_eq!(config.client_ip_header, defaults.client_ip_header);
+        assert_eq!(config.body_timeout, defaults.body_timeout);
+        assert_eq!(config.public_url, defaults.public_url);
         assert_eq!(config.metrics_token, defaults.metrics_token);
     }
 

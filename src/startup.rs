@@ -15,7 +15,7 @@ use crate::audit::Origin;
 use crate::auth::{Authenticator, IssuedToken};
 use crate::config::ServeConfig;
 use crate::http::{
-    self, AppState, BodyLimit, MetricsAccess, RateLimits, RequestIdHeader, RequestSpan,
+    self, AppState, BodyLimit, BodyTimeout, MetricsAccess, RateLimits, RequestIdHeader, RequestSpan,
 };
 use crate::metrics::Metrics;
 use crate::model::{Account, AccountId, Scope, Slug};
@@ -128,6 +128,7 @@ impl Application {
                 .map(actix_web::http::header::HeaderName::try_from)
                 .transpose()
                 .context("client_ip_header")?,
+            public_url: config.public_url.clone(),
         });
         let metrics = web::Data::new(Metrics::new());
         let deliverer = Deliverer::new(
@@ -137,6 +138,7 @@ impl Application {
         );
         let metrics_access = web::Data::new(MetricsAccess::new(config.metrics_token.as_ref()));
         let max_body_bytes = config.max_body_bytes;
+        let body_timeout = config.body_timeout;
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -149,6 +151,7 @@ impl Application {
                     actix_web::dev::Service::call(srv, req)
                 })
                 .wrap(BodyLimit(max_body_bytes))
+                .wrap(BodyTimeout(body_timeout))
                 .wrap_fn(|req, srv| {
                     let started = std::time::Instant::now();
                     let response = actix_web::dev::Service::call(srv, req);

@@ -81,6 +81,10 @@ setting!(MAX_MEMBERS_PER_REQUEST, "max_members_per_request", "max-members-per-re
 setting!(MAX_VALUE_BYTES, "max_value_bytes", "max-value-bytes", "ROSTER_MAX_VALUE_BYTES", Serve, "BYTES",
     default: Some("16384"), unset: "", secret: false,
     "Longest string value in a SCIM body, in bytes (256 to 67108864); longer values get 400 invalidValue");
+setting!(MAX_VALUES_PER_ATTRIBUTE, "max_values_per_attribute", "max-values-per-attribute",
+    "ROSTER_MAX_VALUES_PER_ATTRIBUTE", Serve, "N",
+    default: Some("1000"), unset: "", secret: false,
+    "Most values of one multi-valued attribute (emails, roles, …) of a member, and of such attributes in one PATCH (1 to 100000); more get 400 invalidValue");
 setting!(MAX_FILTER_LENGTH, "max_filter_length", "max-filter-length", "ROSTER_MAX_FILTER_LENGTH", Serve,
     "N",
     default: Some("4096"), unset: "", secret: false,
@@ -98,6 +102,15 @@ setting!(SHUTDOWN_TIMEOUT, "shutdown_timeout", "shutdown-timeout", "ROSTER_SHUTD
     "DURATION",
     default: Some("10s"), unset: "", secret: false,
     "How long in-flight requests may finish after SIGTERM, in whole seconds (0s to 1h)");
+setting!(BODY_TIMEOUT, "body_timeout", "body-timeout", "ROSTER_BODY_TIMEOUT", Serve, "DURATION",
+    default: Some("10s"), unset: "", secret: false,
+    "How long a request body may take to arrive, in whole seconds (1s to 10m); a slower one gets 408 \
+     and its connection is closed");
+setting!(PUBLIC_URL, "public_url", "public-url", "ROSTER_PUBLIC_URL", Serve, "URL",
+    default: None, unset: "not set: the request's Host (or, with client_ip_header, the proxy's headers)",
+    secret: false,
+    "The URL clients reach Roster at (http or https, e.g. https://roster.example.com); SCIM's \
+     meta.location and Location are built on it");
 setting!(RATE_LIMIT, "rate_limit", "rate-limit", "ROSTER_RATE_LIMIT", Serve, "N",
     default: Some("1000"), unset: "", secret: false,
     "Requests per second one token may send (0 for no limit, else 1 to 1000000); an account's tokens \
@@ -106,7 +119,8 @@ setting!(CLIENT_IP_HEADER, "client_ip_header", "client-ip-header", "ROSTER_CLIEN
     "HEADER",
     default: None, unset: "not set: the socket's address", secret: false,
     "Take the client's address for network allow-lists from this header, set by your reverse proxy \
-     (e.g. X-Forwarded-For; its last address); only when every request comes through that proxy");
+     (e.g. X-Forwarded-For; its last address), and trust its Forwarded / X-Forwarded-Host and \
+     -Proto headers for URLs; only when every request comes through that proxy");
 setting!(METRICS_TOKEN, "metrics_token", "metrics-token", "ROSTER_METRICS_TOKEN", Serve, "TOKEN",
     default: None, unset: "not set: /metrics is open", secret: true,
     "Require 'Authorization: Bearer TOKEN' on GET /metrics (at least 16 visible ASCII characters)");
@@ -123,13 +137,16 @@ pub const ALL: &[&Setting] = &[
     &MAX_PATCH_OPERATIONS,
     &MAX_MEMBERS_PER_REQUEST,
     &MAX_VALUE_BYTES,
+    &MAX_VALUES_PER_ATTRIBUTE,
     &MAX_FILTER_LENGTH,
     &MAX_FILTER_TERMS,
     &POOL_SIZE,
     &WORKERS,
     &SHUTDOWN_TIMEOUT,
+    &BODY_TIMEOUT,
     &RATE_LIMIT,
     &CLIENT_IP_HEADER,
+    &PUBLIC_URL,
     &METRICS_TOKEN,
 ];
 

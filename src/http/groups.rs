@@ -20,6 +20,7 @@ use super::responses::{method_not_allowed, scim_base_url};
 use super::state::AppState;
 use crate::audit::{Action, Origin};
 use crate::model::{AccountId, GroupId, UserId};
+use crate::scim::limits::RequestLimits;
 use crate::scim::list::{ListParams, ListRequest};
 use crate::scim::patch::{self, MemberChange};
 use crate::scim::resource::{self, Document, Projection, ResourceMeta};
@@ -69,6 +70,18 @@ fn write_error(error: StoreError, document: &Document) -> ApiError {
     .into()
 }
 
+/// Checks a POST/PUT body against the limits and splits `members` off it
+/// (see [`take_members`]).
+fn checked_members(
+    limits: &RequestLimits,
+    body: Value,
+) -> Result<(Option<Vec<String>>, Value), ScimError> {
+    limits.check_body(&body)?;
+    let (members, body) = take_members(body)?;
+    limits.check_member_count(members.as_ref().map_or(0, Vec::len))?;
+    Ok((members, body))
+}
+
 /// Splits `members` off a POST/PUT body: the ids it lists (`None` when the
 /// body does not mention `members`), and the body without it.
 fn take_members(body: Value) -> Result<(Option<Vec<String>>, Value), ScimError> {
@@ -100,7 +113,8 @@ fn take_members(body: Value) -> Result<(Option<Vec<String>>, Value), ScimError> 
 }
 
 /// The ids of `sent` that are users of the account, in order, without
-/// duplicates; the others are logged and skipped.
+/// duplicates; the others are skipped, and counted in a warning (never
+/// logged themselves: they are request values).
 fn known_members(
     conn: &mut Conn,
     account: AccountId,
@@ -112,18 +126,17 @@ fn known_members(
     parsed.dedup();
     let known = store::groups::existing_users(conn, account, &parsed)?;
     if known.len() < sent.len() {
-        let unknown: Vec<&str> = sent
+        let unknown = sent
             .iter()
             .filter(|id| {
                 id.parse::<UserId>()
                     .map_or(true, |id| known.binary_search(&id).is_err())
             })
-            .map(String::as_str)
-            .collect();
-        if !unknown.is_empty() {
+            .count();
+        if unknown > 0 {
             tracing::warn!(
                 group = %group,
-                unknown = ?unknown,
+                skipped = unknown,
                 "skipped member ids that are not users of this account"
             );
         }
@@ -284,21 +297,22 @@ async fn create(
     query: web::Query<ReadQuery>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    state.limits.check_body(&body)?;
-    let (members, body) = take_members(body.into_inner())?;
-    state
-        .limits
-        .check_member_count(members.as_ref().map_or(0, Vec::len))?;
-    let document = resource::document_from_request(ResourceKind::Group, body)?;
-    let group = StoredGroup {
-        id: GroupId::new(),
-        document,
-        meta: ResourceMeta::first(crate::clock::now()),
-    };
     let account = auth.principal.account_id;
     let origin = auth.origin;
     let projection = query.projection();
+    let limits = state.limits.clone();
+    let body = body.into_inner();
     let (group, members) = AppState::run(&state, move |conn| {
+        // Checked on the blocking pool, not on the worker that serves
+        // other connections.
+        let (members, body) = checked_members(&limits, body)?;
+        let document = resource::document_from_request(ResourceKind::Group, body)?;
+        limits.check_document(&document)?;
+        let group = StoredGroup {
+            id: GroupId::new(),
+            document,
+            meta: ResourceMeta::first(crate::clock::now()),
+        };
         store::account_transaction(conn, account, |conn| -> Result<_, ApiError> {
             store::groups::insert(conn, account, &origin, &group)
                 .map_err(|error| write_error(error, &group.document))?;
@@ -359,27 +373,32 @@ struct GroupChange {
     members: Vec<MemberChange>,
 }
 
-/// PUT and PATCH in one write transaction: the group locked (404 when
-/// absent), `If-Match` (412 when stale), the document and the membership
-/// changed, and the version bumped once when anything changed.
+/// PUT and PATCH, on the blocking pool: `prepare` checks the request and
+/// returns the change; then, in one write transaction, the group locked
+/// (404 when absent), `If-Match` (412 when stale), the document (within the
+/// limits) and the membership changed, and the version bumped once when
+/// anything changed.
 async fn update(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     auth: Authenticated<ScimScope>,
     id: &str,
-    change: GroupChange,
+    prepare: impl FnOnce(&RequestLimits) -> Result<GroupChange, ScimError> + Send + 'static,
     projection: Projection,
 ) -> Result<(StoredGroup, Option<Vec<Member>>), ApiError> {
     let group_id: GroupId = id.parse().map_err(|_| not_found(id))?;
     let if_match = header_text(req, header::IF_MATCH);
     let (account, origin) = (auth.principal.account_id, auth.origin);
+    let limits = state.limits.clone();
     AppState::run(state, move |conn| {
+        let change = prepare(&limits)?;
         store::account_transaction(conn, account, |conn| -> Result<_, ApiError> {
             let current = store::groups::find_for_update(conn, account, group_id)?
                 .ok_or_else(|| not_found(&group_id.to_string()))?;
             check_if_match(if_match.as_deref(), "group", &current.meta)?;
             let document = (change.document)(&current.document)?;
             resource::check_indexed_lengths(&document)?;
+            limits.check_document(&document)?;
             let members_changed =
                 change_members(conn, account, &origin, group_id, &change.members)?;
             let group = if document != current.document || members_changed > 0 {
@@ -412,20 +431,19 @@ async fn replace(
     query: web::Query<ReadQuery>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    state.limits.check_body(&body)?;
-    let (members, body) = take_members(body.into_inner())?;
-    state
-        .limits
-        .check_member_count(members.as_ref().map_or(0, Vec::len))?;
-    let change = GroupChange {
-        action: Action::Replaced,
-        document: Box::new(move |current| {
-            resource::document_for_put(ResourceKind::Group, current, body)
-        }),
-        members: members.map(MemberChange::Replace).into_iter().collect(),
+    let body = body.into_inner();
+    let prepare = move |limits: &RequestLimits| {
+        let (members, body) = checked_members(limits, body)?;
+        Ok(GroupChange {
+            action: Action::Replaced,
+            document: Box::new(move |current| {
+                resource::document_for_put(ResourceKind::Group, current, body)
+            }),
+            members: members.map(MemberChange::Replace).into_iter().collect(),
+        })
     };
     let projection = query.projection();
-    let (group, members) = update(&req, &state, auth, &id, change, projection.clone()).await?;
+    let (group, members) = update(&req, &state, auth, &id, prepare, projection.clone()).await?;
     group_response(
         &req,
         HttpResponse::Ok(),
@@ -446,26 +464,27 @@ async fn modify(
     query: web::Query<ReadQuery>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    state.limits.check_body(&body)?;
-    let operations = patch::parse_request(
-        &body,
-        ResourceKind::Group,
-        state.limits.max_patch_operations,
-    )?;
-    let split = patch::split_group_operations(&operations)?;
-    state.limits.check_member_count(split.member_count())?;
-    let document_operations = split.document;
-    let change = GroupChange {
-        action: Action::Modified,
-        document: Box::new(move |current| {
-            let mut document = Value::Object(current.clone());
-            patch::apply(ResourceKind::Group, &mut document, &document_operations)?;
-            match document {
-                Value::Object(document) => Ok(document),
-                _ => Err(ScimError::internal()),
-            }
-        }),
-        members: split.members,
+    let body = body.into_inner();
+    let prepare = move |limits: &RequestLimits| {
+        limits.check_body(&body)?;
+        let operations =
+            patch::parse_request(&body, ResourceKind::Group, limits.max_patch_operations)?;
+        let split = patch::split_group_operations(&operations)?;
+        limits.check_member_count(split.member_count())?;
+        limits.check_patch_values(&split.document)?;
+        let document_operations = split.document;
+        Ok(GroupChange {
+            action: Action::Modified,
+            document: Box::new(move |current| {
+                let mut document = Value::Object(current.clone());
+                patch::apply(ResourceKind::Group, &mut document, &document_operations)?;
+                match document {
+                    Value::Object(document) => Ok(document),
+                    _ => Err(ScimError::internal()),
+                }
+            }),
+            members: split.members,
+        })
     };
     let wants_body = query.attributes.is_some() || query.excluded_attributes.is_some();
     let projection = if wants_body {
@@ -474,7 +493,7 @@ async fn modify(
         // No body: members need not be read back.
         Projection::from_query(None, Some("members"))
     };
-    let (group, members) = update(&req, &state, auth, &id, change, projection.clone()).await?;
+    let (group, members) = update(&req, &state, auth, &id, prepare, projection.clone()).await?;
     if !wants_body {
         return Ok(HttpResponse::NoContent()
             .insert_header((header::ETAG, group.meta.etag()))

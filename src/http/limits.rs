@@ -1,18 +1,25 @@
 //! Request limits and the extractor error handlers, so that bad input always
 //! gets a SCIM error: 413 above the body limit (checked from
 //! `Content-Length` before any work, and again while reading a chunked body),
-//! 415 for a body that is not JSON, 400 `invalidSyntax` for JSON that does
-//! not parse.
+//! 408 for a body that does not arrive in time (then the connection closes:
+//! a client that never finishes its body holds nothing for long), 415 for a
+//! body that is not JSON, 400 `invalidSyntax` for JSON that does not parse.
 
+use std::cell::Cell;
 use std::future::{Ready, ready};
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use actix_web::body::EitherBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::error::{JsonPayloadError, PayloadError};
-use actix_web::http::header::CONTENT_LENGTH;
-use actix_web::{Error, HttpRequest, web};
+use actix_web::http::ConnectionType;
+use actix_web::http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
+use actix_web::{Error, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
+use futures_util::{Future, Stream};
 
 use super::error::{ApiError, scim_error_response};
 use crate::scim::ScimError;
@@ -126,6 +133,114 @@ where
                 .await
                 .map(ServiceResponse::map_into_left_body)
         })
+    }
+}
+
+/// Middleware: a request body must arrive within the time; past it, the
+/// body's reader gets an error and the client 408 on a closed connection,
+/// whatever the handler made of the error.
+#[derive(Clone, Copy)]
+pub struct BodyTimeout(pub Duration);
+
+impl<S, B> Transform<S, ServiceRequest> for BodyTimeout
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Transform = BodyTimeoutMiddleware<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, ()>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(BodyTimeoutMiddleware {
+            service: Rc::new(service),
+            timeout: self.0,
+        }))
+    }
+}
+
+pub struct BodyTimeoutMiddleware<S> {
+    service: Rc<S>,
+    timeout: Duration,
+}
+
+impl<S, B> Service<ServiceRequest> for BodyTimeoutMiddleware<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, Error>>;
+
+    forward_ready!(service);
+
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
+        let headers = req.headers();
+        let has_body = headers.contains_key(TRANSFER_ENCODING)
+            || headers
+                .get(CONTENT_LENGTH)
+                .is_some_and(|length| length.as_bytes() != b"0");
+        let expired = Rc::new(Cell::new(false));
+        if has_body {
+            let body = Deadline {
+                body: req.take_payload(),
+                sleep: Box::pin(tokio::time::sleep(self.timeout)),
+                expired: Rc::clone(&expired),
+            };
+            let body: Pin<Box<dyn Stream<Item = Result<web::Bytes, PayloadError>>>> =
+                Box::pin(body);
+            req.set_payload(body.into());
+        }
+        let timeout = self.timeout;
+        let service = Rc::clone(&self.service);
+        Box::pin(async move {
+            let response = service.call(req).await?;
+            if !expired.get() {
+                return Ok(response.map_into_left_body());
+            }
+            let mut late = scim_error_response(&ScimError::new(
+                408,
+                None,
+                format!(
+                    "the request body did not arrive within {} s; send it at once",
+                    timeout.as_secs()
+                ),
+            ));
+            late.head_mut().set_connection_type(ConnectionType::Close);
+            let (req, _) = response.into_parts();
+            Ok(ServiceResponse::new(req, late).map_into_right_body())
+        })
+    }
+}
+
+/// A request body that fails once its time is up.
+struct Deadline {
+    body: actix_web::dev::Payload,
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    expired: Rc<Cell<bool>>,
+}
+
+impl futures_util::Stream for Deadline {
+    type Item = Result<web::Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.expired.get() {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(chunk) = Pin::new(&mut self.body).poll_next(cx) {
+            return Poll::Ready(chunk);
+        }
+        if self.sleep.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        self.expired.set(true);
+        Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "the request body did not arrive in time",
+        )))))
     }
 }
 

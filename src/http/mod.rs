@@ -7,6 +7,7 @@
 
 mod api;
 mod auth;
+mod base_url;
 mod discovery;
 mod error;
 mod groups;
@@ -25,7 +26,7 @@ mod users;
 use actix_web::web;
 
 pub use error::ApiError;
-pub use limits::BodyLimit;
+pub use limits::{BodyLimit, BodyTimeout};
 pub use metrics::{MetricsAccess, observe as observe_metrics};
 pub use rate_limit::RateLimits;
 pub use span::{RequestIdHeader, RequestSpan};

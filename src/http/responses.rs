@@ -27,11 +27,7 @@ pub fn list_response(total: i64, start_index: i64, resources: Vec<Value>) -> Htt
     }))
 }
 
-/// The absolute SCIM base URL of this request (`http://host/scim/v2`), for `meta.location`.
-pub fn scim_base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}/scim/v2", info.scheme(), info.host())
-}
+pub use super::base_url::scim_base_url;
 
 /// 405 for a method the resource does not have.
 pub async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -1,12 +1,16 @@
-//! The root span of every request (tracing-actix-web): method, path (never
-//! the query string, which may hold user names or e-mail addresses), request
-//! id, status and latency, plus one `request finished` log line. Headers and
-//! bodies are never recorded. The request id is also returned as `X-Request-Id`.
+//! The root span of every request (tracing-actix-web): request id, method
+//! and route, status and latency, plus one `request finished` log line. No
+//! request value is recorded: not the path (it holds ids a client chose, of
+//! any length), only the route pattern it matched (`/scim/v2/Users/{id}`),
+//! known once the request is routed; not a method outside the standard ones;
+//! never the query string, headers or bodies. The request id is also
+//! returned as `X-Request-Id`.
 
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{Error, HttpMessage};
 use tracing::Span;
@@ -24,8 +28,8 @@ impl RootSpanBuilder for RequestSpan {
         tracing::info_span!(
             "request",
             request_id = %request_id.map(|id| id.to_string()).unwrap_or_default(),
-            method = %request.method(),
-            path = %request.path(),
+            method = standard_method(request.method()),
+            route = tracing::field::Empty,
         )
     }
 
@@ -33,6 +37,7 @@ impl RootSpanBuilder for RequestSpan {
         let _entered = span.enter();
         match outcome {
             Ok(response) => {
+                record_route(response.request());
                 let elapsed_ms = response
                     .request()
                     .extensions()
@@ -52,6 +57,38 @@ impl RootSpanBuilder for RequestSpan {
             }
         }
     }
+}
+
+/// Records the route pattern the request matched in the current span
+/// (`(no route)` when none did), once.
+pub fn record_route(request: &actix_web::HttpRequest) {
+    #[derive(Clone, Copy)]
+    struct Recorded;
+    if request.extensions().get::<Recorded>().is_some() {
+        return;
+    }
+    request.extensions_mut().insert(Recorded);
+    let route = request.match_pattern();
+    Span::current().record("route", route.as_deref().unwrap_or("(no route)"));
+}
+
+/// The method's name when it is a standard one, else `other`: an extension
+/// method is a token of the client's choosing.
+fn standard_method(method: &Method) -> &'static str {
+    [
+        ("GET", Method::GET),
+        ("POST", Method::POST),
+        ("PUT", Method::PUT),
+        ("PATCH", Method::PATCH),
+        ("DELETE", Method::DELETE),
+        ("HEAD", Method::HEAD),
+        ("OPTIONS", Method::OPTIONS),
+        ("CONNECT", Method::CONNECT),
+        ("TRACE", Method::TRACE),
+    ]
+    .into_iter()
+    .find(|(_, standard)| standard == method)
+    .map_or("other", |(name, _)| name)
 }
 
 /// Adds `X-Request-Id` (the id in the logs) to every response.

@@ -21,8 +21,11 @@ pub struct AppState {
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
     pub rate_limits: super::rate_limit::RateLimits,
-    /// Where a trusted reverse proxy puts the client's address, if it does.
+    /// Where a trusted reverse proxy puts the client's address, if it does;
+    /// when set, its `Forwarded`/`X-Forwarded-*` headers are trusted too.
     pub client_ip_header: Option<actix_web::http::header::HeaderName>,
+    /// The URL clients reach Roster at (`public_url`), without a trailing `/`.
+    pub public_url: Option<String>,
 }
 
 impl AppState {
@@ -45,7 +48,9 @@ impl AppState {
         Self::run(state, work).await
     }
 
-    /// Runs store work on the blocking pool with a pooled connection.
+    /// Runs store work on the blocking pool with a pooled connection; the
+    /// checks of a request body run there too, off the async workers (a
+    /// worker serves many connections, and a large body must not stall them).
     pub async fn run<T, E, F>(state: &web::Data<Self>, work: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
@@ -53,7 +58,11 @@ impl AppState {
         E: Into<ApiError> + Send + 'static,
     {
         let state = state.clone();
+        // The request's span goes along, so that what the work logs carries
+        // the request id.
+        let span = tracing::Span::current();
         web::block(move || {
+            let _entered = span.enter();
             let mut conn = state.pool.get().map_err(StoreError::from)?;
             work(&mut conn).map_err(Into::into)
         })

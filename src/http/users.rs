@@ -188,17 +188,22 @@ async fn create(
     query: web::Query<ReadQuery>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    state.limits.check_body(&body)?;
-    let document = resource::document_from_request(ResourceKind::User, body.into_inner())?;
-    let user = StoredUser {
-        id: UserId::new(),
-        document,
-        meta: ResourceMeta::first(crate::clock::now()),
-    };
     let account = auth.principal.account_id;
     let origin = auth.origin;
     let projection = query.projection();
+    let limits = state.limits.clone();
+    let body = body.into_inner();
     let user = AppState::run(&state, move |conn| -> Result<UserView, ApiError> {
+        // The body is checked here, on the blocking pool, not on the worker
+        // that serves other connections.
+        limits.check_body(&body)?;
+        let document = resource::document_from_request(ResourceKind::User, body)?;
+        limits.check_document(&document)?;
+        let user = StoredUser {
+            id: UserId::new(),
+            document,
+            meta: ResourceMeta::first(crate::clock::now()),
+        };
         store::account_transaction(conn, account, |conn| {
             store::users::insert(conn, account, &origin, &user)
         })
@@ -264,10 +269,13 @@ type UpdateTarget = (
 /// `PUT /Users/{id}`: replaces what the body sends, keeps what it omits
 /// (docs/SCIM.md); `If-Match` with a stale version answers 412.
 async fn replace(target: UpdateTarget, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
-    target.1.limits.check_body(&body)?;
+    let limits = target.1.limits.clone();
     let body = body.into_inner();
-    update(target, Action::Replaced, move |current| {
-        resource::document_for_put(ResourceKind::User, current, body)
+    update(target, Action::Replaced, move || {
+        limits.check_body(&body)?;
+        Ok(move |current: &resource::Document| {
+            resource::document_for_put(ResourceKind::User, current, body)
+        })
     })
     .await
 }
@@ -277,50 +285,57 @@ async fn replace(target: UpdateTarget, body: web::Json<Value>) -> Result<HttpRes
 /// a stale version answers 412. The request is checked before the user is
 /// read, and the result meets the limits of POST and PUT (no U+0000, indexed
 /// values at most `MAX_INDEXED_BYTES`).
-async fn patch(
-    state: web::Data<AppState>,
-    target: UpdateTarget,
-    body: web::Json<Value>,
-) -> Result<HttpResponse, ApiError> {
-    state.limits.check_body(&body)?;
-    let operations =
-        scim::patch::parse_request(&body, ResourceKind::User, state.limits.max_patch_operations)?;
-    update(target, Action::Modified, move |current| {
-        let mut document = Value::Object(current.clone());
-        scim::patch::apply(ResourceKind::User, &mut document, &operations)?;
-        let Value::Object(document) = document else {
-            return Err(ScimError::internal());
-        };
-        resource::check_indexed_lengths(&document)?;
-        Ok(document)
+async fn patch(target: UpdateTarget, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
+    let limits = target.1.limits.clone();
+    let body = body.into_inner();
+    update(target, Action::Modified, move || {
+        limits.check_body(&body)?;
+        let operations =
+            scim::patch::parse_request(&body, ResourceKind::User, limits.max_patch_operations)?;
+        limits.check_patch_values(&operations)?;
+        Ok(move |current: &resource::Document| {
+            let mut document = Value::Object(current.clone());
+            scim::patch::apply(ResourceKind::User, &mut document, &operations)?;
+            let Value::Object(document) = document else {
+                return Err(ScimError::internal());
+            };
+            resource::check_indexed_lengths(&document)?;
+            Ok(document)
+        })
     })
     .await
 }
 
-/// PUT and PATCH, which differ only in how `new_document` computes the user
-/// from the stored one. In one write transaction: the account's user, locked
-/// (404 when absent); `If-Match` (412 when stale); the new document, stored
-/// as the next version unless it equals the stored one (then nothing is
-/// written and version and `lastModified` stay). Answers 200 with the user.
-async fn update(
+/// PUT and PATCH, which differ only in how the new document is computed
+/// from the stored one. On the blocking pool: `prepare` checks the request
+/// and returns that computation; then, in one write transaction, the
+/// account's user, locked (404 when absent); `If-Match` (412 when stale);
+/// the new document (within the limits of values), stored as the next
+/// version unless it equals the stored one (then nothing is written and
+/// version and `lastModified` stay). Answers 200 with the user.
+async fn update<F>(
     (req, state, auth, id, query): UpdateTarget,
     action: Action,
-    new_document: impl FnOnce(&resource::Document) -> Result<resource::Document, ScimError>
-    + Send
-    + 'static,
-) -> Result<HttpResponse, ApiError> {
+    prepare: impl FnOnce() -> Result<F, ScimError> + Send + 'static,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(&resource::Document) -> Result<resource::Document, ScimError>,
+{
     let account = auth.principal.account_id;
     let origin = auth.origin;
     let user_id: UserId = id.parse().map_err(|_| not_found(&id))?;
     let if_match = header_text(&req, header::IF_MATCH);
     let id_text = id.into_inner();
     let projection = query.projection();
+    let limits = state.limits.clone();
     let updated = AppState::run(&state, move |conn| {
+        let new_document = prepare()?;
         store::account_transaction(conn, account, |conn| -> Result<UserView, ApiError> {
             let current = store::users::find_for_update(conn, account, user_id)?
                 .ok_or_else(|| not_found(&id_text))?;
             check_if_match(if_match.as_deref(), "user", &current.meta)?;
             let document = new_document(&current.document)?;
+            limits.check_document(&document)?;
             let user = if document == current.document {
                 current
             } else {

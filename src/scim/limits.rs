@@ -5,15 +5,24 @@
 //! `filter.maxResults` (RFC 7643 §5), the filter limits are
 //! [`FilterLimits`]. The rest are here: PATCH operations per request (413, as
 //! RFC 7644 §3.7.4 answers a bulk request over `maxOperations`), members
-//! changed by one request (413), and the length of any one value (400
-//! `invalidValue`). SCIM has no place to advertise those in
-//! ServiceProviderConfig; docs/SCIM.md lists them all.
+//! changed by one request (413), the length of any one value (400
+//! `invalidValue`), and the values of multi-valued attributes (400
+//! `invalidValue`: at most `max_values` in one attribute of a stored
+//! resource, and in all of a PATCH request's operations together). SCIM has
+//! no place to advertise those in ServiceProviderConfig; docs/SCIM.md lists
+//! them all.
+//!
+//! Together with the body limit they bound the work of one request: every
+//! step that handles a body is linear (or `n log n`) in it, and the few that
+//! compare values pairwise (a PATCH `remove` of listed values) compare at
+//! most `max_values` stored values with `max_values` sent ones.
 
 use serde_json::Value;
 
 use super::ScimError;
 use super::filter::FilterLimits;
-use super::resource::{self, StringAt, check_strings};
+use super::patch::PatchOperation;
+use super::resource::{self, Document, StringAt, check_strings};
 
 /// The limits of one request, from the server's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +36,10 @@ pub struct RequestLimits {
     /// The longest string value (or object key) anywhere in a body, in bytes
     /// of UTF-8.
     pub max_value_bytes: usize,
+    /// The most values one multi-valued attribute of a resource holds
+    /// (`emails`, `roles`, …; a group's `members` are `max_members`), and
+    /// the most values of such attributes one PATCH request sends.
+    pub max_values: usize,
 }
 
 impl RequestLimits {
@@ -35,6 +48,9 @@ impl RequestLimits {
     pub const DEFAULT_MAX_MEMBERS: usize = 10_000;
     /// Far above any real attribute (an address, a URL), far below the body.
     pub const DEFAULT_MAX_VALUE_BYTES: usize = 16 * 1024;
+    /// Far above any real member (a few e-mail addresses, some roles and
+    /// entitlements), far below what makes a request slow.
+    pub const DEFAULT_MAX_VALUES: usize = 1000;
 
     /// Refuses a body that no database can store (see
     /// [`check_storable`](super::resource::check_storable)) or in which a
@@ -57,6 +73,55 @@ impl RequestLimits {
                 text.len()
             )))
         })
+    }
+
+    /// Refuses a resource with more than `max_values` values in one
+    /// multi-valued attribute (core or extension), naming the attribute.
+    pub fn check_document(&self, document: &Document) -> Result<(), ScimError> {
+        let attributes = document.iter().flat_map(|(name, value)| match value {
+            Value::Object(extension) if name.to_ascii_lowercase().starts_with("urn:") => {
+                extension.iter().collect::<Vec<_>>()
+            }
+            _ => vec![(name, value)],
+        });
+        for (name, value) in attributes {
+            if let Value::Array(values) = value
+                && values.len() > self.max_values
+            {
+                return Err(ScimError::invalid_value(format!(
+                    "'{name}' has {} values; at most {} are accepted",
+                    values.len(),
+                    self.max_values
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses PATCH operations that together send more than `max_values`
+    /// values of multi-valued attributes (pass a group's document operations
+    /// only: its members are [`check_member_count`](Self::check_member_count)'s).
+    pub fn check_patch_values(&self, operations: &[PatchOperation]) -> Result<(), ScimError> {
+        fn values(value: &Value) -> usize {
+            match value {
+                Value::Array(items) => items.len(),
+                Value::Object(fields) => fields.values().map(values).sum(),
+                _ => 0,
+            }
+        }
+        let sent: usize = operations
+            .iter()
+            .filter_map(|operation| operation.value.as_ref())
+            .map(values)
+            .sum();
+        if sent <= self.max_values {
+            return Ok(());
+        }
+        Err(ScimError::invalid_value(format!(
+            "the request sends {sent} values of multi-valued attributes; at most {} are \
+             accepted in one request",
+            self.max_values
+        )))
     }
 
     /// Refuses a request that names more than `max_members` members.
@@ -83,6 +148,7 @@ impl Default for RequestLimits {
             max_patch_operations: Self::DEFAULT_MAX_PATCH_OPERATIONS,
             max_members: Self::DEFAULT_MAX_MEMBERS,
             max_value_bytes: Self::DEFAULT_MAX_VALUE_BYTES,
+            max_values: Self::DEFAULT_MAX_VALUES,
         }
     }
 }
@@ -138,6 +204,64 @@ mod tests {
         // Five characters, ten bytes.
         assert!(limits(9).check_body(&json!("ééééé")).is_err());
         assert!(limits(10).check_body(&json!("ééééé")).is_ok());
+    }
+
+    #[test]
+    fn values_per_attribute_at_the_limit_pass_and_more_are_named() {
+        let limits = RequestLimits {
+            max_values: 2,
+            ..RequestLimits::default()
+        };
+        let document = |emails: Value| {
+            json!({"userName": "u", "emails": emails, "urn:x": {"badges": [1, 2]}})
+                .as_object()
+                .unwrap()
+                .clone()
+        };
+        limits
+            .check_document(&document(json!([{"value": "a"}, {"value": "b"}])))
+            .unwrap();
+        let error = limits
+            .check_document(&document(
+                json!([{"value": "a"}, {"value": "b"}, {"value": "c"}]),
+            ))
+            .unwrap_err();
+        assert_eq!(error.scim_type, Some(crate::scim::ScimType::InvalidValue));
+        assert!(
+            error.detail.contains("'emails' has 3 values"),
+            "{}",
+            error.detail
+        );
+        let mut extension = document(json!([]));
+        extension.insert("urn:x".into(), json!({"badges": [1, 2, 3]}));
+        let error = limits.check_document(&extension).unwrap_err();
+        assert!(error.detail.contains("'badges'"), "{}", error.detail);
+    }
+
+    #[test]
+    fn patch_values_count_across_operations() {
+        let limits = RequestLimits {
+            max_values: 3,
+            ..RequestLimits::default()
+        };
+        let operations = |body: Value| {
+            crate::scim::patch::parse_request(
+                &json!({"Operations": body}),
+                crate::scim::schema::ResourceKind::User,
+                10,
+            )
+            .unwrap()
+        };
+        let two = json!({"op": "add", "path": "emails", "value": [{"value": "a"}, {"value": "b"}]});
+        let one = json!({"op": "add", "value": {"roles": [{"value": "r"}], "title": "t"}});
+        limits
+            .check_patch_values(&operations(json!([two, one])))
+            .unwrap();
+        let error = limits
+            .check_patch_values(&operations(json!([two, one, one])))
+            .unwrap_err();
+        assert_eq!(error.status, 400);
+        assert!(error.detail.contains("sends 4 values"), "{}", error.detail);
     }
 
     #[test]

@@ -296,6 +296,10 @@ pub fn normalize_attribute(
             single => vec![single],
         };
         let mut normalized = Vec::with_capacity(items.len());
+        // Repeats are dropped by their JSON text (objects serialise with
+        // sorted keys, so equal values have equal texts): one hash per value,
+        // where comparing each with all before it was quadratic.
+        let mut seen = std::collections::HashSet::with_capacity(items.len());
         for item in items {
             let item = if definition.r#type == "complex" {
                 normalize_complex(definition, item)?
@@ -303,7 +307,7 @@ pub fn normalize_attribute(
                 normalize_scalar(name, &definition.r#type, item)?
             };
             if let Some(item) = item
-                && !normalized.contains(&item)
+                && seen.insert(item.to_string())
             {
                 normalized.push(item);
             }

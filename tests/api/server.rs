@@ -287,7 +287,9 @@ async fn a_full_idp_flow_at_debug_level_logs_no_token_password_or_key(db: TestDb
         (
             reqwest::Method::POST,
             "/scim/v2/Groups".to_owned(),
-            Some(serde_json::json!({"displayName": "Staff", "members": [{"value": id}]})),
+            Some(
+                serde_json::json!({"displayName": "Staff", "members": [{"value": id}, {"value": UNKNOWN_MEMBER}]}),
+            ),
         ),
         (
             reqwest::Method::GET,
@@ -311,6 +313,15 @@ async fn a_full_idp_flow_at_debug_level_logs_no_token_password_or_key(db: TestDb
             response.status()
         );
     }
+    // A path of the client's choosing is a request value too.
+    let response = send(
+        reqwest::Method::GET,
+        &format!("/scim/v2/Users/{PATH_MARKER}"),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 404);
     let refused = client
         .get(format!("{base}/api/v1/audit"))
         .header("authorization", format!("Bearer {admin_token}x"))
@@ -349,4 +360,33 @@ async fn a_full_idp_flow_at_debug_level_logs_no_token_password_or_key(db: TestDb
     for key in keys {
         assert!(!logs.contains(&key.secret), "a signing key is in the logs");
     }
+    // No request value: an unknown member id is counted, never written, and
+    // the line carries the request's id; a path is logged as its route.
+    for value in [UNKNOWN_MEMBER, PATH_MARKER] {
+        assert!(
+            !logs.contains(value),
+            "a request value is in the logs: {value}"
+        );
+    }
+    let skipped = logs
+        .lines()
+        .find(|line| line.contains("skipped member ids"))
+        .expect("the skipped member is reported");
+    let skipped: serde_json::Value = serde_json::from_str(skipped).unwrap();
+    assert_eq!(skipped["fields"]["skipped"], 1, "{skipped}");
+    assert!(
+        skipped["span"]["request_id"]
+            .as_str()
+            .is_some_and(|id| id.len() == 36),
+        "the warning names its request: {skipped}"
+    );
+    assert!(
+        logs.contains(r#""route":"/scim/v2/Users/{id}""#),
+        "lines name the route pattern"
+    );
 }
+
+/// A member id no user has, and a path segment: request values that must
+/// never reach the logs.
+const UNKNOWN_MEMBER: &str = "unknown-member-3f9c1e2a-marker";
+const PATH_MARKER: &str = "path-marker-8d1b5f70-never-logged";

@@ -4,11 +4,15 @@
 //! is replaced); an attribute left empty (`{}`, `[]`) is removed, and so is an
 //! extension object left empty.
 
+use std::collections::HashMap;
+
 use scim_v2::models::scim_schema::{Attributes, SubAttributes};
 use serde_json::{Map, Value};
 
 use super::compile::Edit;
-use super::elements::{demote_primaries, equal, is_primary, matches_template, same_element};
+use super::elements::{
+    ValueSet, demote_primaries, element_key, is_primary, matching_any, same_element,
+};
 use super::filter::ElementFilter;
 use super::path::Target;
 use super::value::{field, has_identity};
@@ -150,11 +154,11 @@ fn whole_list(object: &mut Map<String, Value>, definition: &Attributes, edit: &E
     };
     match edit.op {
         PatchOp::Remove if edit.value.is_none() => list.clear(),
-        PatchOp::Remove => list.retain(|element| {
-            !given
-                .iter()
-                .any(|template| matches_template(definition, element, template))
-        }),
+        PatchOp::Remove => {
+            let matched = matching_any(definition, &list, given);
+            let mut matched = matched.into_iter();
+            list.retain(|_| !matched.next().unwrap_or(false));
+        }
         PatchOp::Replace => {
             list = given.to_vec();
             let first_primary = list.iter().position(is_primary);
@@ -162,11 +166,19 @@ fn whole_list(object: &mut Map<String, Value>, definition: &Attributes, edit: &E
         }
         PatchOp::Add => {
             let start = list.len();
+            // The elements by key ([`element_key`]): only those sharing an
+            // item's key are compared with it.
+            let mut by_key: HashMap<String, Vec<usize>> = HashMap::with_capacity(list.len());
+            for (index, element) in list.iter().enumerate() {
+                by_key.entry(element_key(element)).or_default().push(index);
+            }
             for item in given {
-                if !list
+                let candidates = by_key.entry(element_key(item)).or_default();
+                if !candidates
                     .iter()
-                    .any(|element| same_element(definition, element, item))
+                    .any(|&index| same_element(definition, &list[index], item))
                 {
+                    candidates.push(list.len());
                     list.push(item.clone());
                 }
             }
@@ -237,23 +249,25 @@ fn remove_selected(
         Some(Value::Array(items)) => Some(items.as_slice()),
         _ => None,
     };
-    for (element, _) in list.iter_mut().zip(chosen).filter(|(_, chosen)| **chosen) {
-        match (sub, given) {
+    let matched = match (sub, given) {
+        (None, Some(templates)) => matching_any(definition, list, templates),
+        _ => Vec::new(),
+    };
+    let values = given.map(ValueSet::new);
+    for (index, element) in list.iter_mut().enumerate() {
+        if !chosen.get(index).copied().unwrap_or(false) {
+            continue;
+        }
+        match (sub, &values) {
             (None, None) => *element = Value::Null,
-            (None, Some(templates)) => {
-                if templates
-                    .iter()
-                    .any(|t| matches_template(definition, element, t))
-                {
+            (None, Some(_)) => {
+                if matched.get(index).copied().unwrap_or(false) {
                     *element = Value::Null;
                 }
             }
             (Some(sub), None) => unassign_sub(element, sub),
             (Some(sub), Some(values)) => {
-                let current = field(element, &sub.name);
-                if current
-                    .is_some_and(|current| values.iter().any(|v| equal(Some(sub), current, v)))
-                {
+                if field(element, &sub.name).is_some_and(|current| values.contains(sub, current)) {
                     *element = Value::Null;
                 }
             }
