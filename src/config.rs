@@ -42,6 +42,8 @@ pub struct ServeConfig {
     pub rate_limit: u32,
     /// The header a trusted reverse proxy puts the client's address in.
     pub client_ip_header: Option<String>,
+    /// The most webhook endpoints delivered to at once.
+    pub webhook_concurrency: usize,
     /// When set, `GET /metrics` needs `Authorization: Bearer <this>`.
     pub metrics_token: Option<Secret>,
 }
@@ -52,6 +54,7 @@ impl ServeConfig {
     pub const DEFAULT_MAX_PAGE_SIZE: usize = 1000;
     pub const DEFAULT_POOL_SIZE: u32 = 16;
     pub const DEFAULT_RATE_LIMIT: u32 = 1000;
+    pub const DEFAULT_WEBHOOK_CONCURRENCY: usize = 16;
 
     /// The defaults, on the given database.
     pub fn new(database_url: DatabaseUrl) -> Self {
@@ -66,6 +69,7 @@ impl ServeConfig {
             shutdown_timeout: crate::startup::DEFAULT_SHUTDOWN_TIMEOUT,
             rate_limit: Self::DEFAULT_RATE_LIMIT,
             client_ip_header: None,
+            webhook_concurrency: Self::DEFAULT_WEBHOOK_CONCURRENCY,
             metrics_token: None,
         }
     }
@@ -182,6 +186,9 @@ pub fn serve(sources: &Sources) -> Result<ServeConfig, ConfigError> {
             whole_number(raw, 0, 1_000_000).map(|n| n as u32)
         })?,
         client_ip_header: optional(sources, &CLIENT_IP_HEADER, parse_header_name)?,
+        webhook_concurrency: required(sources, &WEBHOOK_CONCURRENCY, |raw| {
+            size(whole_number(raw, 1, 1000)?)
+        })?,
         metrics_token: optional(sources, &METRICS_TOKEN, parse_token)?,
     })
 }
@@ -354,6 +361,7 @@ mod tests {
         assert_eq!(config.shutdown_timeout, defaults.shutdown_timeout);
         assert_eq!(config.rate_limit, defaults.rate_limit);
         assert_eq!(config.client_ip_header, defaults.client_ip_header);
+        assert_eq!(config.webhook_concurrency, defaults.webhook_concurrency);
         assert_eq!(config.metrics_token, defaults.metrics_token);
     }
 

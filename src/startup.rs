@@ -134,6 +134,7 @@ impl Application {
             backend.pool.clone(),
             Arc::clone(&backend.authenticator),
             metrics.clone().into_inner(),
+            config.webhook_concurrency,
         );
         let metrics_access = web::Data::new(MetricsAccess::new(config.metrics_token.as_ref()));
         let max_body_bytes = config.max_body_bytes;

@@ -107,6 +107,11 @@ setting!(CLIENT_IP_HEADER, "client_ip_header", "client-ip-header", "ROSTER_CLIEN
     default: None, unset: "not set: the socket's address", secret: false,
     "Take the client's address for network allow-lists from this header, set by your reverse proxy \
      (e.g. X-Forwarded-For; its last address); only when every request comes through that proxy");
+setting!(WEBHOOK_CONCURRENCY, "webhook_concurrency", "webhook-concurrency", "ROSTER_WEBHOOK_CONCURRENCY",
+    Serve, "N",
+    default: Some("16"), unset: "", secret: false,
+    "Webhook endpoints this process delivers to at once (1 to 1000); each sends its events in order, one \
+     at a time, so a slow receiver delays only its own");
 setting!(METRICS_TOKEN, "metrics_token", "metrics-token", "ROSTER_METRICS_TOKEN", Serve, "TOKEN",
     default: None, unset: "not set: /metrics is open", secret: true,
     "Require 'Authorization: Bearer TOKEN' on GET /metrics (at least 16 visible ASCII characters)");
@@ -130,6 +135,7 @@ pub const ALL: &[&Setting] = &[
     &SHUTDOWN_TIMEOUT,
     &RATE_LIMIT,
     &CLIENT_IP_HEADER,
+    &WEBHOOK_CONCURRENCY,
     &METRICS_TOKEN,
 ];
 

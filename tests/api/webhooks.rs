@@ -18,6 +18,7 @@ crate::on_both_databases!(
     events_arrive_signed_and_in_order,
     a_failing_receiver_is_retried_and_a_restart_loses_nothing,
     endpoints_are_validated_listed_and_deleted,
+    a_hanging_receiver_does_not_delay_another_accounts_events,
 );
 
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -117,6 +118,47 @@ impl Receiver {
             actix_web::rt::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("{what}: the receiver got {:#?}", self.received());
+    }
+}
+
+/// A receiver that accepts connections and never answers, counting them.
+pub(crate) struct Hanging {
+    pub(crate) url: String,
+    accepted: Arc<AtomicUsize>,
+    task: actix_web::rt::task::JoinHandle<()>,
+}
+
+impl Hanging {
+    pub(crate) fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&accepted);
+        let task = actix_web::rt::spawn(async move {
+            // Every connection is kept open, unanswered.
+            let mut open = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                open.push(stream);
+            }
+        });
+        Self {
+            url: format!("http://127.0.0.1:{port}/hook"),
+            accepted,
+            task,
+        }
+    }
+
+    pub(crate) fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Hanging {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 
@@ -462,4 +504,102 @@ async fn endpoints_are_validated_listed_and_deleted(db: TestDb) {
         .map(|entry| entry["action"].as_str().unwrap())
         .collect();
     assert_eq!(webhook_entries, ["created", "deleted"]);
+}
+
+/// Issues a token of account `slug` with the CLI.
+fn cli_token(app: &TestApp, slug: &str, scope: &str) -> String {
+    let output = app.cli(&["tokens", "issue", "--account", slug, "--scope", scope]);
+    assert!(output.status.success(), "{output:?}");
+    crate::helpers::stdout(&output)
+        .trim()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned()
+}
+
+/// The delivery status of the endpoint `id`, as its account's admin sees it.
+async fn delivery_of(api: &crate::helpers::Api<'_>, id: &str) -> Value {
+    let listed = api.ok(Method::GET, "/api/v1/webhooks", None).await;
+    listed["webhooks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|hook| hook["id"] == id)
+        .unwrap_or_else(|| panic!("{id} in {listed}"))["delivery"]
+        .clone()
+}
+
+/// Issue 15 (3): account A's receiver accepts the connection and never
+/// answers; account B's event still arrives at once, while A's request is
+/// still hanging, and A's request ends at the timeout. (Delivered one
+/// endpoint after the other, B's event waited for A's 10 s timeout.)
+async fn a_hanging_receiver_does_not_delay_another_accounts_events(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    // A's endpoint is added first, so it is the first one due.
+    let hanging = Hanging::start();
+    let (hanging_id, _) = add_endpoint(&app, &hanging.url).await;
+    assert!(app.cli(&["accounts", "create", "other"]).status.success());
+    let other_admin = crate::helpers::Api {
+        app: &app,
+        token: cli_token(&app, "other", "admin"),
+    };
+    let other_scim = crate::helpers::Api {
+        app: &app,
+        token: cli_token(&app, "other", "scim"),
+    };
+    let receiver = Receiver::start();
+    other_admin
+        .ok(
+            Method::POST,
+            "/api/v1/webhooks",
+            Some(json!({"url": receiver.url})),
+        )
+        .await;
+
+    // A's event goes out first, and hangs.
+    app.create_user(&json!({"userName": "ada"})).await;
+    for _ in 0..100 {
+        if hanging.accepted() > 0 {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(hanging.accepted() > 0, "A's receiver was reached");
+    let started = std::time::Instant::now();
+    other_scim
+        .ok(
+            Method::POST,
+            "/scim/v2/Users",
+            Some(json!({"userName": "bob"})),
+        )
+        .await;
+    let received = receiver.wait_for("B's event", |got| !got.is_empty()).await;
+    let took = started.elapsed();
+    eprintln!("B's event arrived {took:?} after its change, while A's receiver hung");
+    assert_eq!(received[0].json()["kind"], "member.created");
+    assert!(
+        took < Duration::from_secs(5),
+        "B's event took {took:?} while A's receiver hung"
+    );
+    // A's request is still hanging (no answer, no timeout yet) ...
+    let delivery = delivery_of(&admin(&app), &hanging_id).await;
+    assert_eq!(delivery["lastError"], Value::Null, "{delivery}");
+    // ... until its timeout, which is recorded.
+    let mut delivery = Value::Null;
+    for _ in 0..200 {
+        delivery = delivery_of(&admin(&app), &hanging_id).await;
+        if delivery["attempts"].as_i64() >= Some(1) {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        delivery["lastError"]
+            .as_str()
+            .is_some_and(|error| error.starts_with("the receiver did not answer in time")),
+        "{delivery}"
+    );
+    assert!(delivery["backlog"].as_i64() >= Some(1), "{delivery}");
+    receiver.server.stop(false).await;
 }
