@@ -44,6 +44,8 @@ pub struct ServeConfig {
     pub client_ip_header: Option<String>,
     /// The most webhook endpoints delivered to at once.
     pub webhook_concurrency: usize,
+    /// Whether webhooks may go to internal addresses (loopback, private, …).
+    pub webhook_allow_private_destinations: bool,
     /// When set, `GET /metrics` needs `Authorization: Bearer <this>`.
     pub metrics_token: Option<Secret>,
 }
@@ -70,6 +72,7 @@ impl ServeConfig {
             rate_limit: Self::DEFAULT_RATE_LIMIT,
             client_ip_header: None,
             webhook_concurrency: Self::DEFAULT_WEBHOOK_CONCURRENCY,
+            webhook_allow_private_destinations: false,
             metrics_token: None,
         }
     }
@@ -189,6 +192,11 @@ pub fn serve(sources: &Sources) -> Result<ServeConfig, ConfigError> {
         webhook_concurrency: required(sources, &WEBHOOK_CONCURRENCY, |raw| {
             size(whole_number(raw, 1, 1000)?)
         })?,
+        webhook_allow_private_destinations: required(
+            sources,
+            &WEBHOOK_ALLOW_PRIVATE_DESTINATIONS,
+            boolean,
+        )?,
         metrics_token: optional(sources, &METRICS_TOKEN, parse_token)?,
     })
 }
@@ -314,6 +322,14 @@ fn parse_header_name(raw: &str) -> Result<String, String> {
     }
 }
 
+fn boolean(raw: &str) -> Result<bool, String> {
+    match raw {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err("must be true or false".into()),
+    }
+}
+
 fn whole_number(raw: &str, min: u64, max: u64) -> Result<u64, String> {
     match raw.parse::<u64>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
@@ -362,6 +378,10 @@ mod tests {
         assert_eq!(config.rate_limit, defaults.rate_limit);
         assert_eq!(config.client_ip_header, defaults.client_ip_header);
         assert_eq!(config.webhook_concurrency, defaults.webhook_concurrency);
+        assert_eq!(
+            config.webhook_allow_private_destinations,
+            defaults.webhook_allow_private_destinations
+        );
         assert_eq!(config.metrics_token, defaults.metrics_token);
     }
 
@@ -384,6 +404,9 @@ mod tests {
         assert!(parse_token("short").is_err());
         assert!(parse_token("sixteen chars ok").is_err(), "no spaces");
         assert!(parse_token("0123456789abcdef").is_ok());
+        assert_eq!(boolean("true"), Ok(true));
+        assert_eq!(boolean("false"), Ok(false));
+        assert!(boolean("yes").is_err());
         assert!(parse_log_format("JSON").is_err());
         assert!(parse_log_filter("roster=loud").is_err());
     }

@@ -128,6 +128,7 @@ impl Application {
                 .map(actix_web::http::header::HeaderName::try_from)
                 .transpose()
                 .context("client_ip_header")?,
+            webhook_allow_private_destinations: config.webhook_allow_private_destinations,
         });
         let metrics = web::Data::new(Metrics::new());
         let deliverer = Deliverer::new(
@@ -135,6 +136,7 @@ impl Application {
             Arc::clone(&backend.authenticator),
             metrics.clone().into_inner(),
             config.webhook_concurrency,
+            config.webhook_allow_private_destinations,
         );
         let metrics_access = web::Data::new(MetricsAccess::new(config.metrics_token.as_ref()));
         let max_body_bytes = config.max_body_bytes;

@@ -23,6 +23,8 @@ pub struct AppState {
     pub rate_limits: super::rate_limit::RateLimits,
     /// Where a trusted reverse proxy puts the client's address, if it does.
     pub client_ip_header: Option<actix_web::http::header::HeaderName>,
+    /// Whether webhook URLs may name internal addresses.
+    pub webhook_allow_private_destinations: bool,
 }
 
 impl AppState {

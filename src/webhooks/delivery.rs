@@ -13,6 +13,13 @@
 //! ends within [`REQUEST_TIMEOUT`], and the other endpoints' tasks go on
 //! meanwhile. An endpoint has at most one task, so its events stay in order.
 //!
+//! **Destinations.** Unless `webhook_allow_private_destinations` is set,
+//! an endpoint whose URL names an internal address is not sent to, and
+//! names are resolved by [`PublicOnly`], which lets the client connect only
+//! to public addresses (docs/SECURITY.md, "Webhook destinations"); the
+//! refusal is the endpoint's `lastError`, retried with backoff like any
+//! failure (so allowing it later, or fixing DNS, resumes delivery).
+//!
 //! **Leases.** A task sends only while it holds the endpoint's lease, and
 //! starts a request only in the first half of it ([`LEASE`] / 2): the
 //! request ends (or times out) long before the lease does, so no replica
@@ -25,6 +32,8 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use tokio::task::JoinSet;
 
+use super::destination;
+use super::resolver::{PublicOnly, check_literal};
 use super::signature::{SIGNATURE_HEADER, backoff, endpoint_secret, sign};
 use crate::auth::Authenticator;
 use crate::metrics::Metrics;
@@ -62,6 +71,8 @@ struct Worker {
     client: reqwest::Client,
     /// This process's lease owner name.
     owner: String,
+    /// Whether internal addresses may be sent to.
+    allow_private_destinations: bool,
 }
 
 /// The part of an endpoint's lease this process may send in.
@@ -78,19 +89,27 @@ impl Lease {
 }
 
 impl Deliverer {
-    /// `concurrency`: the most endpoints served at once (at least 1).
+    /// `concurrency`: the most endpoints served at once (at least 1);
+    /// `allow_private_destinations`: whether internal addresses may be sent to.
     pub fn new(
         pool: Pool,
         authenticator: Arc<Authenticator>,
         metrics: Arc<Metrics>,
         concurrency: usize,
+        allow_private_destinations: bool,
     ) -> Self {
-        let client = reqwest::Client::builder()
+        let mut client = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .connect_timeout(CONNECT_TIMEOUT)
             // A redirect could point anywhere; a receiver answers, or fails.
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("roster/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("roster/", env!("CARGO_PKG_VERSION")));
+        if !allow_private_destinations {
+            // Names resolve to checked addresses only; and no proxy, which
+            // would resolve names where they cannot be checked.
+            client = client.dns_resolver(Arc::new(PublicOnly)).no_proxy();
+        }
+        let client = client
             .build()
             .expect("the HTTP client's settings are valid");
         Self {
@@ -100,6 +119,7 @@ impl Deliverer {
                 metrics,
                 client,
                 owner: uuid::Uuid::now_v7().to_string(),
+                allow_private_destinations,
             }),
             concurrency: concurrency.max(1),
         }
@@ -228,6 +248,13 @@ impl Worker {
                 .failed(webhook, webhook.delivery.attempts + 1, error)
                 .await;
         };
+        if let Err(error) = self.check_destination(&webhook.url) {
+            // Nothing is sent; it counts as a failed delivery.
+            self.metrics.observe_webhook_delivery(false);
+            return self
+                .failed(webhook, webhook.delivery.attempts + 1, &error)
+                .await;
+        }
         let secret = endpoint_secret(&key.secret, &webhook.id);
         let account = webhook
             .account
@@ -263,6 +290,19 @@ impl Worker {
                 after = event.seq;
                 attempt = 1;
             }
+        }
+        Ok(())
+    }
+
+    /// Whether the stored URL may be sent to: the checks of a new endpoint
+    /// (an endpoint stored before them, or while internal addresses were
+    /// allowed, may fail them now), except the names, which the client's
+    /// resolver checks at every connection.
+    fn check_destination(&self, url: &str) -> Result<(), String> {
+        let target = destination::parse(url)
+            .map_err(|reason| format!("the endpoint's URL is refused: {reason}"))?;
+        if !self.allow_private_destinations {
+            check_literal(&target).map_err(|refused| format!("not sent: {refused}"))?;
         }
         Ok(())
     }

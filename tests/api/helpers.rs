@@ -153,6 +153,12 @@ impl TestApp {
         self.restart_with(|| {}).await;
     }
 
+    /// [`TestApp::restart`] with settings changed.
+    pub async fn restart_configured(&mut self, configure: impl FnOnce(&mut ServeConfig)) {
+        configure(&mut self.config);
+        self.restart().await;
+    }
+
     /// [`TestApp::restart`], running `while_stopped` when Roster is stopped
     /// and holds no database connection (as an operator's restore would).
     pub async fn restart_with(&mut self, while_stopped: impl FnOnce()) {
