@@ -21,7 +21,7 @@
 //! failure (so allowing it later, or fixing DNS, resumes delivery).
 //!
 //! **Leases.** A task sends only while it holds the endpoint's lease, and
-//! starts a request only in the first half of it ([`LEASE`] / 2): the
+//! starts a request only in the first half of it (`LEASE` / 2, 30 s): the
 //! request ends (or times out) long before the lease does, so no replica
 //! ever sends after its lease has expired and another may have taken it.
 
