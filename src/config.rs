@@ -47,6 +47,10 @@ pub struct ServeConfig {
     pub client_ip_header: Option<String>,
     /// The URL clients reach Roster at, without a trailing `/`.
     pub public_url: Option<String>,
+    /// The most webhook endpoints delivered to at once.
+    pub webhook_concurrency: usize,
+    /// Whether webhooks may go to internal addresses (loopback, private, …).
+    pub webhook_allow_private_destinations: bool,
     /// When set, `GET /metrics` needs `Authorization: Bearer <this>`.
     pub metrics_token: Option<Secret>,
 }
@@ -58,6 +62,7 @@ impl ServeConfig {
     pub const DEFAULT_POOL_SIZE: u32 = 16;
     pub const DEFAULT_RATE_LIMIT: u32 = 1000;
     pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+    pub const DEFAULT_WEBHOOK_CONCURRENCY: usize = 16;
 
     /// The defaults, on the given database.
     pub fn new(database_url: DatabaseUrl) -> Self {
@@ -74,6 +79,8 @@ impl ServeConfig {
             body_timeout: Self::DEFAULT_BODY_TIMEOUT,
             client_ip_header: None,
             public_url: None,
+            webhook_concurrency: Self::DEFAULT_WEBHOOK_CONCURRENCY,
+            webhook_allow_private_destinations: false,
             metrics_token: None,
         }
     }
@@ -197,6 +204,14 @@ pub fn serve(sources: &Sources) -> Result<ServeConfig, ConfigError> {
         })?,
         client_ip_header: optional(sources, &CLIENT_IP_HEADER, parse_header_name)?,
         public_url: optional(sources, &PUBLIC_URL, parse_public_url)?,
+        webhook_concurrency: required(sources, &WEBHOOK_CONCURRENCY, |raw| {
+            size(whole_number(raw, 1, 1000)?)
+        })?,
+        webhook_allow_private_destinations: required(
+            sources,
+            &WEBHOOK_ALLOW_PRIVATE_DESTINATIONS,
+            boolean,
+        )?,
         metrics_token: optional(sources, &METRICS_TOKEN, parse_token)?,
     })
 }
@@ -339,6 +354,14 @@ fn parse_header_name(raw: &str) -> Result<String, String> {
     }
 }
 
+fn boolean(raw: &str) -> Result<bool, String> {
+    match raw {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err("must be true or false".into()),
+    }
+}
+
 fn whole_number(raw: &str, min: u64, max: u64) -> Result<u64, String> {
     match raw.parse::<u64>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
@@ -412,6 +435,11 @@ mod tests {
         assert_eq!(config.client_ip_header, defaults.client_ip_header);
         assert_eq!(config.body_timeout, defaults.body_timeout);
         assert_eq!(config.public_url, defaults.public_url);
+        assert_eq!(config.webhook_concurrency, defaults.webhook_concurrency);
+        assert_eq!(
+            config.webhook_allow_private_destinations,
+            defaults.webhook_allow_private_destinations
+        );
         assert_eq!(config.metrics_token, defaults.metrics_token);
     }
 
@@ -434,6 +462,9 @@ mod tests {
         assert!(parse_token("short").is_err());
         assert!(parse_token("sixteen chars ok").is_err(), "no spaces");
         assert!(parse_token("0123456789abcdef").is_ok());
+        assert_eq!(boolean("true"), Ok(true));
+        assert_eq!(boolean("false"), Ok(false));
+        assert!(boolean("yes").is_err());
         assert!(parse_log_format("JSON").is_err());
         assert!(parse_log_filter("roster=loud").is_err());
     }

@@ -147,7 +147,8 @@ impl Metrics {
         let webhook_deliveries = Family::<OutcomeLabels, Counter>::default();
         registry.register(
             "webhook_deliveries",
-            "Webhook requests sent by this process, by outcome (delivered or failed)",
+            "Webhook deliveries tried by this process, by outcome (delivered, or failed: not 2xx, no \
+             answer, or a refused destination)",
             webhook_deliveries.clone(),
         );
         let webhook_backlog = Gauge::default();

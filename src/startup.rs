@@ -129,12 +129,15 @@ impl Application {
                 .transpose()
                 .context("client_ip_header")?,
             public_url: config.public_url.clone(),
+            webhook_allow_private_destinations: config.webhook_allow_private_destinations,
         });
         let metrics = web::Data::new(Metrics::new());
         let deliverer = Deliverer::new(
             backend.pool.clone(),
             Arc::clone(&backend.authenticator),
             metrics.clone().into_inner(),
+            config.webhook_concurrency,
+            config.webhook_allow_private_destinations,
         );
         let metrics_access = web::Data::new(MetricsAccess::new(config.metrics_token.as_ref()));
         let max_body_bytes = config.max_body_bytes;

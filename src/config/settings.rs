@@ -121,6 +121,17 @@ setting!(CLIENT_IP_HEADER, "client_ip_header", "client-ip-header", "ROSTER_CLIEN
     "Take the client's address for network allow-lists from this header, set by your reverse proxy \
      (e.g. X-Forwarded-For; its last address), and trust its Forwarded / X-Forwarded-Host and \
      -Proto headers for URLs; only when every request comes through that proxy");
+     (e.g. X-Forwarded-For; its last address); only when every request comes through that proxy");
+setting!(WEBHOOK_CONCURRENCY, "webhook_concurrency", "webhook-concurrency", "ROSTER_WEBHOOK_CONCURRENCY",
+    Serve, "N",
+    default: Some("16"), unset: "", secret: false,
+    "Webhook endpoints this process delivers to at once (1 to 1000); each sends its events in order, one \
+     at a time, so a slow receiver delays only its own");
+setting!(WEBHOOK_ALLOW_PRIVATE_DESTINATIONS, "webhook_allow_private_destinations",
+    "webhook-allow-private-destinations", "ROSTER_WEBHOOK_ALLOW_PRIVATE_DESTINATIONS", Serve, "BOOL",
+    default: Some("false"), unset: "", secret: false,
+    "Let webhooks go to internal addresses: loopback, private, link-local, shared (CGNAT), multicast, \
+     broadcast, unspecified (true or false); off, such URLs are refused when added and not sent to");
 setting!(METRICS_TOKEN, "metrics_token", "metrics-token", "ROSTER_METRICS_TOKEN", Serve, "TOKEN",
     default: None, unset: "not set: /metrics is open", secret: true,
     "Require 'Authorization: Bearer TOKEN' on GET /metrics (at least 16 visible ASCII characters)");
@@ -147,6 +158,8 @@ pub const ALL: &[&Setting] = &[
     &RATE_LIMIT,
     &CLIENT_IP_HEADER,
     &PUBLIC_URL,
+    &WEBHOOK_CONCURRENCY,
+    &WEBHOOK_ALLOW_PRIVATE_DESTINATIONS,
     &METRICS_TOKEN,
 ];
 

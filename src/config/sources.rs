@@ -150,11 +150,12 @@ impl ConfigFile {
             let text = match value {
                 toml::Value::String(text) => text,
                 toml::Value::Integer(number) => number.to_string(),
+                toml::Value::Boolean(flag) => flag.to_string(),
                 other => {
                     return Err(ConfigError::File {
                         path: path.to_owned(),
                         reason: format!(
-                            "'{key}' must be a string or an integer, not a TOML {}",
+                            "'{key}' must be a string or an integer (or a boolean), not a TOML {}",
                             other.type_str()
                         ),
                     });

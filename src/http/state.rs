@@ -26,6 +26,8 @@ pub struct AppState {
     pub client_ip_header: Option<actix_web::http::header::HeaderName>,
     /// The URL clients reach Roster at (`public_url`), without a trailing `/`.
     pub public_url: Option<String>,
+    /// Whether webhook URLs may name internal addresses.
+    pub webhook_allow_private_destinations: bool,
 }
 
 impl AppState {

@@ -1,16 +1,39 @@
 //! The delivery loop: every second, the endpoints with undelivered events
 //! whose next attempt is due are leased (one replica at a time each), and
-//! their events are POSTed in `seq` order, one per request. A 2xx moves the
+//! each leased endpoint gets a task of its own that POSTs its events in
+//! `seq` order, one per request, one request at a time. A 2xx moves the
 //! endpoint's cursor past the event; anything else (status, timeout,
 //! refused connection) records the error and schedules the next attempt
 //! after [`backoff`]. Nothing is lost on a restart: the cursor is in the
 //! database, so undelivered events go out once Roster runs again.
+//!
+//! **Isolation.** Endpoints are served side by side, at most
+//! `webhook_concurrency` at once per process, so a slow, failing or
+//! hanging receiver holds up only its own endpoint's events: every request
+//! ends within [`REQUEST_TIMEOUT`], and the other endpoints' tasks go on
+//! meanwhile. An endpoint has at most one task, so its events stay in order.
+//!
+//! **Destinations.** Unless `webhook_allow_private_destinations` is set,
+//! an endpoint whose URL names an internal address is not sent to, and
+//! names are resolved by [`PublicOnly`], which lets the client connect only
+//! to public addresses (docs/SECURITY.md, "Webhook destinations"); the
+//! refusal is the endpoint's `lastError`, retried with backoff like any
+//! failure (so allowing it later, or fixing DNS, resumes delivery).
+//!
+//! **Leases.** A task sends only while it holds the endpoint's lease, and
+//! starts a request only in the first half of it (`LEASE` / 2, 30 s): the
+//! request ends (or times out) long before the lease does, so no replica
+//! ever sends after its lease has expired and another may have taken it.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
+use tokio::task::JoinSet;
 
+use super::destination;
+use super::resolver::{PublicOnly, check_literal};
 use super::signature::{SIGNATURE_HEADER, backoff, endpoint_secret, sign};
 use crate::auth::Authenticator;
 use crate::metrics::Metrics;
@@ -22,56 +45,147 @@ use crate::store::{self, Conn, Pool, StoreError};
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// How long a replica holds an endpoint; it stops sending at half of it.
 const LEASE: Duration = Duration::from_secs(60);
-/// The longest a receiver may take to answer.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest a receiver may take to answer, connection included.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Endpoints served per pass, and events read per query.
-const ENDPOINTS_PER_PASS: i64 = 20;
+/// A request started in the first half of the lease ends before it expires,
+/// with room to spare for the clocks of the replicas.
+const _: () = assert!(LEASE.as_secs() / 2 + REQUEST_TIMEOUT.as_secs() + 10 <= LEASE.as_secs());
+/// Events read per query.
 const EVENTS_PER_READ: i64 = 50;
 /// The longest error text kept for the delivery status.
 const MAX_ERROR_CHARS: usize = 300;
 
 /// The delivery loop of one Roster process.
 pub struct Deliverer {
+    worker: Arc<Worker>,
+    /// The most endpoints served at once.
+    concurrency: usize,
+}
+
+/// What the endpoints' tasks share.
+struct Worker {
     pool: Pool,
     authenticator: Arc<Authenticator>,
     metrics: Arc<Metrics>,
     client: reqwest::Client,
     /// This process's lease owner name.
     owner: String,
+    /// Whether internal addresses may be sent to.
+    allow_private_destinations: bool,
+}
+
+/// The part of an endpoint's lease this process may send in.
+struct Lease {
+    /// Taken before the lease's expiry was computed, so never later than it.
+    taken: Instant,
+}
+
+impl Lease {
+    /// Whether a request may start now: only in the first half of the lease.
+    fn may_send(&self) -> bool {
+        self.taken.elapsed() < LEASE / 2
+    }
 }
 
 impl Deliverer {
-    pub fn new(pool: Pool, authenticator: Arc<Authenticator>, metrics: Arc<Metrics>) -> Self {
-        let client = reqwest::Client::builder()
+    /// `concurrency`: the most endpoints served at once (at least 1);
+    /// `allow_private_destinations`: whether internal addresses may be sent to.
+    pub fn new(
+        pool: Pool,
+        authenticator: Arc<Authenticator>,
+        metrics: Arc<Metrics>,
+        concurrency: usize,
+        allow_private_destinations: bool,
+    ) -> Self {
+        let mut client = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .connect_timeout(CONNECT_TIMEOUT)
             // A redirect could point anywhere; a receiver answers, or fails.
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("roster/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("roster/", env!("CARGO_PKG_VERSION")));
+        if !allow_private_destinations {
+            // Names resolve to checked addresses only; and no proxy, which
+            // would resolve names where they cannot be checked.
+            client = client.dns_resolver(Arc::new(PublicOnly)).no_proxy();
+        }
+        let client = client
             .build()
             .expect("the HTTP client's settings are valid");
         Self {
-            pool,
-            authenticator,
-            metrics,
-            client,
-            owner: uuid::Uuid::now_v7().to_string(),
+            worker: Arc::new(Worker {
+                pool,
+                authenticator,
+                metrics,
+                client,
+                owner: uuid::Uuid::now_v7().to_string(),
+                allow_private_destinations,
+            }),
+            concurrency: concurrency.max(1),
         }
     }
 
-    /// Runs until the task is dropped.
+    /// Runs until the task is dropped (which aborts the endpoints' tasks).
     pub async fn run(self) {
         let mut ticker = tokio::time::interval(POLL_INTERVAL);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut tasks = JoinSet::new();
+        // The endpoint each running task serves.
+        let mut serving: HashMap<tokio::task::Id, String> = HashMap::new();
         loop {
             ticker.tick().await;
-            if let Err(error) = self.pass().await {
+            while let Some(done) = tasks.try_join_next_with_id() {
+                let id = match done {
+                    Ok((id, ())) => id,
+                    Err(error) => {
+                        tracing::error!(%error, "a webhook delivery task failed");
+                        error.id()
+                    }
+                };
+                serving.remove(&id);
+            }
+            if let Err(error) = self.pass(&mut tasks, &mut serving).await {
                 tracing::warn!(%error, "webhook delivery pass failed; retrying");
             }
         }
     }
 
+    /// Starts a task for each due endpoint, as far as free places allow, and
+    /// updates the backlog metric.
+    async fn pass(
+        &self,
+        tasks: &mut JoinSet<()>,
+        serving: &mut HashMap<tokio::task::Id, String>,
+    ) -> Result<(), StoreError> {
+        let free = self.concurrency.saturating_sub(serving.len());
+        if free > 0 {
+            let now = crate::clock::now();
+            let limit = i64::try_from(free + serving.len()).unwrap_or(i64::MAX);
+            let due = self
+                .worker
+                .store(move |conn| webhooks::due(conn, now, limit))
+                .await?;
+            let fresh: Vec<String> = due
+                .into_iter()
+                .filter(|id| !serving.values().any(|served| served == id))
+                .take(free)
+                .collect();
+            for id in fresh {
+                let worker = Arc::clone(&self.worker);
+                let handle = tasks.spawn({
+                    let id = id.clone();
+                    async move { worker.serve(id).await }
+                });
+                serving.insert(handle.id(), id);
+            }
+        }
+        let backlog = self.worker.store(webhooks::total_backlog).await?;
+        self.worker.metrics.set_webhook_backlog(backlog);
+        Ok(())
+    }
+}
+
+impl Worker {
     /// Store work on the blocking pool.
     async fn store<T, F>(&self, work: F) -> Result<T, StoreError>
     where
@@ -89,38 +203,37 @@ impl Deliverer {
         .map_err(|error| StoreError::Connect(format!("the blocking pool failed: {error}")))?
     }
 
-    /// One pass over the due endpoints.
-    async fn pass(&self) -> Result<(), StoreError> {
-        let now = crate::clock::now();
-        let due = self
-            .store(move |conn| webhooks::due(conn, now, ENDPOINTS_PER_PASS))
-            .await?;
-        for id in due {
-            let owner = self.owner.clone();
-            let until = now + LEASE;
-            let claimed = {
-                let id = id.clone();
-                self.store(move |conn| webhooks::claim(conn, &id, &owner, now, until))
-                    .await?
-            };
-            let Some(webhook) = claimed else {
-                continue; // another replica has it
-            };
-            let delivered = self.deliver(&webhook).await;
-            let owner = self.owner.clone();
-            self.store(move |conn| webhooks::release(conn, &id, &owner))
-                .await?;
-            delivered?;
+    /// One endpoint's task: lease it, deliver, give the lease back.
+    async fn serve(self: Arc<Self>, id: String) {
+        if let Err(error) = self.serve_endpoint(&id).await {
+            tracing::warn!(webhook = %id, %error, "webhook delivery failed; retrying");
         }
-        let backlog = self.store(webhooks::total_backlog).await?;
-        self.metrics.set_webhook_backlog(backlog);
-        Ok(())
+    }
+
+    async fn serve_endpoint(&self, id: &str) -> Result<(), StoreError> {
+        let lease = Lease {
+            taken: Instant::now(),
+        };
+        let now = crate::clock::now();
+        let until = now + LEASE;
+        let claimed = {
+            let (id, owner) = (id.to_owned(), self.owner.clone());
+            self.store(move |conn| webhooks::claim(conn, &id, &owner, now, until))
+                .await?
+        };
+        let Some(webhook) = claimed else {
+            return Ok(()); // another replica has it
+        };
+        let delivered = self.deliver(&webhook, &lease).await;
+        let (id, owner) = (id.to_owned(), self.owner.clone());
+        self.store(move |conn| webhooks::release(conn, &id, &owner))
+            .await?;
+        delivered
     }
 
     /// Sends the endpoint's waiting events in order, until one fails, none
     /// is left, or half the lease is used.
-    async fn deliver(&self, webhook: &Webhook) -> Result<(), StoreError> {
-        let started = Instant::now();
+    async fn deliver(&self, webhook: &Webhook, lease: &Lease) -> Result<(), StoreError> {
         let key_id = webhook
             .key_id
             .parse()
@@ -135,6 +248,13 @@ impl Deliverer {
                 .failed(webhook, webhook.delivery.attempts + 1, error)
                 .await;
         };
+        if let Err(error) = self.check_destination(&webhook.url) {
+            // Nothing is sent; it counts as a failed delivery.
+            self.metrics.observe_webhook_delivery(false);
+            return self
+                .failed(webhook, webhook.delivery.attempts + 1, &error)
+                .await;
+        }
         let secret = endpoint_secret(&key.secret, &webhook.id);
         let account = webhook
             .account
@@ -143,7 +263,7 @@ impl Deliverer {
         let mut after = webhook.delivery.delivered_seq;
         // The first event is the one earlier attempts failed at.
         let mut attempt = webhook.delivery.attempts + 1;
-        while started.elapsed() < LEASE / 2 {
+        while lease.may_send() {
             let events = self
                 .store(move |conn| store::events::feed(conn, account, after, EVENTS_PER_READ))
                 .await?;
@@ -151,6 +271,9 @@ impl Deliverer {
                 return Ok(());
             }
             for event in events {
+                if !lease.may_send() {
+                    return Ok(());
+                }
                 if let Err(error) = self.post(webhook, &secret, &event, attempt).await {
                     self.metrics.observe_webhook_delivery(false);
                     return self.failed(webhook, attempt, &error).await;
@@ -167,6 +290,19 @@ impl Deliverer {
                 after = event.seq;
                 attempt = 1;
             }
+        }
+        Ok(())
+    }
+
+    /// Whether the stored URL may be sent to: the checks of a new endpoint
+    /// (an endpoint stored before them, or while internal addresses were
+    /// allowed, may fail them now), except the names, which the client's
+    /// resolver checks at every connection.
+    fn check_destination(&self, url: &str) -> Result<(), String> {
+        let target = destination::parse(url)
+            .map_err(|reason| format!("the endpoint's URL is refused: {reason}"))?;
+        if !self.allow_private_destinations {
+            check_literal(&target).map_err(|refused| format!("not sent: {refused}"))?;
         }
         Ok(())
     }
@@ -212,7 +348,7 @@ impl Deliverer {
         })
         .to_string();
         let timestamp = chrono::Utc::now().timestamp();
-        let response = self
+        let request = self
             .client
             .post(&webhook.url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -221,8 +357,12 @@ impl Deliverer {
             .header("Roster-Event-Kind", &event.kind)
             .header("Roster-Delivery-Attempt", attempt.to_string())
             .body(body)
-            .send()
+            .send();
+        // The client's own timeout covers the whole request; this one makes
+        // sure of it, since the lease depends on it.
+        let response = tokio::time::timeout(REQUEST_TIMEOUT, request)
             .await
+            .map_err(|_| "the receiver did not answer in time".to_owned())?
             .map_err(|error| describe(&error))?;
         let status = response.status();
         if status.is_success() {

@@ -161,7 +161,8 @@ fn body_for(method: &str, path: &str, other: &Other) -> Option<Value> {
 }
 
 async fn no_token_of_one_account_reaches_another(db: TestDb) {
-    let app = TestApp::spawn(db).await;
+    // Account B's webhook points at this machine (nothing is sent off it).
+    let app = TestApp::spawn_with(db, crate::webhooks::allow_private).await;
     let other = other_account(&app).await;
     let before = snapshot(&app, &other).await;
     let access = app.issue(roster::model::Scope::Access, None);

@@ -10,11 +10,31 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::crash::{free_port, start, wait_ready};
+use crate::crash::{free_port, wait_ready};
 use crate::helpers::{DbKind, TestDb};
 use crate::webhooks::{Receiver, delivered_ids};
 
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+/// `roster serve` as `crash::start` runs it, sending webhooks to this
+/// machine's test receiver.
+fn replica(url: &str, port: u16) -> crate::server::Served {
+    let listen = format!("127.0.0.1:{port}");
+    crate::server::Served::start_with(
+        url,
+        &[
+            "--listen",
+            &listen,
+            "--log-format",
+            "json",
+            "--workers",
+            "2",
+            "--webhook-allow-private-destinations",
+            "true",
+        ],
+        &[],
+    )
+}
 
 #[actix_web::test]
 async fn two_replicas_take_conflicting_writes() {
@@ -23,7 +43,7 @@ async fn two_replicas_take_conflicting_writes() {
     };
     let ports = [free_port(), free_port()];
     // Started at once on an empty database: one migrates and bootstraps.
-    let replicas = [start(&db.url, ports[0]), start(&db.url, ports[1])];
+    let replicas = [replica(&db.url, ports[0]), replica(&db.url, ports[1])];
     let bases: Vec<String> = ports
         .iter()
         .map(|port| format!("http://127.0.0.1:{port}"))

@@ -18,9 +18,18 @@ crate::on_both_databases!(
     events_arrive_signed_and_in_order,
     a_failing_receiver_is_retried_and_a_restart_loses_nothing,
     endpoints_are_validated_listed_and_deleted,
+    a_hanging_receiver_does_not_delay_another_accounts_events,
+    internal_destinations_are_refused_when_added,
+    control_characters_are_refused_even_when_internal_destinations_are_allowed,
+    an_endpoint_added_while_allowed_is_not_sent_to_once_disallowed,
 );
 
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+/// The test receivers are on this machine: internal destinations allowed.
+pub(crate) fn allow_private(config: &mut roster::config::ServeConfig) {
+    config.webhook_allow_private_destinations = true;
+}
 
 /// What the receiver got.
 #[derive(Debug, Clone)]
@@ -120,6 +129,47 @@ impl Receiver {
     }
 }
 
+/// A receiver that accepts connections and never answers, counting them.
+pub(crate) struct Hanging {
+    pub(crate) url: String,
+    accepted: Arc<AtomicUsize>,
+    task: actix_web::rt::task::JoinHandle<()>,
+}
+
+impl Hanging {
+    pub(crate) fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&accepted);
+        let task = actix_web::rt::spawn(async move {
+            // Every connection is kept open, unanswered.
+            let mut open = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                open.push(stream);
+            }
+        });
+        Self {
+            url: format!("http://127.0.0.1:{port}/hook"),
+            accepted,
+            task,
+        }
+    }
+
+    pub(crate) fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Hanging {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 /// The value of a metric line of `/metrics`.
 fn metric(metrics: &str, name: &str) -> f64 {
     metrics
@@ -182,7 +232,7 @@ async fn deactivate(app: &TestApp, id: &str) {
 }
 
 async fn events_arrive_signed_and_in_order(db: TestDb) {
-    let app = TestApp::spawn(db).await;
+    let app = TestApp::spawn_with(db, allow_private).await;
     // Events before the endpoint existed are not sent to it.
     app.create_user(&json!({"userName": "before"})).await;
     let before = feed(&app).await.len();
@@ -249,7 +299,7 @@ async fn events_arrive_signed_and_in_order(db: TestDb) {
 }
 
 async fn a_failing_receiver_is_retried_and_a_restart_loses_nothing(db: TestDb) {
-    let mut app = TestApp::spawn(db).await;
+    let mut app = TestApp::spawn_with(db, allow_private).await;
     let receiver = Receiver::start();
     let (_, secret) = add_endpoint(&app, &receiver.url).await;
     receiver.inbox.failures_left.store(2, Ordering::SeqCst);
@@ -360,7 +410,7 @@ async fn a_failing_receiver_is_retried_and_a_restart_loses_nothing(db: TestDb) {
 }
 
 async fn endpoints_are_validated_listed_and_deleted(db: TestDb) {
-    let app = TestApp::spawn(db).await;
+    let app = TestApp::spawn_with(db, allow_private).await;
     for (body, why) in [
         (json!({"url": "ftp://example.com/hook"}), "scheme"),
         (json!({"url": "not a url"}), "syntax"),
@@ -462,4 +512,368 @@ async fn endpoints_are_validated_listed_and_deleted(db: TestDb) {
         .map(|entry| entry["action"].as_str().unwrap())
         .collect();
     assert_eq!(webhook_entries, ["created", "deleted"]);
+}
+
+/// Issues a token of account `slug` with the CLI.
+fn cli_token(app: &TestApp, slug: &str, scope: &str) -> String {
+    let output = app.cli(&["tokens", "issue", "--account", slug, "--scope", scope]);
+    assert!(output.status.success(), "{output:?}");
+    crate::helpers::stdout(&output)
+        .trim()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned()
+}
+
+/// The delivery status of the endpoint `id`, as its account's admin sees it.
+async fn delivery_of(api: &crate::helpers::Api<'_>, id: &str) -> Value {
+    let listed = api.ok(Method::GET, "/api/v1/webhooks", None).await;
+    listed["webhooks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|hook| hook["id"] == id)
+        .unwrap_or_else(|| panic!("{id} in {listed}"))["delivery"]
+        .clone()
+}
+
+/// Issue 15 (3): account A's receiver accepts the connection and never
+/// answers; account B's event still arrives at once, while A's request is
+/// still hanging, and A's request ends at the timeout. (Delivered one
+/// endpoint after the other, B's event waited for A's 10 s timeout.)
+async fn a_hanging_receiver_does_not_delay_another_accounts_events(db: TestDb) {
+    let app = TestApp::spawn_with(db, allow_private).await;
+    // A's endpoint is added first, so it is the first one due.
+    let hanging = Hanging::start();
+    let (hanging_id, _) = add_endpoint(&app, &hanging.url).await;
+    assert!(app.cli(&["accounts", "create", "other"]).status.success());
+    let other_admin = crate::helpers::Api {
+        app: &app,
+        token: cli_token(&app, "other", "admin"),
+    };
+    let other_scim = crate::helpers::Api {
+        app: &app,
+        token: cli_token(&app, "other", "scim"),
+    };
+    let receiver = Receiver::start();
+    other_admin
+        .ok(
+            Method::POST,
+            "/api/v1/webhooks",
+            Some(json!({"url": receiver.url})),
+        )
+        .await;
+
+    // A's event goes out first, and hangs.
+    app.create_user(&json!({"userName": "ada"})).await;
+    for _ in 0..100 {
+        if hanging.accepted() > 0 {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(hanging.accepted() > 0, "A's receiver was reached");
+    let started = std::time::Instant::now();
+    other_scim
+        .ok(
+            Method::POST,
+            "/scim/v2/Users",
+            Some(json!({"userName": "bob"})),
+        )
+        .await;
+    let received = receiver.wait_for("B's event", |got| !got.is_empty()).await;
+    let took = started.elapsed();
+    eprintln!("B's event arrived {took:?} after its change, while A's receiver hung");
+    assert_eq!(received[0].json()["kind"], "member.created");
+    assert!(
+        took < Duration::from_secs(5),
+        "B's event took {took:?} while A's receiver hung"
+    );
+    // A's request is still hanging (no answer, no timeout yet) ...
+    let delivery = delivery_of(&admin(&app), &hanging_id).await;
+    assert_eq!(delivery["lastError"], Value::Null, "{delivery}");
+    // ... until its timeout, which is recorded.
+    let mut delivery = Value::Null;
+    for _ in 0..200 {
+        delivery = delivery_of(&admin(&app), &hanging_id).await;
+        if delivery["attempts"].as_i64() >= Some(1) {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        delivery["lastError"]
+            .as_str()
+            .is_some_and(|error| error.starts_with("the receiver did not answer in time")),
+        "{delivery}"
+    );
+    assert!(delivery["backlog"].as_i64() >= Some(1), "{delivery}");
+    receiver.server.stop(false).await;
+}
+
+/// The detail of a 400 answer to adding `url`.
+async fn refused_detail(app: &TestApp, url: &str) -> String {
+    let response = admin(app)
+        .send(Method::POST, "/api/v1/webhooks", Some(json!({"url": url})))
+        .await;
+    let body = assert_scim_error(response, 400).await;
+    body["detail"].as_str().unwrap().to_owned()
+}
+
+/// Nothing was stored or audited of any endpoint.
+async fn assert_no_endpoint(app: &TestApp) {
+    let listed = admin(app).ok(Method::GET, "/api/v1/webhooks", None).await;
+    assert_eq!(listed, json!({"webhooks": []}));
+    let audit = admin(app)
+        .ok(Method::GET, "/api/v1/audit?limit=1000", None)
+        .await;
+    assert!(
+        audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|entry| entry["resource"] != "Webhook"),
+        "{audit}"
+    );
+}
+
+/// Issue 15 (9): without `webhook_allow_private_destinations`, every
+/// spelling of this machine, and the cloud metadata address, is refused
+/// when the endpoint is added: 400 naming the address and the setting,
+/// nothing stored, nothing sent. (Only loopback is ever connected to by the
+/// tests; the other addresses are checked as written, never resolved or
+/// reached.)
+async fn internal_destinations_are_refused_when_added(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let listener = Hanging::start();
+    let port = listener
+        .url
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    for (url, why) in [
+        (
+            format!("http://127.0.0.1:{port}/hook"),
+            "127.0.0.1 is a loopback address",
+        ),
+        (
+            format!("http://[::1]:{port}/hook"),
+            "::1 is a loopback address",
+        ),
+        (
+            format!("http://localhost:{port}/hook"),
+            "localhost is a name of this machine",
+        ),
+        (
+            format!("http://LOCALHOST.:{port}/hook"),
+            "localhost. is a name of this machine",
+        ),
+        (
+            format!("http://db.localhost:{port}/hook"),
+            "db.localhost is a name of this machine",
+        ),
+        (
+            "http://2130706433/".to_owned(),
+            "127.0.0.1 is a loopback address",
+        ),
+        (
+            format!("http://0x7f000001:{port}/"),
+            "127.0.0.1 is a loopback address",
+        ),
+        (
+            "http://127.1/".to_owned(),
+            "127.0.0.1 is a loopback address",
+        ),
+        ("http://0.0.0.0/".to_owned(), "0.0.0.0 is an unspecified"),
+        ("http://0/".to_owned(), "0.0.0.0 is an unspecified"),
+        ("http://[::]/".to_owned(), ":: is an unspecified"),
+        (
+            "http://[::ffff:127.0.0.1]/".to_owned(),
+            "::ffff:127.0.0.1 is a loopback address",
+        ),
+        (
+            "http://169.254.169.254/latest/meta-data/".to_owned(),
+            "169.254.169.254 is a link-local address",
+        ),
+        (
+            "http://[::ffff:169.254.169.254]/".to_owned(),
+            "is a link-local address",
+        ),
+        (
+            "http://10.0.0.1/".to_owned(),
+            "10.0.0.1 is a private address",
+        ),
+        (
+            "http://172.16.0.1/".to_owned(),
+            "172.16.0.1 is a private address",
+        ),
+        (
+            "http://192.168.1.1/".to_owned(),
+            "192.168.1.1 is a private address",
+        ),
+        (
+            "http://100.64.0.1/".to_owned(),
+            "100.64.0.1 is a shared (carrier-grade NAT) address",
+        ),
+        (
+            "http://[fd00::1]/".to_owned(),
+            "fd00::1 is a private address",
+        ),
+        (
+            "http://[fe80::1]/".to_owned(),
+            "fe80::1 is a link-local address",
+        ),
+        (
+            "http://224.0.0.1/".to_owned(),
+            "224.0.0.1 is a multicast address",
+        ),
+        (
+            "http://[ff02::1]/".to_owned(),
+            "ff02::1 is a multicast address",
+        ),
+        (
+            "http://255.255.255.255/".to_owned(),
+            "255.255.255.255 is the broadcast address",
+        ),
+    ] {
+        let detail = refused_detail(&app, &url).await;
+        assert!(detail.contains(why), "{url}: {detail}");
+        assert!(
+            detail.starts_with("'url' is refused: ")
+                && detail.contains("webhook_allow_private_destinations"),
+            "{url}: {detail}"
+        );
+    }
+    for (url, why) in [
+        ("gopher://127.0.0.1:6379/_INFO", "must be http or https"),
+        ("file:///etc/passwd", "must be http or https"),
+        ("http://127.0.0.1:6379/\r\nSET x 1", "control characters"),
+    ] {
+        let detail = refused_detail(&app, url).await;
+        assert!(detail.contains(why), "{url}: {detail}");
+    }
+    assert_no_endpoint(&app).await;
+    assert_eq!(listener.accepted(), 0, "nothing was sent");
+}
+
+/// A URL with raw control characters is refused whatever the setting: a
+/// URL parser drops CR, LF and tabs silently, so what was stored would not
+/// be what was checked (issue 15: a CR LF URL was stored as sent).
+async fn control_characters_are_refused_even_when_internal_destinations_are_allowed(db: TestDb) {
+    let app = TestApp::spawn_with(db, allow_private).await;
+    for (url, code) in [
+        ("http://127.0.0.1:9/hook\r\nX-Injected: 1", "U+000D"),
+        ("http://127.0.0.1:9/hook\nX-Injected: 1", "U+000A"),
+        ("http://127.0.0.1:9/ho\tok", "U+0009"),
+        ("http://127.0.0.1:9/hook\u{0}", "U+0000"),
+        ("http://127.0.0.1:9/hook\u{7f}", "U+007F"),
+        ("\r\nhttp://127.0.0.1:9/hook", "U+000D"),
+    ] {
+        let detail = refused_detail(&app, url).await;
+        assert!(
+            detail.contains("must not contain control characters") && detail.contains(code),
+            "{url:?}: {detail}"
+        );
+    }
+    assert_no_endpoint(&app).await;
+    // Allowed, an address is stored in its one canonical spelling.
+    let (id, _) = add_endpoint(&app, "http://2130706433:9/hook").await;
+    let listed = admin(&app).ok(Method::GET, "/api/v1/webhooks", None).await;
+    assert_eq!(listed["webhooks"][0]["url"], "http://127.0.0.1:9/hook");
+    admin(&app)
+        .ok(Method::DELETE, &format!("/api/v1/webhooks/{id}"), None)
+        .await;
+}
+
+/// The check is made again at every delivery: endpoints added while
+/// internal destinations were allowed (an address, a name that resolves to
+/// this machine) get nothing once Roster restarts without the setting, and
+/// their status says why; allowed again, they get every event.
+async fn an_endpoint_added_while_allowed_is_not_sent_to_once_disallowed(db: TestDb) {
+    let mut app = TestApp::spawn_with(db, allow_private).await;
+    let receiver = Receiver::start();
+    let port = receiver
+        .url
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let hanging = Hanging::start();
+    let hanging_port = hanging
+        .url
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (by_address, _) = add_endpoint(&app, &receiver.url).await;
+    let (by_name, _) = add_endpoint(&app, &format!("http://localhost:{port}/hook")).await;
+    let (decimal, _) = add_endpoint(&app, &format!("http://2130706433:{hanging_port}/hook")).await;
+
+    app.restart_configured(|config| config.webhook_allow_private_destinations = false)
+        .await;
+    app.create_user(&json!({"userName": "ada"})).await;
+    let mut errors = Vec::new();
+    for _ in 0..200 {
+        errors.clear();
+        for id in [&by_address, &by_name, &decimal] {
+            let delivery = delivery_of(&admin(&app), id).await;
+            errors.push(
+                delivery["lastError"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            );
+        }
+        if errors.iter().all(|error| !error.is_empty()) {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    let advice = "webhooks go to public addresses only, unless the operator sets \
+                  webhook_allow_private_destinations";
+    assert!(
+        errors[0].starts_with("not sent: 127.0.0.1 is a loopback address: ")
+            && errors[0].contains(advice),
+        "{errors:?}"
+    );
+    assert!(
+        errors[1].starts_with(
+            "could not connect to the receiver: localhost is a name of this machine: "
+        ) && errors[1].contains(advice),
+        "{errors:?}"
+    );
+    assert!(
+        errors[2].starts_with("not sent: 127.0.0.1 is a loopback address"),
+        "{errors:?}"
+    );
+    assert!(receiver.received().is_empty(), "{:?}", receiver.received());
+    assert_eq!(hanging.accepted(), 0, "not even a connection");
+
+    // Allowed again, delivery resumes with nothing lost.
+    admin(&app)
+        .ok(Method::DELETE, &format!("/api/v1/webhooks/{decimal}"), None)
+        .await;
+    app.restart_configured(allow_private).await;
+    let expected = feed(&app).await.len();
+    let received = receiver
+        .wait_for("both endpoints' events", |got| got.len() >= 2 * expected)
+        .await;
+    assert_eq!(received.len(), 2 * expected);
+    for id in [&by_address, &by_name] {
+        let delivery = delivery_of(&admin(&app), id).await;
+        assert_eq!(delivery["backlog"], 0, "{delivery}");
+        assert_eq!(delivery["lastError"], Value::Null, "{delivery}");
+    }
+    receiver.server.stop(false).await;
 }

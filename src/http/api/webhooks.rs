@@ -17,6 +17,7 @@ use crate::http::state::AppState;
 use crate::scim::MEDIA_TYPE;
 use crate::store;
 use crate::webhooks::signature::endpoint_secret;
+use crate::webhooks::{destination, resolver};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -32,8 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// The longest accepted URL and description.
-const MAX_URL_BYTES: usize = 2048;
+/// The longest accepted description.
 const MAX_DESCRIPTION_BYTES: usize = 500;
 /// The most endpoints one account may have.
 const MAX_ENDPOINTS: usize = 20;
@@ -41,37 +41,23 @@ const MAX_ENDPOINTS: usize = 20;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct NewWebhook {
-    /// An `http` or `https` URL without credentials, at most 2048 bytes.
+    /// An `http` or `https` URL without credentials or control characters, at
+    /// most 2048 bytes, whose host is a public address or resolves only to
+    /// public addresses (unless the operator allows internal ones).
     url: String,
     /// At most 500 bytes.
     description: Option<String>,
 }
 
-/// An `http` or `https` URL with a host and without credentials (they
-/// would be shown in every listing).
-fn check_url(text: &str) -> Result<(), AccessError> {
-    if text.len() > MAX_URL_BYTES {
-        return Err(AccessError::Invalid(format!(
-            "'url' is at most {MAX_URL_BYTES} bytes"
-        )));
+/// A URL Roster may send to (`webhooks::destination`): its normalised text.
+async fn check_url(text: &str, allow_private: bool) -> Result<String, AccessError> {
+    let target = destination::parse(text).map_err(AccessError::Invalid)?;
+    if !allow_private {
+        resolver::check_new(&target)
+            .await
+            .map_err(|refused| AccessError::Invalid(format!("'url' is refused: {refused}")))?;
     }
-    let url = reqwest::Url::parse(text)
-        .map_err(|error| AccessError::Invalid(format!("'url' is not a URL ({error})")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(AccessError::Invalid(format!(
-            "'url' must be http or https, not '{}'",
-            url.scheme()
-        )));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(AccessError::Invalid("'url' has no host".into()));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(AccessError::Invalid(
-            "'url' must not hold credentials: receivers check the Roster-Signature header".into(),
-        ));
-    }
-    Ok(())
+    Ok(target.url.into())
 }
 
 /// `POST /webhooks` with `{"url": …, "description": …}`: 201 with the
@@ -87,7 +73,8 @@ fn check_url(text: &str) -> Result<(), AccessError> {
     responses(
         (status = 201, description = "The endpoint, with its signing `secret`, shown this once",
             body = CreatedWebhook),
-        (status = 400, description = "The URL or description is not valid",
+        (status = 400, description = "The URL or description is not valid, or the URL names an \
+            internal address",
             body = ErrorBody, content_type = MEDIA_TYPE),
         (status = 409, description = "The account has 20 endpoints already",
             body = ErrorBody, content_type = MEDIA_TYPE),
@@ -101,7 +88,6 @@ pub(super) async fn create(
     body: web::Json<NewWebhook>,
 ) -> Result<HttpResponse, ApiError> {
     let NewWebhook { url, description } = body.into_inner();
-    check_url(&url)?;
     if description
         .as_ref()
         .is_some_and(|text| text.len() > MAX_DESCRIPTION_BYTES)
@@ -111,6 +97,8 @@ pub(super) async fn create(
         ))
         .into());
     }
+    // Last, since it may resolve the URL's host.
+    let url = check_url(&url, state.webhook_allow_private_destinations).await?;
     let account = auth.principal.account_id;
     let origin = auth.origin;
     let authenticator = std::sync::Arc::clone(&state.authenticator);
