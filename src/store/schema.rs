@@ -166,7 +166,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    events (seq) {
+    events (account_id, seq) {
         seq -> BigInt,
         id -> Text,
         account_id -> Text,
@@ -178,7 +178,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    audit_log (seq) {
+    audit_log (account_id, seq) {
         seq -> BigInt,
         id -> Text,
         account_id -> Text,

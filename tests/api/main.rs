@@ -28,6 +28,7 @@ mod operations;
 mod rate_limit;
 mod replicas;
 mod review;
+mod sequences;
 mod server;
 mod users;
 mod users_list;
