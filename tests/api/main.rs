@@ -22,6 +22,7 @@ mod isolation;
 mod keys;
 mod limits;
 mod metrics;
+mod names;
 mod networks;
 mod openapi;
 mod operations;
