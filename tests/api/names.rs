@@ -194,6 +194,9 @@ async fn collisions_of_the_old_key_function_are_reported_not_fatal(db: TestDb) {
         )
         .await;
     let other_group = other_group["id"].as_str().unwrap().to_owned();
+    let mail = app
+        .create_user(&json!({"userName": "mail", "emails": [{"value": "\u{ff2d}AIL@EXAMPLE.COM", "type": "work"}]}))
+        .await;
     // As Roster before issue 15 wrote them (keys lowercased, nothing more): a
     // second user "STRASSE@example.com" and a second group "Cafe\u{301}"
     // (NFD) could coexist; under the new key they are the same names.
@@ -208,6 +211,7 @@ async fn collisions_of_the_old_key_function_are_reported_not_fatal(db: TestDb) {
              UPDATE scim_groups SET display_name = 'Cafe\u{301}', display_name_key = 'cafe\u{301}',
                  document = REPLACE(document, 'placeholder', 'Cafe\u{301}')
                  WHERE id = '{other_group}';
+             UPDATE user_emails SET value_key = '\u{ff4d}ail@example.com';
              UPDATE key_function SET version = 1;"
         ))
         .unwrap();
@@ -263,6 +267,16 @@ async fn collisions_of_the_old_key_function_are_reported_not_fatal(db: TestDb) {
         found(&app, "userName eq \"strasse@example.com\"").await,
         ["STRASSE@example.com"]
     );
+    // Other stored keys are recomputed too (here an e-mail address's).
+    assert_eq!(
+        found(
+            &app,
+            "emails[type eq \"work\"].value eq \"mail@example.com\""
+        )
+        .await,
+        ["mail"]
+    );
+    assert_eq!(mail["emails"][0]["value"], "\u{ff2d}AIL@EXAMPLE.COM");
     let listed: Value = scim(&app)
         .ok(Method::GET, "/scim/v2/Groups?count=10", None)
         .await;
