@@ -62,11 +62,81 @@ uuid_id!(
     GroupId
 );
 
-/// Case-folds a value for case-insensitive comparison and uniqueness
-/// (`userName`, `displayName`, e-mail addresses): Unicode-aware, the same on
-/// every backend, so stored `*_key` columns and query values always agree.
+/// The comparison form of a value compared without regard to case (every
+/// string attribute that is not `caseExact`, e-mail addresses, access rule
+/// selectors): the one case folding of the code base, the same on every
+/// backend, so stored `*_key` columns and `filter_document`s and the values
+/// of queries always agree. In order (docs/SCIM.md, "Names and look-alikes"):
+///
+/// 1. default-ignorable code points removed (zero-width space and joiners,
+///    soft hyphen, byte order mark, variation selectors, bidi controls …);
+/// 2. Unicode NFKC (full-width and other compatibility forms become their
+///    plain letters; NFC and NFD spellings become one);
+/// 3. Unicode full case folding, not locale-specific (`ß` → `ss`, `Σ`/`ς` → `σ`);
+/// 4. a combining dot above (U+0307) straight after `i` or `j` removed: it is
+///    what `İ` folds to, and on those soft-dotted letters it is invisible, so
+///    `İstanbul` and `istanbul` agree;
+/// 5. NFKC again,
+///
+/// repeated until nothing changes (at most a few rounds), so the result is its
+/// own comparison form. ASCII takes a fast path with the same result.
+///
+/// Changing what this returns changes stored keys: bump
+/// [`KEY_FUNCTION_VERSION`], and the next start recomputes them.
 pub fn fold_case(value: &str) -> String {
-    value.to_lowercase()
+    if value.is_ascii() {
+        return value.to_ascii_lowercase();
+    }
+    let mut current = fold_once(value);
+    for _ in 0..4 {
+        let next = fold_once(&current);
+        if next == current {
+            break;
+        }
+        current = next;
+    }
+    current
+}
+
+/// The key of a name that must be unique in its account — `userName`, a
+/// group's `displayName` — and that every comparison with that name uses:
+/// [`fold_case`] with surrounding white space trimmed. The name itself is
+/// stored and returned as it was sent.
+pub fn name_key(value: &str) -> String {
+    let mut key = fold_case(value.trim());
+    // Folding can expose white space that was hidden behind an ignorable or a
+    // compatibility form (U+3000); trim until stable.
+    while key.trim().len() != key.len() {
+        key = fold_case(key.trim());
+    }
+    key
+}
+
+/// The version of [`fold_case`] and [`name_key`] that stored keys were
+/// computed with (table `key_functions`). Version 1 was plain lowercasing.
+pub const KEY_FUNCTION_VERSION: i64 = 2;
+
+fn fold_once(value: &str) -> String {
+    use icu_casemap::CaseMapper;
+    use icu_normalizer::ComposingNormalizerBorrowed;
+    use icu_properties::CodePointSetData;
+    use icu_properties::props::DefaultIgnorableCodePoint;
+
+    let ignorable = CodePointSetData::new::<DefaultIgnorableCodePoint>();
+    let nfkc = ComposingNormalizerBorrowed::new_nfkc();
+    let visible: String = value.chars().filter(|c| !ignorable.contains(*c)).collect();
+    let folded = CaseMapper::new()
+        .fold_string(&nfkc.normalize(&visible))
+        .into_owned();
+    let mut undotted = String::with_capacity(folded.len());
+    let mut previous = None;
+    for c in folded.chars() {
+        if !(c == '\u{307}' && matches!(previous, Some('i' | 'j'))) {
+            undotted.push(c);
+        }
+        previous = Some(c);
+    }
+    nfkc.normalize(&undotted).into_owned()
 }
 
 /// An account's short, URL-safe name (`default`, `acme-corp`).
@@ -156,6 +226,68 @@ impl FromStr for Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 15's look-alikes: each pair is one name.
+    pub(crate) const LOOK_ALIKES: [(&str, &str); 8] = [
+        ("jos\u{e9}@example.com", "jose\u{301}@example.com"),
+        (
+            "alice@example.com",
+            "\u{ff41}\u{ff4c}\u{ff49}\u{ff43}\u{ff45}@example.com",
+        ),
+        ("alice@example.com", "ALICE\u{ff20}EXAMPLE.COM"),
+        ("alice@example.com", "alice@example.com "),
+        ("alice@example.com", "ali\u{200b}ce@example.com"),
+        ("stra\u{df}e", "STRASSE"),
+        ("\u{130}stanbul", "istanbul"),
+        ("so\u{ad}ft\u{feff}\u{fe0f}\u{200d}\u{200c}", "SOFT"),
+    ];
+
+    #[test]
+    fn look_alikes_have_one_key() {
+        for (one, other) in LOOK_ALIKES {
+            assert_eq!(name_key(one), name_key(other), "{one:?} / {other:?}");
+        }
+        assert_eq!(name_key(" Alice@Example.COM\u{3000}"), "alice@example.com");
+        assert_eq!(name_key("Stra\u{df}e"), "strasse");
+        assert_eq!(
+            fold_case("\u{3a3}\u{3af}\u{3c3}\u{3c5}\u{3c6}\u{3bf}\u{3c2}"),
+            "\u{3c3}\u{3af}\u{3c3}\u{3c5}\u{3c6}\u{3bf}\u{3c3}"
+        );
+    }
+
+    #[test]
+    fn different_names_keep_different_keys() {
+        for (one, other) in [
+            ("alice", "alice2"),
+            ("alice smith", "alicesmith"),
+            // Look-alikes across scripts are not folded (that is UTS #39's
+            // confusables, which would also merge real, distinct names).
+            ("alice", "\u{430}lice"),
+            ("r\u{e9}sum\u{e9}", "resume"),
+            ("\u{131}", "i"),
+        ] {
+            assert_ne!(name_key(one), name_key(other), "{one:?} / {other:?}");
+        }
+    }
+
+    #[test]
+    fn keys_are_their_own_keys() {
+        for value in [
+            "e\u{200b}\u{301}",
+            "i\u{307}\u{301}",
+            "\u{130}\u{301}",
+            " \u{301}x",
+            "\u{ff21}\u{3000}",
+            "\u{1e9e}",
+            "\u{fb03}",
+            "\u{2126}",
+            "\u{345}",
+        ] {
+            let key = name_key(value);
+            assert_eq!(name_key(&key), key, "{value:?}");
+            assert_eq!(fold_case(&fold_case(value)), fold_case(value), "{value:?}");
+        }
+    }
 
     #[test]
     fn slugs() {

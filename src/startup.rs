@@ -30,13 +30,35 @@ pub struct Backend {
 }
 
 impl Backend {
-    /// Connects, applies pending migrations and loads the signing keys.
+    /// Connects, applies pending migrations, recomputes the stored name keys
+    /// when the key function changed (reporting names that now collide) and
+    /// loads the signing keys.
     pub fn open(url: &DatabaseUrl, pool_size: u32) -> Result<Self, StoreError> {
         let pool = store::open_pool(url, pool_size)?;
         let mut conn = pool.get()?;
         let applied = store::migrate(&mut conn)?;
         if !applied.is_empty() {
             tracing::info!(migrations = ?applied, "database migrated");
+        }
+        if let Some(rekeyed) = store::name_keys::recompute(&mut conn)? {
+            tracing::info!(
+                from_version = rekeyed.from_version,
+                to_version = crate::model::KEY_FUNCTION_VERSION,
+                changed = rekeyed.changed,
+                conflicts = rekeyed.conflicts.len(),
+                "name keys recomputed"
+            );
+        }
+        // Ids only: a name is a request value, never logged.
+        for conflict in store::name_keys::conflicts(&mut conn)? {
+            tracing::warn!(
+                account = %conflict.account,
+                resource_type = %conflict.resource_type,
+                holder = %conflict.holder,
+                other = %conflict.resource,
+                "two names of one account have one key: the other keeps its old key until it is \
+                 renamed or deleted (see 'roster doctor')"
+            );
         }
         let authenticator = Arc::new(Authenticator::load(&mut conn)?);
         drop(conn);

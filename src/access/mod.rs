@@ -14,7 +14,7 @@ pub mod review;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::fold_case;
+use crate::model::{fold_case, name_key};
 
 /// What a request to change the access configuration got wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -131,7 +131,7 @@ impl Selector {
     /// The stored value: case-folded where matching ignores case.
     pub fn key(&self) -> String {
         match self {
-            Self::GroupName(name) => fold_case(name),
+            Self::GroupName(name) => name_key(name),
             Self::ScimRole(value) => fold_case(value),
             Self::GroupExternalId(value) | Self::GroupId(value) => value.clone(),
         }
@@ -290,7 +290,7 @@ pub fn explain(rules: &[Rule], groups: &[GroupFacts], role_values: &[String]) ->
 
 fn matches_group(selector: &Selector, group: &GroupFacts) -> bool {
     match selector {
-        Selector::GroupName(name) => fold_case(name) == fold_case(&group.display_name),
+        Selector::GroupName(name) => name_key(name) == name_key(&group.display_name),
         Selector::GroupExternalId(id) => group.external_id.as_deref() == Some(id.as_str()),
         Selector::GroupId(id) => *id == group.id,
         Selector::ScimRole(_) => false,

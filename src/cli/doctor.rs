@@ -39,6 +39,12 @@ impl Report {
         println!("FAIL  {check}: {detail}");
     }
 
+    /// Needs an operator's attention, but Roster runs.
+    fn warn(&mut self, check: &str, detail: impl std::fmt::Display) {
+        self.checks += 1;
+        println!("warn  {check}: {detail}");
+    }
+
     fn skip(&mut self, check: &str, why: &str) {
         self.checks += 1;
         println!("skip  {check}: not checked, {why}");
@@ -60,13 +66,16 @@ pub fn run(args: DoctorArgs, given: Vec<Given>) -> anyhow::Result<()> {
             let migrated = check_migrations(&mut report, &mut conn);
             if migrated {
                 check_signing_keys(&mut report, &mut conn);
+                check_names(&mut report, &mut conn);
             } else {
                 report.skip("signing keys", "as the migrations are not all applied");
+                report.skip("names", "as the migrations are not all applied");
             }
         }
         None => {
             report.skip("migrations", "as the database is not reachable");
             report.skip("signing keys", "as the database is not reachable");
+            report.skip("names", "as the database is not reachable");
         }
     }
     if report.failed > 0 {
@@ -195,5 +204,58 @@ fn check_signing_keys(report: &mut Report, conn: &mut Conn) {
                  key cannot be checked and must be issued again)"
             ),
         ),
+    }
+}
+
+/// The name keys (docs/SCIM.md, "Names and look-alikes"): computed with this
+/// Roster's key function, and the names that collide under it, by ids.
+fn check_names(report: &mut Report, conn: &mut Conn) {
+    use crate::model::KEY_FUNCTION_VERSION;
+    use crate::store::name_keys;
+    let version = match name_keys::stored_version(conn) {
+        Ok(version) => version,
+        Err(error) => return report.fail("names", format!("cannot read the key version: {error}")),
+    };
+    if version < KEY_FUNCTION_VERSION {
+        return report.warn(
+            "names",
+            format!(
+                "keys of version {version}, this Roster's are {KEY_FUNCTION_VERSION}: the next \
+                 'roster serve' or 'roster migrate' recomputes them"
+            ),
+        );
+    }
+    match name_keys::conflicts(conn) {
+        Ok(conflicts) if conflicts.is_empty() => {
+            report.ok(
+                "names",
+                format!("keys of version {version}, no two names collide"),
+            );
+        }
+        Ok(conflicts) => {
+            let listed: Vec<String> = conflicts
+                .iter()
+                .map(|conflict| {
+                    format!(
+                        "account {}: {} {} has the name of {} {}",
+                        conflict.account,
+                        conflict.resource_type,
+                        conflict.resource,
+                        conflict.resource_type,
+                        conflict.holder
+                    )
+                })
+                .collect();
+            report.warn(
+                "names",
+                format!(
+                    "{} names collide under the key of version {version} ({}); each keeps \
+                     working under its old key until renamed or deleted: rename one of each pair",
+                    conflicts.len(),
+                    listed.join("; ")
+                ),
+            );
+        }
+        Err(error) => report.fail("names", format!("cannot read the name conflicts: {error}")),
     }
 }

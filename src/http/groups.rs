@@ -65,7 +65,7 @@ fn write_error(error: StoreError, document: &Document) -> ApiError {
         .and_then(Value::as_str)
         .unwrap_or_default();
     ScimError::uniqueness(format!(
-        "a group named '{name}' already exists (displayName is unique per account, ignoring case)"
+        "a group named '{name}' already exists (displayName is unique per account, ignoring case and look-alike forms)"
     ))
     .into()
 }

@@ -60,7 +60,7 @@ fn write_error(error: StoreError, document: &resource::Document) -> ApiError {
         .and_then(Value::as_str)
         .unwrap_or_default();
     ScimError::uniqueness(format!(
-        "userName '{user_name}' is already taken (userName is unique per account, ignoring case)"
+        "userName '{user_name}' is already taken (userName is unique per account, ignoring case and look-alike forms)"
     ))
     .into()
 }

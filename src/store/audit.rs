@@ -28,8 +28,10 @@ pub fn record(
     if entries.is_empty() {
         return Ok(());
     }
-    // Held until commit, as for events, so entries commit in seq order.
+    // Held until commit, as for events, so entries are numbered and commit
+    // in seq order: the account's own numbering, 1, 2, 3 …, as for events.
     super::connection::lock_account(conn, account)?;
+    let mut seq = last_seq(conn, account)?;
     let at = crate::clock::now();
     let (actor, token_id, token_label) = match &origin.actor {
         Actor::Token { id, label } => ("token", Some(id.to_string()), label.clone()),
@@ -37,7 +39,9 @@ pub fn record(
     };
     for chunk in entries.chunks(ENTRIES_PER_STATEMENT) {
         let rows = chunk.iter().map(|entry| {
+            seq += 1;
             vec![
+                Some(Bind::BigInt(seq)),
                 Some(Bind::Text(Uuid::now_v7().to_string())),
                 Some(Bind::Text(account.to_string())),
                 Some(Bind::Timestamp(at)),
@@ -54,13 +58,22 @@ pub fn record(
             ]
         });
         let insert = Sql::insert_values(
-            "INSERT INTO audit_log (id, account_id, at, actor, token_id, token_label, \
+            "INSERT INTO audit_log (seq, id, account_id, at, actor, token_id, token_label, \
              request_id, resource_type, resource_id, action, member_id, group_id, changes) VALUES ",
             rows,
         );
         insert.execute(conn)?;
     }
     Ok(())
+}
+
+/// The account's latest entry `seq` (0 when it has none).
+fn last_seq(conn: &mut Conn, account: AccountId) -> Result<i64, StoreError> {
+    Ok(audit_log::table
+        .filter(audit_log::account_id.eq(account.to_string()))
+        .select(diesel::dsl::max(audit_log::seq))
+        .get_result::<Option<i64>>(conn)?
+        .unwrap_or(0))
 }
 
 /// Records one entry.
@@ -90,6 +103,7 @@ pub struct AuditQuery {
 /// A stored entry, as the API shows it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct AuditRecord {
+    /// The account's own sequence number: 1, 2, 3 … without gaps.
     pub seq: i64,
     pub id: String,
     #[schema(format = DateTime)]

@@ -271,7 +271,8 @@ where
 /// [`write_transaction`] for a change to one account's data: on PostgreSQL it
 /// first takes a transaction-scoped advisory lock on the account, so that the
 /// account's writers queue (as SQLite's writers always do) and its change
-/// events commit in the order of their `seq` (`store::events`). Taking it
+/// events and audit entries take the next numbers of the account's own `seq`
+/// and commit in that order (`store::events`). Taking it
 /// before any row lock means two writers of one account cannot deadlock.
 pub fn account_transaction<T, E, F>(conn: &mut Conn, account: AccountId, f: F) -> Result<T, E>
 where

@@ -1,6 +1,14 @@
 //! Change events (PRODUCT.md "Change event"): an outbox written in the
 //! transaction of the change, read as a feed by `seq` (`/api/v1/events`).
 //!
+//! `seq` is the account's own: its events are numbered 1, 2, 3 … whatever
+//! other accounts write, so no account can count another's activity from
+//! the gaps. The account's writers hold its lock (`account_transaction`;
+//! SQLite has one writer), so the latest `seq` + 1 read under it is free
+//! and the events commit in `seq` order. Events are never deleted but with
+//! their account; a retention job would have to keep each account's latest
+//! event (or the numbering would restart below it).
+//!
 //! Kinds: `member.created`, `member.updated`, `member.deactivated`,
 //! `member.reactivated`, `member.deleted`, `access.changed` (with the old
 //! and new role and workspace levels; a `null` role is no access).
@@ -18,6 +26,7 @@ use crate::model::{AccountId, UserId};
 /// A stored event.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Event {
+    /// The account's own sequence number: 1, 2, 3 … without gaps.
     pub seq: i64,
     pub id: String,
     /// One of the kinds in the module docs, e.g. `member.deactivated`, `access.changed`.
@@ -51,27 +60,29 @@ pub fn append_all(
     kind: &str,
     events: impl IntoIterator<Item = (Option<UserId>, Value)>,
 ) -> Result<(), StoreError> {
-    let at = crate::clock::now();
-    let account_text = account.to_string();
-    let mut rows = events
-        .into_iter()
-        .map(|(member, data)| {
-            vec![
-                Some(Bind::Text(Uuid::now_v7().to_string())),
-                Some(Bind::Text(account_text.clone())),
-                Some(Bind::Text(kind.to_owned())),
-                member.map(|id| Bind::Text(id.to_string())),
-                Some(Bind::Text(data.to_string())),
-                Some(Bind::Timestamp(at)),
-            ]
-        })
-        .peekable();
-    if rows.peek().is_none() {
+    let mut events = events.into_iter().peekable();
+    if events.peek().is_none() {
         return Ok(());
     }
     // Normally taken already by `account_transaction`; held until commit,
-    // so this account's events commit in seq order.
+    // so this account's events are numbered and commit in seq order.
     super::connection::lock_account(conn, account)?;
+    let at = crate::clock::now();
+    let account_text = account.to_string();
+    // The account's own numbering: one read of the index for the whole
+    // change, then a contiguous range (no gap, whoever else writes).
+    let first = last_seq(conn, account)? + 1;
+    let mut rows = events.zip(first..).map(|((member, data), seq)| {
+        vec![
+            Some(Bind::BigInt(seq)),
+            Some(Bind::Text(Uuid::now_v7().to_string())),
+            Some(Bind::Text(account_text.clone())),
+            Some(Bind::Text(kind.to_owned())),
+            member.map(|id| Bind::Text(id.to_string())),
+            Some(Bind::Text(data.to_string())),
+            Some(Bind::Timestamp(at)),
+        ]
+    });
     loop {
         let batch: Vec<_> = rows.by_ref().take(BATCH).collect();
         if batch.is_empty() {
@@ -84,7 +95,8 @@ pub fn append_all(
         while left > 0 {
             let size = 1 << left.ilog2();
             Sql::insert_values(
-                "INSERT INTO events (id, account_id, kind, member_id, payload, created_at) VALUES ",
+                "INSERT INTO events (seq, id, account_id, kind, member_id, payload, created_at) \
+                 VALUES ",
                 batch.by_ref().take(size),
             )
             .keep_prepared()
@@ -94,9 +106,19 @@ pub fn append_all(
     }
 }
 
-/// The most events one INSERT writes (6 values each: far below either
+/// The most events one INSERT writes (7 values each: far below either
 /// database's limit on bound values); a power of two.
 const BATCH: usize = 256;
+
+/// The account's latest event `seq` (0 when it has none): one probe of the
+/// `(account_id, seq)` key. Under the account's lock, `+ 1` is the next one.
+fn last_seq(conn: &mut Conn, account: AccountId) -> Result<i64, StoreError> {
+    Ok(events::table
+        .filter(events::account_id.eq(account.to_string()))
+        .select(diesel::dsl::max(events::seq))
+        .get_result::<Option<i64>>(conn)?
+        .unwrap_or(0))
+}
 
 /// The account's events after `after` (a `seq`), oldest first, at most `limit`.
 pub fn feed(

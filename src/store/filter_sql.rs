@@ -30,7 +30,6 @@
 
 use super::StoreError;
 use super::sql::{Bind, Dialect, Sql};
-use crate::model::fold_case;
 use crate::scim::filter::{AttrRef, CompareOp, Comparison, Filter, Literal};
 use crate::scim::list::Sort;
 
@@ -493,10 +492,7 @@ impl Compiler<'_> {
             ))
         };
         Ok(match (kind, &comparison.value) {
-            (Kind::Text, Literal::String(text)) if attribute.folds_case() => {
-                Bind::Text(fold_case(text))
-            }
-            (Kind::Text, Literal::String(text)) => Bind::Text(text.clone()),
+            (Kind::Text, Literal::String(text)) => Bind::Text(attribute.comparable(text)),
             (Kind::Bool, Literal::Bool(value)) => Bind::Bool(*value),
             (Kind::BoolText, Literal::Bool(value)) => Bind::Text(value.to_string()),
             (Kind::Timestamp, Literal::String(text)) => Bind::Timestamp(

@@ -18,7 +18,7 @@ use super::sql::{Bind, Dialect, Sql, TextRows};
 use super::users as users_store;
 use super::{Conn, StoreError, documents};
 use crate::audit::{self, Action, Entry, Origin};
-use crate::model::{AccountId, GroupId, UserId, fold_case};
+use crate::model::{AccountId, GroupId, UserId, name_key};
 use crate::scim::filter::AttrRef;
 use crate::scim::resource::{Document, ResourceMeta};
 use crate::scim::schema::ResourceKind;
@@ -74,7 +74,7 @@ impl GroupRow {
         Ok(Self {
             id: group.id.to_string(),
             account_id: account.to_string(),
-            display_name_key: fold_case(&display_name),
+            display_name_key: name_key(&display_name),
             display_name,
             external_id: documents::text(&group.document, "externalId"),
             document,

@@ -15,6 +15,7 @@ pub mod events;
 pub mod filter_sql;
 pub mod groups;
 pub mod migrations;
+pub mod name_keys;
 pub mod schema;
 pub mod signing_keys;
 mod sql;
@@ -60,6 +61,21 @@ pub fn migrate(conn: &mut Conn) -> Result<Vec<String>, StoreError> {
             result
         }
     }
+}
+
+/// Runs `f` holding the migrations' lock on PostgreSQL (replicas starting
+/// together take turns); on SQLite, whose writers exclude each other, as is.
+fn with_migration_lock<T>(
+    conn: &mut Conn,
+    f: impl FnOnce(&mut Conn) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    if !matches!(conn, Conn::Postgresql(_)) {
+        return f(conn);
+    }
+    conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
+    let result = f(conn);
+    conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;
+    result
 }
 
 /// The row of a query by a primary or unique key, which finds at most one.

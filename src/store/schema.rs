@@ -166,7 +166,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    events (seq) {
+    events (account_id, seq) {
         seq -> BigInt,
         id -> Text,
         account_id -> Text,
@@ -178,7 +178,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    audit_log (seq) {
+    audit_log (account_id, seq) {
         seq -> BigInt,
         id -> Text,
         account_id -> Text,
@@ -230,6 +230,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    key_function (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    name_key_conflicts (resource_type, resource_id) {
+        resource_type -> Text,
+        resource_id -> Text,
+        account_id -> Text,
+        holder_id -> Text,
+        found_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(member_logins -> users (user_id));
 diesel::joinable!(access_rules -> workspaces (workspace_id));
@@ -260,5 +277,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     webhooks,
     member_logins,
-    account_networks
+    account_networks,
+    key_function,
+    name_key_conflicts
 );

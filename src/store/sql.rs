@@ -9,7 +9,7 @@ use diesel::expression::{AppearsOnTable, Expression, ValidGrouping, is_aggregate
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::query_dsl::RunQueryDsl;
 use diesel::serialize::ToSql;
-use diesel::sql_types::{Bool, HasSqlType, Text, Timestamp};
+use diesel::sql_types::{BigInt, Bool, HasSqlType, Text, Timestamp};
 
 /// The SQL dialect of a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +32,7 @@ impl Dialect {
 pub enum Bind {
     Text(String),
     Bool(bool),
+    BigInt(i64),
     Timestamp(NaiveDateTime),
 }
 
@@ -132,9 +133,10 @@ impl Sql {
 
 impl<DB> QueryFragment<DB> for Sql
 where
-    DB: Backend + HasSqlType<Text> + HasSqlType<Bool> + HasSqlType<Timestamp>,
+    DB: Backend + HasSqlType<Text> + HasSqlType<Bool> + HasSqlType<BigInt> + HasSqlType<Timestamp>,
     String: ToSql<Text, DB>,
     bool: ToSql<Bool, DB>,
+    i64: ToSql<BigInt, DB>,
     NaiveDateTime: ToSql<Timestamp, DB>,
 {
     fn walk_ast<'b>(&'b self, mut pass: AstPass<'_, 'b, DB>) -> diesel::QueryResult<()> {
@@ -146,6 +148,7 @@ where
                 Part::Sql(text) => pass.push_sql(text),
                 Part::Bind(Bind::Text(value)) => pass.push_bind_param::<Text, String>(value)?,
                 Part::Bind(Bind::Bool(value)) => pass.push_bind_param::<Bool, bool>(value)?,
+                Part::Bind(Bind::BigInt(value)) => pass.push_bind_param::<BigInt, i64>(value)?,
                 Part::Bind(Bind::Timestamp(value)) => {
                     pass.push_bind_param::<Timestamp, NaiveDateTime>(value)?;
                 }

@@ -7,12 +7,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::filter_sql::{self, Column, ElementTable, ListQuery, Source};
-use super::schema::{user_emails, users};
+use super::schema::{user_emails, user_role_values, users};
 use super::sql::{Bind, Dialect, Sql};
 use super::{Conn, StoreError};
 use super::{access, documents, events};
 use crate::audit::{self, Action, Actor, Entry, Origin};
-use crate::model::{AccountId, UserId, fold_case};
+use crate::model::{AccountId, UserId, fold_case, name_key};
 use crate::scim::filter::{AttrRef, CompareOp, Comparison, Filter, Literal};
 use crate::scim::resource::{Document, ResourceMeta};
 use crate::scim::schema::ResourceKind;
@@ -85,10 +85,10 @@ impl UserRow {
         Ok(Self {
             id: user.id.to_string(),
             account_id: account.to_string(),
-            user_name_key: fold_case(&user_name),
+            user_name_key: name_key(&user_name),
             user_name,
             external_id: documents::text(&user.document, "externalId"),
-            display_name_key: display_name.as_deref().map(fold_case),
+            display_name_key: display_name.as_deref().map(name_key),
             display_name,
             active: is_active(&user.document),
             document,
@@ -116,8 +116,8 @@ impl UserRow {
     }
 }
 
-fn email_rows(account: AccountId, user: &StoredUser) -> Vec<EmailRow> {
-    let Some(serde_json::Value::Array(emails)) = user.document.get("emails") else {
+fn email_rows(account: AccountId, user: UserId, document: &Document) -> Vec<EmailRow> {
+    let Some(serde_json::Value::Array(emails)) = document.get("emails") else {
         return Vec::new();
     };
     emails
@@ -126,7 +126,7 @@ fn email_rows(account: AccountId, user: &StoredUser) -> Vec<EmailRow> {
         .filter_map(|(position, email)| {
             let text = |name: &str| email.get(name)?.as_str().map(fold_case);
             Some(EmailRow {
-                user_id: user.id.to_string(),
+                user_id: user.to_string(),
                 position: i32::try_from(position).ok()?,
                 account_id: account.to_string(),
                 value_key: text("value"),
@@ -140,7 +140,7 @@ fn email_rows(account: AccountId, user: &StoredUser) -> Vec<EmailRow> {
 /// One statement per address: batch inserts do not compile on the
 /// multi-backend connection, and a member has only a few addresses.
 fn insert_emails(conn: &mut Conn, account: AccountId, user: &StoredUser) -> Result<(), StoreError> {
-    for row in email_rows(account, user) {
+    for row in email_rows(account, user.id, &user.document) {
         diesel::insert_into(user_emails::table)
             .values(row)
             .execute(conn)?;
@@ -152,15 +152,47 @@ fn insert_emails(conn: &mut Conn, account: AccountId, user: &StoredUser) -> Resu
 /// effective access, after its row was written.
 fn write_derived(conn: &mut Conn, account: AccountId, user: &StoredUser) -> Result<(), StoreError> {
     insert_emails(conn, account, user)?;
-    let role_values: Vec<String> = match user.document.get("roles") {
+    access::set_role_values(conn, account, user.id, &role_values(&user.document))?;
+    access::recompute(conn, account, access::Who::Users(&[user.id]))
+}
+
+/// The values of a member's SCIM `roles`.
+fn role_values(document: &Document) -> Vec<String> {
+    match document.get("roles") {
         Some(serde_json::Value::Array(roles)) => roles
             .iter()
             .filter_map(|role| role.get("value")?.as_str().map(str::to_owned))
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+/// Rewrites a member's e-mail and role-value keys with the current key
+/// function (`store::name_keys`); true when its role-value keys changed, so
+/// that its access may differ.
+pub(super) fn rekey_side_rows(
+    conn: &mut Conn,
+    account: AccountId,
+    id: &str,
+    document: &Document,
+) -> Result<bool, StoreError> {
+    let user = parse_id(id)?;
+    diesel::delete(user_emails::table.filter(user_emails::user_id.eq(id))).execute(conn)?;
+    for row in email_rows(account, user, document) {
+        diesel::insert_into(user_emails::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    let keys = |conn: &mut Conn| {
+        user_role_values::table
+            .filter(user_role_values::user_id.eq(id))
+            .order(user_role_values::value_key)
+            .select(user_role_values::value_key)
+            .load::<String>(conn)
     };
-    access::set_role_values(conn, account, user.id, &role_values)?;
-    access::recompute(conn, account, access::Who::Users(&[user.id]))
+    let before = keys(conn)?;
+    access::set_role_values(conn, account, user, &role_values(document))?;
+    Ok(keys(conn)? != before)
 }
 
 /// What member events say about a member.
@@ -266,7 +298,7 @@ pub fn find_by_name(
     query = if by_external_id {
         query.filter(users::external_id.eq(value.to_owned()))
     } else {
-        query.filter(users::user_name_key.eq(fold_case(value)))
+        query.filter(users::user_name_key.eq(name_key(value)))
     };
     query
         .load(conn)?
@@ -280,7 +312,7 @@ pub fn find_by_name(
 /// [`find_by_user_name`]'s statement, which the connection keeps prepared,
 /// instead of a query compiled from the filter (never cached: its text
 /// depends on the request). The result is the same: userNames are unique by
-/// the same case folding the filter compares with.
+/// the same key ([`name_key`]) the filter compares with.
 fn user_name_lookup<'q>(query: &ListQuery<'q>) -> Option<&'q str> {
     let Some(Filter::Compare(Comparison {
         attribute,
@@ -296,7 +328,7 @@ fn user_name_lookup<'q>(query: &ListQuery<'q>) -> Option<&'q str> {
     (core_user_name && query.sort.is_none()).then_some(value.as_str())
 }
 
-/// The account's member with this userName (compared case-insensitively).
+/// The account's member with this userName (compared by [`name_key`]).
 pub fn find_by_user_name(
     conn: &mut Conn,
     account: AccountId,
@@ -304,7 +336,7 @@ pub fn find_by_user_name(
 ) -> Result<Option<StoredUser>, StoreError> {
     let rows = users::table
         .filter(users::account_id.eq(account.to_string()))
-        .filter(users::user_name_key.eq(fold_case(user_name)))
+        .filter(users::user_name_key.eq(name_key(user_name)))
         .select(UserRow::as_select())
         .load(conn)?;
     super::at_most_one(rows).map(UserRow::into_user).transpose()

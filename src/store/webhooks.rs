@@ -1,7 +1,7 @@
 //! Webhook endpoints and their delivery state (`crate::webhooks`).
 //!
 //! Each endpoint has a cursor, `delivered_seq`: the account's events up to
-//! it are delivered. The cursor only moves forward, after the receiver
+//! it (in the account's own numbering, `store::events`) are delivered. The cursor only moves forward, after the receiver
 //! answered 2xx, so a crash or restart resends at most the event in flight
 //! (at least once). A replica delivers an endpoint only while it holds the
 //! endpoint's lease (`lease_owner`, `lease_until`), taken with one
@@ -38,7 +38,7 @@ pub struct Webhook {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Delivery {
-    /// Every event up to this `seq` is delivered.
+    /// Every event of the account up to this `seq` (the account's own numbering) is delivered.
     pub delivered_seq: i64,
     /// Events waiting to be delivered (filled in by `list`).
     pub backlog: i64,

@@ -34,7 +34,13 @@ fn line<'a>(lines: &'a [(String, String, String)], check: &str) -> &'a (String, 
         .unwrap_or_else(|| panic!("a {check} line in {lines:?}"))
 }
 
-const CHECKS: [&str; 4] = ["configuration", "database", "migrations", "signing keys"];
+const CHECKS: [&str; 5] = [
+    "configuration",
+    "database",
+    "migrations",
+    "signing keys",
+    "names",
+];
 
 /// How many migrations Roster has (one directory each).
 fn migrations() -> i64 {
@@ -100,7 +106,7 @@ async fn pending_and_unknown_migrations_fail_and_stay_as_they_were(db: TestDb) {
     assert_eq!(line(&lines, "signing keys").0, "skip");
     assert_eq!(
         stderr(&output).trim_end(),
-        "roster: error: 1 of 4 checks failed"
+        "roster: error: 1 of 5 checks failed"
     );
     assert_eq!(
         applied_count(&app),
@@ -163,7 +169,11 @@ fn bad_configuration_and_unreachable_databases_fail() {
     assert_eq!(output.status.code(), Some(1));
     let found = check_lines(&output);
     let statuses: Vec<&str> = found.iter().map(|(status, _, _)| status.as_str()).collect();
-    assert_eq!(statuses, ["FAIL", "FAIL", "skip", "skip"], "{found:?}");
+    assert_eq!(
+        statuses,
+        ["FAIL", "FAIL", "skip", "skip", "skip"],
+        "{found:?}"
+    );
     let (_, _, detail) = line(&found, "configuration");
     assert!(
         detail.starts_with("invalid max_page_size '0' (from --max-page-size)")
@@ -177,7 +187,7 @@ fn bad_configuration_and_unreachable_databases_fail() {
     );
     assert_eq!(
         stderr(&output).trim_end(),
-        "roster: error: 2 of 4 checks failed"
+        "roster: error: 2 of 5 checks failed"
     );
 
     // A SQLite file that is not there is reported, not created.

@@ -1,6 +1,7 @@
 //! The form of a document that filters are evaluated against: every string
 //! of an attribute that is not `caseExact` (RFC 7643 §2.2) case-folded with
-//! [`fold_case`], so the store can compare case-insensitively with plain
+//! [`fold_case`], and the names (`userName`, `displayName`) as their
+//! [`name_key`], so the store can compare case-insensitively with plain
 //! equality and byte order, identically on every backend. Attributes that no
 //! filter can name (unknown extensions, `password`) are left out.
 
@@ -8,7 +9,7 @@ use scim_v2::models::scim_schema::Attributes;
 use serde_json::{Map, Value};
 
 use super::ValueType;
-use crate::model::fold_case;
+use crate::model::{fold_case, name_key};
 use crate::scim::resource::Document;
 use crate::scim::schema::{self, ResourceKind};
 
@@ -21,6 +22,12 @@ pub fn folds_case(value_type: ValueType, case_exact: bool) -> bool {
             value_type,
             ValueType::String | ValueType::Reference | ValueType::Binary
         )
+}
+
+/// `true` for the core attributes compared by their name key: `userName`
+/// and `displayName` (of a member or a group).
+pub fn is_name(name: &str) -> bool {
+    matches!(name, "userName" | "displayName")
 }
 
 /// The document as filters see it (see the module documentation).
@@ -55,6 +62,12 @@ fn level(kind: ResourceKind, urn: Option<&str>, attributes: &Map<String, Value>)
 fn attribute(kind: ResourceKind, urn: Option<&str>, name: &str, value: &Value) -> Option<Value> {
     let found = schema::find_attribute(kind, urn, name)?;
     let definition = found.definition;
+    if urn.is_none()
+        && is_name(&definition.name)
+        && let Value::String(text) = value
+    {
+        return Some(Value::String(name_key(text)));
+    }
     if definition
         .returned
         .as_deref()

@@ -58,7 +58,7 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
-pub use comparable::{comparable_document, folds_case};
+pub use comparable::{comparable_document, folds_case, is_name};
 
 use super::ScimError;
 use super::schema::ResourceKind;
@@ -258,5 +258,27 @@ impl AttrRef {
     /// document's strings ([`comparable_document`]) are then both folded.
     pub fn folds_case(&self) -> bool {
         folds_case(self.value_type, self.case_exact)
+    }
+
+    /// `true` for the core `userName` and `displayName`: names compared by
+    /// their key ([`crate::model::name_key`]), the one a group's
+    /// `displayName` and a member's `userName` are unique by.
+    pub fn is_name(&self) -> bool {
+        self.schema.is_none() && self.sub_attribute.is_none() && is_name(self.name)
+    }
+
+    /// The form of a string that comparisons with this attribute use, on
+    /// both sides: the name key for names, the case folding where case is
+    /// ignored, else the string itself. The store binds it for the literal
+    /// of a filter; the stored `*_key` columns and `filter_document` hold
+    /// the same form of the stored values.
+    pub fn comparable(&self, text: &str) -> String {
+        if self.is_name() {
+            crate::model::name_key(text)
+        } else if self.folds_case() {
+            crate::model::fold_case(text)
+        } else {
+            text.to_owned()
+        }
     }
 }

@@ -145,11 +145,12 @@ pub(super) fn matches_template(definition: &Attributes, element: &Value, templat
         })
 }
 
-/// Strings compare case-insensitively unless the sub-attribute is `caseExact`.
+/// Strings compare case-insensitively ([`crate::model::fold_case`], as
+/// filters do) unless the sub-attribute is `caseExact`.
 pub(super) fn equal(sub: Option<&SubAttributes>, a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::String(a), Value::String(b)) if sub.is_some_and(|s| s.case_exact != Some(true)) => {
-            a.to_lowercase() == b.to_lowercase()
+            crate::model::fold_case(a) == crate::model::fold_case(b)
         }
         (a, b) => match (as_bool(a), as_bool(b)) {
             (Some(a), Some(b)) if sub.is_some_and(|s| s.r#type == "boolean") => a == b,

@@ -224,7 +224,7 @@ fn compare_text(sub: &SubAttributes, op: &CompareOp, expected: &CompValue, actua
         if sub.case_exact == Some(true) {
             text.to_owned()
         } else {
-            text.to_lowercase()
+            crate::model::fold_case(text)
         }
     };
     let (actual, expected) = (fold(actual), fold(&expected));
