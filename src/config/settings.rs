@@ -121,7 +121,6 @@ setting!(CLIENT_IP_HEADER, "client_ip_header", "client-ip-header", "ROSTER_CLIEN
     "Take the client's address for network allow-lists from this header, set by your reverse proxy \
      (e.g. X-Forwarded-For; its last address), and trust its Forwarded / X-Forwarded-Host and \
      -Proto headers for URLs; only when every request comes through that proxy");
-     (e.g. X-Forwarded-For; its last address); only when every request comes through that proxy");
 setting!(WEBHOOK_CONCURRENCY, "webhook_concurrency", "webhook-concurrency", "ROSTER_WEBHOOK_CONCURRENCY",
     Serve, "N",
     default: Some("16"), unset: "", secret: false,
