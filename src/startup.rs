@@ -225,9 +225,17 @@ impl Application {
     /// (up to the shutdown timeout) and returns.
     /// Webhooks are delivered while it serves.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let deliveries = actix_web::rt::spawn(self.deliverer.run());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let deliveries = actix_web::rt::spawn(self.deliverer.run(async {
+            let _ = stopped.await;
+        }));
         let served = self.server.await;
-        deliveries.abort();
+        let _ = stop.send(());
+        // Wait for the deliverer, so that when this returns no task of this
+        // server holds a database connection.
+        if let Err(error) = deliveries.await {
+            tracing::error!(%error, "the webhook deliverer failed");
+        }
         served
     }
 }

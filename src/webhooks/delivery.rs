@@ -125,29 +125,35 @@ impl Deliverer {
         }
     }
 
-    /// Runs until the task is dropped (which aborts the endpoints' tasks).
-    pub async fn run(self) {
-        let mut ticker = tokio::time::interval(POLL_INTERVAL);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    /// Runs until `stop` completes, then ends the endpoints' tasks.
+    pub async fn run(self, stop: impl std::future::Future<Output = ()>) {
         let mut tasks = JoinSet::new();
         // The endpoint each running task serves.
         let mut serving: HashMap<tokio::task::Id, String> = HashMap::new();
-        loop {
-            ticker.tick().await;
-            while let Some(done) = tasks.try_join_next_with_id() {
-                let id = match done {
-                    Ok((id, ())) => id,
-                    Err(error) => {
-                        tracing::error!(%error, "a webhook delivery task failed");
-                        error.id()
-                    }
-                };
-                serving.remove(&id);
+        let deliver = async {
+            let mut ticker = tokio::time::interval(POLL_INTERVAL);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticker.tick().await;
+                while let Some(done) = tasks.try_join_next_with_id() {
+                    let id = match done {
+                        Ok((id, ())) => id,
+                        Err(error) => {
+                            tracing::error!(%error, "a webhook delivery task failed");
+                            error.id()
+                        }
+                    };
+                    serving.remove(&id);
+                }
+                if let Err(error) = self.pass(&mut tasks, &mut serving).await {
+                    tracing::warn!(%error, "webhook delivery pass failed; retrying");
+                }
             }
-            if let Err(error) = self.pass(&mut tasks, &mut serving).await {
-                tracing::warn!(%error, "webhook delivery pass failed; retrying");
-            }
-        }
+        };
+        futures_util::future::select(std::pin::pin!(deliver), std::pin::pin!(stop)).await;
+        // The endpoints' tasks end before `run` does, so that once it has
+        // returned no task of this process holds the database.
+        tasks.shutdown().await;
     }
 
     /// Starts a task for each due endpoint, as far as free places allow, and

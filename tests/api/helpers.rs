@@ -103,7 +103,7 @@ pub struct TestApp {
     pub admin_token: String,
     pub client: reqwest::Client,
     config: ServeConfig,
-    server: actix_web::dev::ServerHandle,
+    server: Running,
 }
 
 impl TestApp {
@@ -162,7 +162,7 @@ impl TestApp {
     /// [`TestApp::restart`], running `while_stopped` when Roster is stopped
     /// and holds no database connection (as an operator's restore would).
     pub async fn restart_with(&mut self, while_stopped: impl FnOnce()) {
-        self.server.stop(true).await;
+        self.server.stop().await;
         drop(self.backend.take());
         while_stopped();
         let backend =
@@ -274,12 +274,28 @@ pub fn scim(app: &TestApp) -> Api<'_> {
 
 /// (role, [(workspace, level)]) of a member, from the access API.
 /// Builds and spawns a server with the test settings: its address and handle.
-fn serve(config: &ServeConfig, backend: &Backend) -> (String, actix_web::dev::ServerHandle) {
+fn serve(config: &ServeConfig, backend: &Backend) -> (String, Running) {
     let app = Application::build(config, backend).expect("build the server");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
-    actix_web::rt::spawn(app.run_until_stopped());
-    (address, handle)
+    let task = actix_web::rt::spawn(app.run_until_stopped());
+    (address, Running { handle, task })
+}
+
+/// A server the test started: its handle, and the task that runs it.
+struct Running {
+    handle: actix_web::dev::ServerHandle,
+    task: actix_web::rt::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops the server as SIGTERM would and waits until it has stopped
+    /// entirely, its webhook deliveries included: then no connection of it
+    /// is open (a restore can replace the database file).
+    async fn stop(&mut self) {
+        self.handle.stop(true).await;
+        let _ = (&mut self.task).await;
+    }
 }
 
 /// Runs the real `roster` binary with `--database-url`.

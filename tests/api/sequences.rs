@@ -70,7 +70,11 @@ async fn seqs(app: &TestApp, admin_token: &str, path: &str, field: &str) -> Vec<
 }
 
 async fn two_accounts_writing_in_turn_each_count_from_one(db: TestDb) {
-    let app = TestApp::spawn(db).await;
+    // Its webhooks point at this machine: internal addresses must be allowed.
+    let app = TestApp::spawn_with(db, |config| {
+        config.webhook_allow_private_destinations = true
+    })
+    .await;
     assert!(app.cli(&["accounts", "create", "other"]).status.success());
     let (other_admin, other_scim) = (issue(&app, "other", "admin"), issue(&app, "other", "scim"));
     let accounts = [
