@@ -15,7 +15,7 @@ use crate::audit::Origin;
 use crate::auth::{Authenticator, IssuedToken};
 use crate::config::ServeConfig;
 use crate::http::{
-    self, AppState, BodyLimit, BodyTimeout, MetricsAccess, RateLimits, RequestIdHeader, RequestSpan,
+    self, AppState, BodyGuard, MetricsAccess, RateLimits, RequestIdHeader, RequestSpan,
 };
 use crate::metrics::Metrics;
 use crate::model::{Account, AccountId, Scope, Slug};
@@ -175,8 +175,10 @@ impl Application {
                     http::paths::canonicalize(&mut req);
                     actix_web::dev::Service::call(srv, req)
                 })
-                .wrap(BodyLimit(max_body_bytes))
-                .wrap(BodyTimeout(body_timeout))
+                .wrap(BodyGuard {
+                    max_bytes: max_body_bytes,
+                    timeout: body_timeout,
+                })
                 .wrap_fn(|req, srv| {
                     let started = std::time::Instant::now();
                     let response = actix_web::dev::Service::call(srv, req);

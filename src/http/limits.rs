@@ -76,97 +76,42 @@ fn json_error(error: JsonPayloadError, limit: usize) -> ApiError {
     ApiError::Scim(scim)
 }
 
-/// Middleware: a request whose `Content-Length` is above the limit is answered
-/// 413 before routing, authentication or reading the body.
+/// Middleware for every request body: one whose `Content-Length` is above
+/// `max_bytes` is answered 413 before routing, authentication or reading it;
+/// one that does not arrive within `timeout` fails its reader, and the
+/// client gets 408 on a closed connection, whatever the handler made of the
+/// error.
 #[derive(Clone, Copy)]
-pub struct BodyLimit(pub usize);
+pub struct BodyGuard {
+    pub max_bytes: usize,
+    pub timeout: Duration,
+}
 
-impl<S, B> Transform<S, ServiceRequest> for BodyLimit
+impl<S, B> Transform<S, ServiceRequest> for BodyGuard
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Transform = BodyLimitMiddleware<S>;
+    type Transform = BodyGuardMiddleware<S>;
     type InitError = ();
     type Future = Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(BodyLimitMiddleware {
+        ready(Ok(BodyGuardMiddleware {
             service: Rc::new(service),
-            limit: self.0,
+            guard: *self,
         }))
     }
 }
 
-pub struct BodyLimitMiddleware<S> {
+pub struct BodyGuardMiddleware<S> {
     service: Rc<S>,
-    limit: usize,
+    guard: BodyGuard,
 }
 
-impl<S, B> Service<ServiceRequest> for BodyLimitMiddleware<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
-    type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Error>>;
-
-    forward_ready!(service);
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        let declared = req
-            .headers()
-            .get(CONTENT_LENGTH)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.trim().parse::<u64>().ok());
-        if declared.is_some_and(|length| length > self.limit as u64) {
-            let response = scim_error_response(&ScimError::payload_too_large(self.limit));
-            return Box::pin(async move { Ok(req.into_response(response).map_into_right_body()) });
-        }
-        let service = Rc::clone(&self.service);
-        Box::pin(async move {
-            service
-                .call(req)
-                .await
-                .map(ServiceResponse::map_into_left_body)
-        })
-    }
-}
-
-/// Middleware: a request body must arrive within the time; past it, the
-/// body's reader gets an error and the client 408 on a closed connection,
-/// whatever the handler made of the error.
-#[derive(Clone, Copy)]
-pub struct BodyTimeout(pub Duration);
-
-impl<S, B> Transform<S, ServiceRequest> for BodyTimeout
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
-    type Error = Error;
-    type Transform = BodyTimeoutMiddleware<S>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, ()>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(BodyTimeoutMiddleware {
-            service: Rc::new(service),
-            timeout: self.0,
-        }))
-    }
-}
-
-pub struct BodyTimeoutMiddleware<S> {
-    service: Rc<S>,
-    timeout: Duration,
-}
-
-impl<S, B> Service<ServiceRequest> for BodyTimeoutMiddleware<S>
+impl<S, B> Service<ServiceRequest> for BodyGuardMiddleware<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,
@@ -178,23 +123,28 @@ where
     forward_ready!(service);
 
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
+        let BodyGuard { max_bytes, timeout } = self.guard;
         let headers = req.headers();
-        let has_body = headers.contains_key(TRANSFER_ENCODING)
-            || headers
-                .get(CONTENT_LENGTH)
-                .is_some_and(|length| length.as_bytes() != b"0");
+        let declared = headers
+            .get(CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<u64>().ok());
+        if declared.is_some_and(|length| length > max_bytes as u64) {
+            let response = scim_error_response(&ScimError::payload_too_large(max_bytes));
+            return Box::pin(async move { Ok(req.into_response(response).map_into_right_body()) });
+        }
+        let has_body = headers.contains_key(TRANSFER_ENCODING) || declared.is_some_and(|n| n > 0);
         let expired = Rc::new(Cell::new(false));
         if has_body {
             let body = Deadline {
                 body: req.take_payload(),
-                sleep: Box::pin(tokio::time::sleep(self.timeout)),
+                sleep: Box::pin(tokio::time::sleep(timeout)),
                 expired: Rc::clone(&expired),
             };
             let body: Pin<Box<dyn Stream<Item = Result<web::Bytes, PayloadError>>>> =
                 Box::pin(body);
             req.set_payload(body.into());
         }
-        let timeout = self.timeout;
         let service = Rc::clone(&self.service);
         Box::pin(async move {
             let response = service.call(req).await?;

@@ -26,7 +26,7 @@ mod users;
 use actix_web::web;
 
 pub use error::ApiError;
-pub use limits::{BodyLimit, BodyTimeout};
+pub use limits::BodyGuard;
 pub use metrics::{MetricsAccess, observe as observe_metrics};
 pub use rate_limit::RateLimits;
 pub use span::{RequestIdHeader, RequestSpan};
