@@ -44,7 +44,7 @@ fn replay(dir: &Path) -> usize {
     }
     assert!(
         failed.is_empty(),
-        "fuzz targets panicked on (replay one with `cargo fuzz run --sanitizer none <target> <file>`):\n{}",
+        "fuzz targets panicked on (replay one with `scripts/fuzz replay <target> <file>`):\n{}",
         failed.join("\n")
     );
     ran
