@@ -1,35 +1,5 @@
-//! PATCH path text (`"path"` of an operation) → `scim::patch::parse_path`
-//! for Users and Groups.
-//!
-//! Checked beyond "no panic": a refused path is 400 `invalidPath` (or
-//! `invalidFilter` for a value filter that compares wrongly), as
-//! `parse_path` documents; an accepted path prints (its `Display`, used in
-//! error messages) without panicking.
+//! libFuzzer's entry point; the target is [`roster_fuzz::patch_path`] (fuzz/src/patch_path.rs).
 
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use roster::scim::ScimType;
-use roster::scim::patch::parse_path;
-use roster::scim::schema::ResourceKind;
-
-fuzz_target!(|text: &str| {
-    for kind in [ResourceKind::User, ResourceKind::Group] {
-        match parse_path(kind, text) {
-            Ok(path) => {
-                let _ = path.to_string();
-                let _ = path.definition();
-            }
-            Err(error) => {
-                assert_eq!(error.status, 400, "{error}");
-                assert!(
-                    matches!(
-                        error.scim_type,
-                        Some(ScimType::InvalidPath | ScimType::InvalidFilter)
-                    ),
-                    "{error}"
-                );
-            }
-        }
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| roster_fuzz::patch_path::run(data));

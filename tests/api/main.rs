@@ -16,6 +16,7 @@ mod docs_examples;
 mod doctor;
 mod errors;
 mod filter_oracle;
+mod fuzz_regressions;
 mod group_limits;
 mod groups;
 mod hostile_clients;
