@@ -1041,12 +1041,22 @@ pub fn member_access(
 }
 
 /// The account's active members with this role, by userName: (id, userName).
+/// A role the account's model does not have is refused (a typo would
+/// otherwise answer "nobody").
 pub fn members_with_role(
     conn: &mut Conn,
     account: AccountId,
     role: &str,
 ) -> Result<Vec<(String, String)>, StoreError> {
     use super::schema::users;
+    let model = model(conn, account)?;
+    if model.role_rank(role).is_none() {
+        return Err(AccessError::Invalid(format!(
+            "'{role}' is not one of the account's roles ({})",
+            model.roles.join(", ")
+        ))
+        .into());
+    }
     Ok(member_roles::table
         .inner_join(users::table)
         .filter(member_roles::account_id.eq(account.to_string()))
