@@ -1001,11 +1001,8 @@ pub struct MemberAccess {
     pub explanation: Vec<crate::access::Reason>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-pub struct WorkspaceLevel {
-    pub workspace: String,
-    pub level: String,
-}
+/// A member's level in a workspace (one shape for every API that lists them).
+pub use crate::access::WorkspaceLevel;
 
 /// A member's stored access, with the rules that explain it.
 pub fn member_access(
