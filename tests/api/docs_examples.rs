@@ -17,6 +17,11 @@
 //!   not checked); a comment line without JSON must match an output line,
 //!   `…` standing for anything;
 //! - `# (no output)` means the block printed nothing.
+//!
+//! Samples of what the binary prints are checked too: docs/OPERATIONS.md's
+//! metrics table against the metric families, reasons and outcomes it
+//! exposes, and the README's `roster doctor` sample (and every migration
+//! count the docs show) against what `roster doctor` prints.
 
 use std::process::Command;
 
@@ -378,4 +383,238 @@ fn the_checker_catches_a_wrong_status_a_wrong_value_and_unexpected_output() {
         "{code}"
     );
     assert!(code.ends_with("X=$(curl -s http://h:1/y | jq .)"), "{code}");
+}
+
+/// Every reason a refused token is counted under. The match fails to compile
+/// when `AuthError` gains a variant, so this list cannot fall behind.
+fn every_auth_failure_reason() -> Vec<&'static str> {
+    use roster::auth::AuthError;
+    use roster::model::Scope;
+    let exhaustive = |error: &AuthError| match error {
+        AuthError::Missing
+        | AuthError::Malformed(_)
+        | AuthError::BadSignature
+        | AuthError::Expired
+        | AuthError::Revoked
+        | AuthError::KeyRetired
+        | AuthError::Unknown
+        | AuthError::WrongScope { .. }
+        | AuthError::Store(_) => error.reason(),
+    };
+    [
+        AuthError::Missing,
+        AuthError::Malformed("not a JWT"),
+        AuthError::BadSignature,
+        AuthError::Expired,
+        AuthError::Revoked,
+        AuthError::KeyRetired,
+        AuthError::Unknown,
+        AuthError::WrongScope {
+            needed: Scope::Scim,
+            actual: Scope::Admin,
+        },
+    ]
+    .iter()
+    .filter_map(exhaustive)
+    .collect()
+}
+
+/// The rows of docs/OPERATIONS.md's metrics table: name → (type, labels and
+/// description).
+fn documented_metrics() -> std::collections::BTreeMap<String, (String, String)> {
+    let text =
+        std::fs::read_to_string(format!("{}/docs/OPERATIONS.md", env!("CARGO_MANIFEST_DIR")))
+            .expect("docs/OPERATIONS.md");
+    let row = Regex::new(r"^\| `(roster_[a-z_]+)` \| ([a-z]+)[^|]*\|(.*)$").expect("a valid regex");
+    text.lines()
+        .filter_map(|line| row.captures(line))
+        .map(|found| {
+            (
+                found[1].to_owned(),
+                (found[2].to_owned(), found[3].to_owned()),
+            )
+        })
+        .collect()
+}
+
+/// The metric families of a classic-format exposition: name → type.
+fn families(exposition: &str) -> std::collections::BTreeMap<String, String> {
+    exposition
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE "))
+        .filter_map(|rest| rest.split_once(' '))
+        .map(|(name, kind)| (name.to_owned(), kind.to_owned()))
+        .collect()
+}
+
+/// docs/OPERATIONS.md's metrics table lists exactly the families the binary
+/// exposes, with their types, every `reason` of refused tokens and every
+/// webhook `outcome`; a live scrape shows nothing the table lacks.
+#[actix_web::test]
+async fn the_metrics_table_is_what_the_binary_exposes() {
+    use roster::metrics::{Format, Metrics, NO_ACCOUNT, PoolUsage, RequestOutcome};
+    let documented = documented_metrics();
+    let metrics = Metrics::new();
+    metrics.observe_request(&RequestOutcome {
+        method: "GET",
+        route: "/scim/v2/Users",
+        status: 200,
+        account: NO_ACCOUNT,
+        elapsed: std::time::Duration::from_millis(1),
+    });
+    let reasons = every_auth_failure_reason();
+    for reason in &reasons {
+        metrics.observe_auth_failure(reason);
+    }
+    metrics.observe_webhook_delivery(true);
+    metrics.observe_webhook_delivery(false);
+    metrics.set_webhook_backlog(1);
+    let pool = PoolUsage {
+        connections: 1,
+        idle: 1,
+        max: 1,
+    };
+    let exposition = metrics.render(pool, Format::Text);
+    let exposed = families(&exposition);
+    let table: std::collections::BTreeMap<String, String> = documented
+        .iter()
+        .map(|(name, (kind, _))| (name.clone(), kind.clone()))
+        .collect();
+    assert_eq!(
+        table, exposed,
+        "docs/OPERATIONS.md's metrics table (left) and the binary's families (right)"
+    );
+    let (_, auth_row) = &documented["roster_auth_failures_total"];
+    let listed: Vec<&str> = Regex::new(r"`([a-z_]+)`")
+        .expect("a valid regex")
+        .captures_iter(auth_row)
+        .map(|found| found.get(1).expect("a name").as_str())
+        .filter(|name| *name != "reason")
+        .collect();
+    assert_eq!(listed, reasons, "the reasons of roster_auth_failures_total");
+    let help = exposition
+        .lines()
+        .find(|line| line.starts_with("# HELP roster_auth_failures_total "))
+        .expect("its HELP line");
+    for reason in &reasons {
+        assert!(help.contains(reason), "{reason} in {help}");
+    }
+    let (_, webhook_row) = &documented["roster_webhook_deliveries_total"];
+    for outcome in ["delivered", "failed"] {
+        assert!(
+            exposition.contains(&format!("outcome=\"{outcome}\"")),
+            "{exposition}"
+        );
+        assert!(
+            webhook_row.contains(&format!("`{outcome}`")),
+            "{webhook_row}"
+        );
+    }
+
+    // The running server: every family it shows is in the table.
+    let db = TestDb::create(crate::helpers::DbKind::Sqlite).expect("a database");
+    let app = TestApp::spawn(db).await;
+    let scraped = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("a scrape")
+        .text()
+        .await
+        .expect("a body");
+    for name in families(&scraped).keys() {
+        assert!(documented.contains_key(name), "{name} is not in the table");
+    }
+}
+
+/// What `roster doctor` prints, run in `dir` with the default settings.
+fn doctor_in(dir: &std::path::Path) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_roster"))
+        .current_dir(dir)
+        .arg("doctor")
+        .env_remove("ROSTER_DATABASE_URL")
+        .env_remove("ROSTER_CONFIG")
+        .env_remove("ROSTER_LOG")
+        .output()
+        .expect("roster doctor runs");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// The lines after `$ roster doctor` in the first fenced block that has it.
+fn doctor_sample(markdown: &str) -> Vec<String> {
+    let mut lines = markdown.lines();
+    lines
+        .by_ref()
+        .find(|line| line.trim() == "$ roster doctor")
+        .expect("a '$ roster doctor' sample");
+    lines
+        .take_while(|line| !line.trim().starts_with("```") && !line.trim().starts_with('$'))
+        .map(|line| line.trim().to_owned())
+        .collect()
+}
+
+/// The README's `roster doctor` sample is what the binary prints on a
+/// database one migration behind (the last one's row removed), and every
+/// migration count the docs show is the binary's.
+#[test]
+fn the_doctor_samples_are_what_the_binary_prints() {
+    use diesel::{Connection, RunQueryDsl};
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let migrated = Command::new(env!("CARGO_BIN_EXE_roster"))
+        .current_dir(dir.path())
+        .arg("migrate")
+        .env_remove("ROSTER_DATABASE_URL")
+        .env_remove("ROSTER_CONFIG")
+        .output()
+        .expect("roster migrate runs");
+    assert!(migrated.status.success(), "{migrated:?}");
+    let said = String::from_utf8_lossy(&migrated.stdout).into_owned();
+    let count: usize = Regex::new(r"applied (\d+) migrations")
+        .expect("a valid regex")
+        .captures(&said)
+        .unwrap_or_else(|| panic!("a count in {said}"))[1]
+        .parse()
+        .expect("a number");
+    let mut conn =
+        diesel::SqliteConnection::establish(&format!("{}/roster.db", dir.path().display()))
+            .expect("the database");
+    diesel::sql_query(
+        "DELETE FROM __diesel_schema_migrations \
+         WHERE version = (SELECT MAX(version) FROM __diesel_schema_migrations)",
+    )
+    .execute(&mut conn)
+    .expect("one migration undone on paper");
+    drop(conn);
+
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).expect("README.md");
+    let printed: Vec<String> = doctor_in(dir.path())
+        .lines()
+        .map(|line| line.trim().to_owned())
+        .collect();
+    assert_eq!(
+        doctor_sample(&readme),
+        printed,
+        "README.md's roster doctor sample (left) and what roster doctor prints (right)"
+    );
+
+    let counts = Regex::new(r"(?:\d+ of (\d+) pending|all (\d+) applied)").expect("a valid regex");
+    for file in ["README.md", "docs/OPERATIONS.md"] {
+        let text = std::fs::read_to_string(format!("{root}/{file}")).expect("a doc");
+        for found in counts.captures_iter(&text) {
+            let shown: usize = found
+                .get(1)
+                .or_else(|| found.get(2))
+                .expect("a count")
+                .as_str()
+                .parse()
+                .expect("a number");
+            assert_eq!(shown, count, "{file}: '{}'", &found[0]);
+        }
+    }
 }
