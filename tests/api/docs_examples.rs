@@ -618,3 +618,35 @@ fn the_doctor_samples_are_what_the_binary_prints() {
         }
     }
 }
+
+/// The docs cite what a reader can open: RFC sections ("RFC 7644 §3.12",
+/// "RFC 7644 §3.4.1, §3.14") and public pages, never the "§" numbers of a
+/// file that is not in the repository.
+#[test]
+fn the_docs_cite_only_what_a_reader_can_open() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut files = vec!["README.md".to_owned()];
+    for entry in std::fs::read_dir(format!("{root}/docs")).expect("docs/") {
+        let name = entry.expect("an entry").file_name();
+        let name = name.to_string_lossy();
+        if name.ends_with(".md") {
+            files.push(format!("docs/{name}"));
+        }
+    }
+    let rfc_sections = Regex::new(r"RFC \d+ §[\d.–-]+(?:, §[\d.–-]+)*").expect("a valid regex");
+    for file in files {
+        let text = std::fs::read_to_string(format!("{root}/{file}")).expect("a doc");
+        for (number, line) in text.lines().enumerate() {
+            let at = format!("{file}:{}", number + 1);
+            assert!(
+                !line.contains("shared/reference") && !line.contains("idp-behaviour"),
+                "{at} names a file outside the repository: {line}"
+            );
+            let rest = rfc_sections.replace_all(line, "");
+            assert!(
+                !rest.contains('§'),
+                "{at}: a '§' that is not an RFC section: {line}"
+            );
+        }
+    }
+}
