@@ -650,3 +650,41 @@ fn the_docs_cite_only_what_a_reader_can_open() {
         }
     }
 }
+
+/// The README's sample of what the first start prints (the `export` lines)
+/// is what `roster serve` prints on a new database, `…` standing for the
+/// rest of each token.
+#[actix_web::test]
+async fn the_first_start_sample_is_what_roster_serve_prints() {
+    let readme = std::fs::read_to_string(format!("{}/README.md", env!("CARGO_MANIFEST_DIR")))
+        .expect("README.md");
+    let mut lines = readme.lines();
+    lines
+        .by_ref()
+        .find(|line| line.starts_with("On the first start"))
+        .expect("the README's first start paragraph");
+    lines
+        .by_ref()
+        .find(|line| line.trim() == "```")
+        .expect("its sample");
+    let sample: Vec<&str> = lines.take_while(|line| line.trim() != "```").collect();
+    assert!(
+        sample
+            .iter()
+            .any(|line| line.starts_with("export SCIM_TOKEN=")),
+        "{sample:?}"
+    );
+    let db = TestDb::create(crate::helpers::DbKind::Sqlite).expect("a database");
+    let served = crate::server::Served::start(&db.url);
+    let printed = served.stdout_until("SCIM base URL:");
+    // Stopped at once, perhaps before its signal handler is in place: how
+    // it exits is server.rs's subject, not this test's.
+    drop(served.terminate());
+    for line in sample {
+        let pattern = line_pattern(line.trim());
+        assert!(
+            printed.iter().any(|out| pattern.is_match(out.trim())),
+            "README's '{line}' is not what roster serve printed: {printed:?}"
+        );
+    }
+}
