@@ -4,8 +4,9 @@
 //! becomes the test server; `$SCIM_TOKEN`, `$ADMIN_TOKEN`, `$ACCESS_TOKEN`
 //! are set), and what each block printed must agree with the `# …` comments
 //! under it. (A ```console block shows a command that is not run here: the
-//! two commands of the README, which CI itself runs, and setups that need a
-//! machine of their own; docs/OPERATIONS.md's are run by `operations.rs`.)
+//! README's install, start, token and test commands, which CI and the tests
+//! below exercise, and setups that need a machine of their own;
+//! docs/OPERATIONS.md's are run by `operations.rs`.)
 //!
 //! - a block fails the test when any command in it fails (`set -euo pipefail`);
 //! - HTTP statuses: each comment line that starts with a status (`# 201 …`)
