@@ -27,6 +27,8 @@ use crate::webhooks::delivery::Deliverer;
 pub struct Backend {
     pub pool: Pool,
     pub authenticator: Arc<Authenticator>,
+    /// The migrations this opening applied (their versions), oldest first.
+    pub migrations_applied: Vec<String>,
 }
 
 impl Backend {
@@ -65,6 +67,7 @@ impl Backend {
         Ok(Self {
             pool,
             authenticator,
+            migrations_applied: applied,
         })
     }
 }

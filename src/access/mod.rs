@@ -30,6 +30,14 @@ pub enum AccessError {
     NotFound(String),
 }
 
+/// A member's level in one workspace: every API lists a member's levels as
+/// an array of these, sorted by workspace (`[{"workspace","level"}]`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct WorkspaceLevel {
+    pub workspace: String,
+    pub level: String,
+}
+
 /// An account's roles and workspace levels, each ordered from least to most
 /// access, and the role of a member no rule gives one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

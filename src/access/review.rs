@@ -13,12 +13,10 @@
 //! - `local`: not provisioned by an identity provider, so offboarding in the
 //!   IdP does not reach it.
 
-use std::collections::BTreeMap;
-
 use chrono::{Duration, NaiveDateTime};
 use serde::Serialize;
 
-use super::AccessModel;
+use super::{AccessModel, WorkspaceLevel};
 
 /// Who created a member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -41,8 +39,8 @@ pub struct ReviewedMember {
     pub active: bool,
     /// `None` (`null`): no access (inactive).
     pub role: Option<String>,
-    /// Workspace slug → level.
-    pub workspaces: BTreeMap<String, String>,
+    /// The member's levels, by workspace slug (the shape `/api/v1/members` uses).
+    pub workspaces: Vec<WorkspaceLevel>,
     #[serde(serialize_with = "crate::clock::serialize_rfc3339_option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub last_login: Option<NaiveDateTime>,
@@ -157,7 +155,7 @@ pub fn to_csv(review: &Review) -> Result<String, csv::Error> {
         let workspaces: Vec<String> = member
             .workspaces
             .iter()
-            .map(|(slug, level)| format!("{slug}={level}"))
+            .map(|level| format!("{}={}", level.workspace, level.level))
             .collect();
         let token = &member.provisioned_by;
         writer.write_record([
@@ -205,7 +203,7 @@ mod tests {
             display_name: None,
             active: role.is_some(),
             role: role.map(Into::into),
-            workspaces: BTreeMap::new(),
+            workspaces: Vec::new(),
             last_login: last_login.map(at),
             created: at("2026-01-01T00:00:00Z"),
             provisioned_by: Provenance {
@@ -279,8 +277,16 @@ mod tests {
             "scim",
         );
         odd.id = "u1".into();
-        odd.workspaces.insert("prod".into(), "editor".into());
-        odd.workspaces.insert("staging".into(), "admin".into());
+        odd.workspaces = vec![
+            WorkspaceLevel {
+                workspace: "prod".into(),
+                level: "editor".into(),
+            },
+            WorkspaceLevel {
+                workspace: "staging".into(),
+                level: "admin".into(),
+            },
+        ];
         let csv = to_csv(&review(&AccessModel::default(), vec![odd], policy(3))).unwrap();
         let mut lines = csv.lines();
         assert!(lines.next().unwrap().starts_with("id,userName,"));

@@ -74,7 +74,17 @@ enum Command {
 
 /// Runs the command line; the error is printed by `main` as one line.
 pub fn run() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) if !error.use_stderr() => error.exit(), // --help, --version
+        Err(error) => {
+            eprintln!(
+                "roster: error: {}",
+                usage_error_line(&error.render().to_string())
+            );
+            std::process::exit(2);
+        }
+    };
     let given = cli.global.0;
     match cli.command {
         Command::Serve(args) => {
@@ -86,9 +96,26 @@ pub fn run() -> anyhow::Result<()> {
         Command::Migrate => {
             let common = start(&Sources::load(given)?, "warn")?;
             let database_url = common.database_url;
+            let new_file = match &database_url {
+                crate::store::DatabaseUrl::Sqlite(path) => {
+                    path != ":memory:" && !std::path::Path::new(path).exists()
+                }
+                crate::store::DatabaseUrl::Postgres(_) => false,
+            };
             let backend = crate::startup::Backend::open(&database_url, 1)?;
-            drop(backend);
-            println!("database at {} is up to date", database_url.redacted());
+            let url = database_url.redacted();
+            let applied = &backend.migrations_applied;
+            if new_file {
+                println!("created the database {url} (owner-only: mode 0600)");
+            }
+            match applied.len() {
+                0 => println!("database {url} is up to date: no migration was pending"),
+                count => println!(
+                    "applied {count} migration{} to {url}: {}; it is up to date",
+                    if count == 1 { "" } else { "s" },
+                    applied.join(", ")
+                ),
+            }
             Ok(())
         }
         Command::Accounts(command) => {
@@ -138,4 +165,64 @@ fn start(sources: &Sources, default_log: &str) -> anyhow::Result<CommonConfig> {
 fn with_serve_flags(mut given: Vec<Given>, flags: flags::ServeFlags) -> Vec<Given> {
     given.extend(flags.0);
     given
+}
+
+/// clap's usage error (an error line, indented items, a tip, the usage, a
+/// pointer to `--help`) on one line, keeping every helpful part.
+fn usage_error_line(rendered: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for line in rendered.lines() {
+        let text = line.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let indented = line.starts_with(char::is_whitespace) && !text.starts_with("tip:");
+        match parts.last_mut() {
+            Some(part) if indented => {
+                part.push_str(if part.ends_with(':') { " " } else { ", " });
+                part.push_str(text);
+            }
+            _ => parts.push(text.to_owned()),
+        }
+    }
+    parts
+        .into_iter()
+        .map(|part| {
+            let part = part.strip_prefix("error: ").unwrap_or(&part).to_owned();
+            match part.strip_prefix("Usage: ") {
+                Some(usage) => format!("usage: {usage}"),
+                None if part.starts_with("For more information, try ") => part
+                    .replace("For more information, try", "see")
+                    .trim_end_matches('.')
+                    .to_owned(),
+                None => part,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::usage_error_line;
+
+    #[test]
+    fn a_usage_error_is_one_line_with_its_tip_and_usage() {
+        let clap = "error: unexpected argument '--verbose' found\n\n  \
+                    tip: to pass '--verbose' as a value, use '-- --verbose'\n\n\
+                    Usage: roster serve [OPTIONS]\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            usage_error_line(clap),
+            "unexpected argument '--verbose' found; tip: to pass '--verbose' as a value, use \
+             '-- --verbose'; usage: roster serve [OPTIONS]; see '--help'"
+        );
+        let missing = "error: the following required arguments were not provided:\n  \
+                       --account <ACCOUNT>\n  --scope <SCOPE>\n\n\
+                       Usage: roster tokens issue --account <ACCOUNT> --scope <SCOPE>\n";
+        assert_eq!(
+            usage_error_line(missing),
+            "the following required arguments were not provided: --account <ACCOUNT>, \
+             --scope <SCOPE>; usage: roster tokens issue --account <ACCOUNT> --scope <SCOPE>"
+        );
+    }
 }

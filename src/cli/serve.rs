@@ -41,17 +41,26 @@ fn display_host(host: &str) -> &str {
     }
 }
 
-/// The one time the first tokens are shown: on stdout, not in the logs.
+/// The one time the first tokens are shown: on stdout, not in the logs, as
+/// `export` lines a shell takes as they are (a token is base64url and dots,
+/// nothing a shell would expand), named as every guide names them.
 fn print_first_start(first: &FirstStart, base: &str) {
     let scim = first.scim_token.token.expose();
     let admin = first.admin_token.token.expose();
+    let slug = &first.account.slug;
     println!(
         "\nRoster set up a new database: account '{slug}' with two tokens.\n\
-         They are shown this once only (Roster keeps just their hashes): copy them now.\n\n\
-         SCIM token, for your identity provider (Okta: HTTP Header / Bearer; Entra ID: Secret Token):\n{scim}\n\n\
-         Admin token, for the configuration API:\n{admin}\n\n\
+         They are shown this once only (Roster keeps just their hashes): paste these two lines into\n\
+         the shell you will run the docs' examples in, and keep the tokens somewhere safe.\n\n\
+         # SCIM token, for your identity provider (Okta: HTTP Header / Bearer; Entra ID: Secret Token):\n\
+         export SCIM_TOKEN={scim}\n\
+         # Admin token, for the configuration API (/api/v1):\n\
+         export ADMIN_TOKEN={admin}\n\n\
+         Lost one? Issue another, with this server's database settings, e.g.:\n  \
+         export SCIM_TOKEN=$(roster tokens issue --account {slug} --scope scim --label \"Okta production\")\n\
+         The docs' access API examples use $ACCESS_TOKEN:\n  \
+         export ACCESS_TOKEN=$(roster tokens issue --account {slug} --scope access --label \"my product\")\n\n\
          SCIM base URL: {base}/scim/v2\n\
-         Try it:\n  curl -H \"Authorization: Bearer {scim}\" {base}/scim/v2/ServiceProviderConfig\n",
-        slug = first.account.slug,
+         Try it:\n  curl -H \"Authorization: Bearer $SCIM_TOKEN\" {base}/scim/v2/ServiceProviderConfig\n",
     );
 }

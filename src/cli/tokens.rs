@@ -7,6 +7,7 @@ use super::output;
 use crate::audit::Origin;
 use crate::model::{Account, Scope, TokenId};
 use crate::startup::Backend;
+use crate::store::tokens::Revocation;
 use crate::store::{self, Conn, DatabaseUrl};
 
 #[derive(Debug, Subcommand)]
@@ -138,13 +139,18 @@ pub fn run(command: TokensCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
             let id: TokenId = token_id.parse().map_err(|_| {
                 anyhow!("'{token_id}' is not a token id (see 'roster tokens list')")
             })?;
-            let revoked = store::write_transaction(&mut conn, |conn| {
+            let revocation = store::write_transaction(&mut conn, |conn| {
                 store::tokens::revoke(conn, &Origin::cli(), id, crate::clock::now())
             })?;
-            if !revoked {
-                bail!("no token with id {id}");
+            match revocation {
+                Revocation::Revoked => println!("revoked token {id}"),
+                // Not an error: the token is refused, as asked.
+                Revocation::AlreadyRevoked(at) => println!(
+                    "token {id} was already revoked on {}; nothing changed",
+                    output::time(Some(at))
+                ),
+                Revocation::NotFound => bail!("no token with id {id}"),
             }
-            println!("revoked token {id}");
         }
     }
     Ok(())

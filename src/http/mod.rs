@@ -12,6 +12,7 @@ mod discovery;
 mod error;
 mod groups;
 mod health;
+mod home;
 mod limits;
 mod metrics;
 pub mod paths;
@@ -38,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
         .app_data(limits::payload_config(max_body_bytes))
         .app_data(limits::query_config())
         .app_data(limits::path_config())
+        .configure(home::configure)
         .configure(health::configure)
         .configure(metrics::configure)
         .configure(api::configure)

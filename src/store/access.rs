@@ -1001,11 +1001,8 @@ pub struct MemberAccess {
     pub explanation: Vec<crate::access::Reason>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-pub struct WorkspaceLevel {
-    pub workspace: String,
-    pub level: String,
-}
+/// A member's level in a workspace (one shape for every API that lists them).
+pub use crate::access::WorkspaceLevel;
 
 /// A member's stored access, with the rules that explain it.
 pub fn member_access(
@@ -1041,12 +1038,22 @@ pub fn member_access(
 }
 
 /// The account's active members with this role, by userName: (id, userName).
+/// A role the account's model does not have is refused (a typo would
+/// otherwise answer "nobody").
 pub fn members_with_role(
     conn: &mut Conn,
     account: AccountId,
     role: &str,
 ) -> Result<Vec<(String, String)>, StoreError> {
     use super::schema::users;
+    let model = model(conn, account)?;
+    if model.role_rank(role).is_none() {
+        return Err(AccessError::Invalid(format!(
+            "'{role}' is not one of the account's roles ({})",
+            model.roles.join(", ")
+        ))
+        .into());
+    }
     Ok(member_roles::table
         .inner_join(users::table)
         .filter(member_roles::account_id.eq(account.to_string()))

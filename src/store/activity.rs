@@ -11,6 +11,7 @@ use super::schema::{
 };
 use super::sql::{Bind, Sql};
 use super::{Conn, StoreError};
+use crate::access::WorkspaceLevel;
 use crate::access::review::{Provenance, ReviewedMember};
 use crate::model::{AccountId, UserId};
 
@@ -110,7 +111,12 @@ pub fn reviewed_members(
         .map(
             |(id, user_name, display_name, active, created, via, token_id, label, role, login)| {
                 ReviewedMember {
-                    workspaces: levels.remove(&id).unwrap_or_default(),
+                    workspaces: levels
+                        .remove(&id)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(workspace, level)| WorkspaceLevel { workspace, level })
+                        .collect(),
                     id,
                     user_name,
                     display_name,

@@ -106,6 +106,8 @@ impl ConnectionManager {
                 .map(Conn::Postgresql)
                 .map_err(|e| StoreError::Connect(one_line(&e.to_string()))),
             DatabaseUrl::Sqlite(path) => {
+                create_private(path)
+                    .map_err(|e| StoreError::Connect(format!("{path}: cannot create it: {e}")))?;
                 let mut conn = SqliteConnection::establish(path).map_err(|e| {
                     StoreError::Connect(format!("{path}: {}", one_line(&e.to_string())))
                 })?;
@@ -122,9 +124,43 @@ impl ConnectionManager {
     }
 }
 
-/// libpq's messages span lines; a start-up error must be one line.
+/// Creates a new SQLite database file readable and writable by its owner
+/// only (0600): it holds the signing keys. SQLite gives the `-wal` and
+/// `-shm` files it creates beside it the database file's permissions. An
+/// existing file is left as it is.
+fn create_private(path: &str) -> std::io::Result<()> {
+    if path == ":memory:" || path.starts_with("file:") || path.is_empty() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
+/// libpq's messages span lines ("…: Connection refused" then "Is the server
+/// running …?"); a start-up error must be one line: each line a sentence.
 fn one_line(message: &str) -> String {
-    message.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut joined = String::new();
+    for line in message.lines() {
+        let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        if line.is_empty() {
+            continue;
+        }
+        if !joined.is_empty() {
+            if !joined.ends_with(['.', '?', '!', ':', ';', ',']) {
+                joined.push('.');
+            }
+            joined.push(' ');
+        }
+        joined.push_str(&line);
+    }
+    joined
 }
 
 impl r2d2::ManageConnection for ConnectionManager {
@@ -300,6 +336,18 @@ pub(super) fn lock_account(conn: &mut Conn, account: AccountId) -> Result<(), St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn libpq_lines_become_sentences_of_one_line() {
+        let libpq = "connection to server at \"127.0.0.1\", port 5433 failed: Connection refused\n\
+                     \tIs the server running on that host and accepting TCP/IP connections?\n";
+        assert_eq!(
+            one_line(libpq),
+            "connection to server at \"127.0.0.1\", port 5433 failed: Connection refused. \
+             Is the server running on that host and accepting TCP/IP connections?"
+        );
+        assert_eq!(one_line("a:  b\n\n  c?\nd"), "a: b. c? d");
+    }
 
     #[test]
     fn a_postgres_url_gets_another_database() {

@@ -143,16 +143,16 @@ pub fn list_for_account(
         .collect()
 }
 
-/// Marks the token revoked. Returns false when no such token exists;
-/// revoking a revoked token keeps its first revocation time.
+/// Marks the token revoked. Revoking a revoked token changes nothing (it
+/// keeps its first revocation time) and says when that was.
 pub fn revoke(
     conn: &mut Conn,
     origin: &Origin,
     id: TokenId,
     at: NaiveDateTime,
-) -> Result<bool, StoreError> {
+) -> Result<Revocation, StoreError> {
     let Some(token) = find(conn, id)? else {
-        return Ok(false);
+        return Ok(Revocation::NotFound);
     };
     let revoked = diesel::update(
         tokens::table
@@ -161,16 +161,30 @@ pub fn revoke(
     )
     .set(tokens::revoked_at.eq(Some(at)))
     .execute(conn)?;
-    if revoked > 0 {
-        super::accounts::bump_auth_version(conn, Some(token.account_id))?;
-        let changes = serde_json::Map::from_iter([(
-            "revokedAt".to_owned(),
-            crate::audit::change("revokedAt", None, Some(&crate::clock::rfc3339(at).into())),
-        )]);
-        let entry = Entry::configuration(Resource::Token, id.to_string(), Action::Revoked, changes);
-        super::audit::record_one(conn, token.account_id, origin, entry)?;
+    if revoked == 0 {
+        // Revoked before (perhaps a moment ago, by another process).
+        let earlier = find(conn, id)?.and_then(|token| token.revoked_at);
+        return Ok(earlier.map_or(Revocation::NotFound, Revocation::AlreadyRevoked));
     }
-    Ok(true)
+    super::accounts::bump_auth_version(conn, Some(token.account_id))?;
+    let changes = serde_json::Map::from_iter([(
+        "revokedAt".to_owned(),
+        crate::audit::change("revokedAt", None, Some(&crate::clock::rfc3339(at).into())),
+    )]);
+    let entry = Entry::configuration(Resource::Token, id.to_string(), Action::Revoked, changes);
+    super::audit::record_one(conn, token.account_id, origin, entry)?;
+    Ok(Revocation::Revoked)
+}
+
+/// What [`revoke`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocation {
+    /// Revoked now.
+    Revoked,
+    /// Revoked already, at this time; nothing changed.
+    AlreadyRevoked(NaiveDateTime),
+    /// No token has this id.
+    NotFound,
 }
 
 /// Records when the token was last used.

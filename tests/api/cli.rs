@@ -12,6 +12,8 @@ crate::on_both_databases!(
     revoking_an_unknown_token_fails_cleanly,
     bad_input_gets_one_line_errors,
     migrate_is_idempotent,
+    revoking_a_revoked_token_says_when_it_was,
+    who_has_an_unknown_role_is_refused,
 );
 
 async fn accounts_create_prints_the_id_and_list_shows_it(db: TestDb) {
@@ -158,6 +160,103 @@ async fn revoking_an_unknown_token_fails_cleanly(db: TestDb) {
     assert_eq!(stderr(&output).lines().count(), 1, "{}", stderr(&output));
 }
 
+async fn revoking_a_revoked_token_says_when_it_was(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let id = app
+        .issue(roster::model::Scope::Scim, None)
+        .record
+        .id
+        .to_string();
+    let first = app.cli(&["tokens", "revoke", &id]);
+    assert!(first.status.success(), "{first:?}");
+    assert_eq!(stdout(&first).trim(), format!("revoked token {id}"));
+    let again = app.cli(&["tokens", "revoke", &id]);
+    assert!(again.status.success(), "{again:?}");
+    let said = stdout(&again);
+    let pattern = regex::Regex::new(&format!(
+        r"^token {id} was already revoked on \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\dZ; nothing changed$"
+    ))
+    .unwrap();
+    assert!(pattern.is_match(said.trim()), "{said}");
+}
+
+async fn who_has_an_unknown_role_is_refused(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let known = app.cli(&["access", "who", "--account", "default", "--role", "admin"]);
+    assert!(known.status.success(), "{known:?}");
+    for role in ["admni", "Admin", ""] {
+        let typo = app.cli(&["access", "who", "--account", "default", "--role", role]);
+        assert_eq!(typo.status.code(), Some(1), "{role}: {typo:?}");
+        assert!(stdout(&typo).is_empty(), "no table: {}", stdout(&typo));
+        assert_eq!(
+            stderr(&typo).trim_end(),
+            format!("roster: error: '{role}' is not one of the account's roles (member, admin)")
+        );
+    }
+}
+
+#[test]
+fn migrate_on_a_new_file_creates_it_owner_only_and_says_what_it_applied() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.db");
+    let url = format!("sqlite://{}", path.display());
+    let output = roster_cli(&url, &["migrate"]);
+    assert!(output.status.success(), "{output:?}");
+    let said = stdout(&output);
+    let lines: Vec<&str> = said.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("created the database {url} (owner-only: mode 0600)")
+    );
+    assert!(
+        lines[1].starts_with(&format!("applied 10 migrations to {url}: 2026"))
+            && lines[1].ends_with("; it is up to date"),
+        "{said}"
+    );
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+    let again = roster_cli(&url, &["migrate"]);
+    assert_eq!(
+        stdout(&again).trim(),
+        format!("database {url} is up to date: no migration was pending")
+    );
+}
+
+/// The database holds the signing keys: a new one, and the `-wal` and
+/// `-shm` files beside it, are for its owner only; an existing file keeps
+/// the mode it has.
+#[test]
+fn a_new_sqlite_database_and_its_wal_files_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("roster.db");
+    let url = roster::store::DatabaseUrl::parse(&format!("sqlite://{}", path.display())).unwrap();
+    let backend = roster::startup::Backend::open(&url, 2).unwrap();
+    let conn = backend.pool.get().unwrap();
+    let mode = |suffix: &str| {
+        let file = format!("{}{suffix}", path.display());
+        std::fs::metadata(&file)
+            .unwrap_or_else(|e| panic!("{file}: {e}"))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    for suffix in ["", "-wal", "-shm"] {
+        assert_eq!(mode(suffix), 0o600, "roster.db{suffix}: {:o}", mode(suffix));
+    }
+    drop(conn);
+    drop(backend);
+    let existing = dir.path().join("existing.db");
+    std::fs::write(&existing, b"").unwrap();
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let url =
+        roster::store::DatabaseUrl::parse(&format!("sqlite://{}", existing.display())).unwrap();
+    drop(roster::startup::Backend::open(&url, 1).unwrap());
+    let mode = std::fs::metadata(&existing).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640, "left as it was");
+}
+
 async fn bad_input_gets_one_line_errors(db: TestDb) {
     let app = TestApp::spawn(db).await;
     let unknown_account = app.cli(&["tokens", "issue", "--account", "nope", "--scope", "scim"]);
@@ -188,6 +287,28 @@ async fn bad_input_gets_one_line_errors(db: TestDb) {
         "soon",
     ]);
     assert_eq!(bad_lifetime.status.code(), Some(2));
+
+    // clap's usage errors too: one line, its tip and the usage kept.
+    let unknown_flag = app.cli(&["tokens", "list", "--account", "default", "--jsn"]);
+    assert_eq!(unknown_flag.status.code(), Some(2));
+    let said = stderr(&unknown_flag);
+    assert_eq!(said.trim_end().lines().count(), 1, "one line: {said}");
+    assert!(
+        said.starts_with("roster: error: unexpected argument '--jsn' found; tip: ")
+            && said.contains("; usage: roster tokens list"),
+        "{said}"
+    );
+    let missing = app.cli(&["tokens", "issue", "--scope", "scim"]);
+    assert_eq!(missing.status.code(), Some(2));
+    let said = stderr(&missing);
+    assert_eq!(said.trim_end().lines().count(), 1, "one line: {said}");
+    assert!(
+        said.starts_with(
+            "roster: error: the following required arguments were not provided: \
+             --account <ACCOUNT>; usage: roster tokens issue --account <ACCOUNT> --scope <SCOPE>"
+        ) && said.trim_end().ends_with("; see '--help'"),
+        "{said}"
+    );
 
     let bad_slug = app.cli(&["accounts", "create", "Bad Slug"]);
     assert_eq!(bad_slug.status.code(), Some(1));

@@ -67,14 +67,10 @@ async fn writes_acknowledged_before_a_sigkill_survive_it(db: TestDb) {
     let base = format!("http://127.0.0.1:{port}");
     let served = start(&db.url, port);
     let out = served.stdout_until("SCIM base URL:");
-    let after = |heading: &str| {
-        let at = out
-            .iter()
-            .position(|line| line.starts_with(heading))
-            .unwrap();
-        out[at + 1].clone()
-    };
-    let (scim, admin) = (after("SCIM token"), after("Admin token"));
+    let (scim, admin) = (
+        crate::server::exported(&out, "SCIM_TOKEN"),
+        crate::server::exported(&out, "ADMIN_TOKEN"),
+    );
     let client = reqwest::Client::new();
     wait_ready(&client, &base).await;
     let group: Value = client

@@ -12,7 +12,69 @@ crate::on_both_databases!(
     writes_on_discovery_are_405,
     filters_on_discovery_are_403,
     discovery_is_public_but_a_sent_token_must_be_valid,
+    the_root_names_the_endpoints,
 );
+
+/// `GET /`: a page for a person (strict CSP, no script, nothing external),
+/// JSON for a client that asks for it; other methods 405.
+async fn the_root_names_the_endpoints(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let page = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let header = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|value| value.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    assert_eq!(header(&page, "content-type"), "text/html; charset=utf-8");
+    assert_eq!(
+        header(&page, "content-security-policy"),
+        "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    );
+    assert_eq!(header(&page, "x-content-type-options"), "nosniff");
+    let html = page.text().await.unwrap();
+    for endpoint in [
+        "/scim/v2",
+        "/api/v1/openapi.json",
+        "/healthz",
+        "/metrics",
+        "docs/OKTA.md",
+    ] {
+        assert!(html.contains(endpoint), "{endpoint}: {html}");
+    }
+    for external in [
+        "<script", "<style", "style=", "http://", "https://", "<img", "<link",
+    ] {
+        assert!(!html.contains(external), "{external}: {html}");
+    }
+
+    let index: Value = app
+        .client
+        .get(app.url("/"))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(index["name"], "Roster");
+    let paths: Vec<&str> = index["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|endpoint| endpoint["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths.contains(&"/scim/v2") && paths.contains(&"/api/v1"),
+        "{index}"
+    );
+
+    let post = app.client.post(app.url("/")).send().await.unwrap();
+    assert_eq!(post.status(), 405);
+}
 
 async fn service_provider_config_is_truthful(db: TestDb) {
     let app = TestApp::spawn(db).await;

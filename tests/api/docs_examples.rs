@@ -4,8 +4,9 @@
 //! becomes the test server; `$SCIM_TOKEN`, `$ADMIN_TOKEN`, `$ACCESS_TOKEN`
 //! are set), and what each block printed must agree with the `# …` comments
 //! under it. (A ```console block shows a command that is not run here: the
-//! two commands of the README, which CI itself runs, and setups that need a
-//! machine of their own; docs/OPERATIONS.md's are run by `operations.rs`.)
+//! README's install, start, token and test commands, which CI and the tests
+//! below exercise, and setups that need a machine of their own;
+//! docs/OPERATIONS.md's are run by `operations.rs`.)
 //!
 //! - a block fails the test when any command in it fails (`set -euo pipefail`);
 //! - HTTP statuses: each comment line that starts with a status (`# 201 …`)
@@ -17,6 +18,11 @@
 //!   not checked); a comment line without JSON must match an output line,
 //!   `…` standing for anything;
 //! - `# (no output)` means the block printed nothing.
+//!
+//! Samples of what the binary prints are checked too: docs/OPERATIONS.md's
+//! metrics table against the metric families, reasons and outcomes it
+//! exposes, and the README's `roster doctor` sample (and every migration
+//! count the docs show) against what `roster doctor` prints.
 
 use std::process::Command;
 
@@ -378,4 +384,308 @@ fn the_checker_catches_a_wrong_status_a_wrong_value_and_unexpected_output() {
         "{code}"
     );
     assert!(code.ends_with("X=$(curl -s http://h:1/y | jq .)"), "{code}");
+}
+
+/// Every reason a refused token is counted under. The match fails to compile
+/// when `AuthError` gains a variant, so this list cannot fall behind.
+fn every_auth_failure_reason() -> Vec<&'static str> {
+    use roster::auth::AuthError;
+    use roster::model::Scope;
+    let exhaustive = |error: &AuthError| match error {
+        AuthError::Missing
+        | AuthError::Malformed(_)
+        | AuthError::BadSignature
+        | AuthError::Expired
+        | AuthError::Revoked
+        | AuthError::KeyRetired
+        | AuthError::Unknown
+        | AuthError::WrongScope { .. }
+        | AuthError::Store(_) => error.reason(),
+    };
+    [
+        AuthError::Missing,
+        AuthError::Malformed("not a JWT"),
+        AuthError::BadSignature,
+        AuthError::Expired,
+        AuthError::Revoked,
+        AuthError::KeyRetired,
+        AuthError::Unknown,
+        AuthError::WrongScope {
+            needed: Scope::Scim,
+            actual: Scope::Admin,
+        },
+    ]
+    .iter()
+    .filter_map(exhaustive)
+    .collect()
+}
+
+/// The rows of docs/OPERATIONS.md's metrics table: name → (type, labels and
+/// description).
+fn documented_metrics() -> std::collections::BTreeMap<String, (String, String)> {
+    let text =
+        std::fs::read_to_string(format!("{}/docs/OPERATIONS.md", env!("CARGO_MANIFEST_DIR")))
+            .expect("docs/OPERATIONS.md");
+    let row = Regex::new(r"^\| `(roster_[a-z_]+)` \| ([a-z]+)[^|]*\|(.*)$").expect("a valid regex");
+    text.lines()
+        .filter_map(|line| row.captures(line))
+        .map(|found| {
+            (
+                found[1].to_owned(),
+                (found[2].to_owned(), found[3].to_owned()),
+            )
+        })
+        .collect()
+}
+
+/// The metric families of a classic-format exposition: name → type.
+fn families(exposition: &str) -> std::collections::BTreeMap<String, String> {
+    exposition
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE "))
+        .filter_map(|rest| rest.split_once(' '))
+        .map(|(name, kind)| (name.to_owned(), kind.to_owned()))
+        .collect()
+}
+
+/// docs/OPERATIONS.md's metrics table lists exactly the families the binary
+/// exposes, with their types, every `reason` of refused tokens and every
+/// webhook `outcome`; a live scrape shows nothing the table lacks.
+#[actix_web::test]
+async fn the_metrics_table_is_what_the_binary_exposes() {
+    use roster::metrics::{Format, Metrics, NO_ACCOUNT, PoolUsage, RequestOutcome};
+    let documented = documented_metrics();
+    let metrics = Metrics::new();
+    metrics.observe_request(&RequestOutcome {
+        method: "GET",
+        route: "/scim/v2/Users",
+        status: 200,
+        account: NO_ACCOUNT,
+        elapsed: std::time::Duration::from_millis(1),
+    });
+    let reasons = every_auth_failure_reason();
+    for reason in &reasons {
+        metrics.observe_auth_failure(reason);
+    }
+    metrics.observe_webhook_delivery(true);
+    metrics.observe_webhook_delivery(false);
+    metrics.set_webhook_backlog(1);
+    let pool = PoolUsage {
+        connections: 1,
+        idle: 1,
+        max: 1,
+    };
+    let exposition = metrics.render(pool, Format::Text);
+    let exposed = families(&exposition);
+    let table: std::collections::BTreeMap<String, String> = documented
+        .iter()
+        .map(|(name, (kind, _))| (name.clone(), kind.clone()))
+        .collect();
+    assert_eq!(
+        table, exposed,
+        "docs/OPERATIONS.md's metrics table (left) and the binary's families (right)"
+    );
+    let (_, auth_row) = &documented["roster_auth_failures_total"];
+    let listed: Vec<&str> = Regex::new(r"`([a-z_]+)`")
+        .expect("a valid regex")
+        .captures_iter(auth_row)
+        .map(|found| found.get(1).expect("a name").as_str())
+        .filter(|name| *name != "reason")
+        .collect();
+    assert_eq!(listed, reasons, "the reasons of roster_auth_failures_total");
+    let help = exposition
+        .lines()
+        .find(|line| line.starts_with("# HELP roster_auth_failures_total "))
+        .expect("its HELP line");
+    for reason in &reasons {
+        assert!(help.contains(reason), "{reason} in {help}");
+    }
+    let (_, webhook_row) = &documented["roster_webhook_deliveries_total"];
+    for outcome in ["delivered", "failed"] {
+        assert!(
+            exposition.contains(&format!("outcome=\"{outcome}\"")),
+            "{exposition}"
+        );
+        assert!(
+            webhook_row.contains(&format!("`{outcome}`")),
+            "{webhook_row}"
+        );
+    }
+
+    // The running server: every family it shows is in the table.
+    let db = TestDb::create(crate::helpers::DbKind::Sqlite).expect("a database");
+    let app = TestApp::spawn(db).await;
+    let scraped = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("a scrape")
+        .text()
+        .await
+        .expect("a body");
+    for name in families(&scraped).keys() {
+        assert!(documented.contains_key(name), "{name} is not in the table");
+    }
+}
+
+/// What `roster doctor` prints, run in `dir` with the default settings.
+fn doctor_in(dir: &std::path::Path) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_roster"))
+        .current_dir(dir)
+        .arg("doctor")
+        .env_remove("ROSTER_DATABASE_URL")
+        .env_remove("ROSTER_CONFIG")
+        .env_remove("ROSTER_LOG")
+        .output()
+        .expect("roster doctor runs");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// The lines after `$ roster doctor` in the first fenced block that has it.
+fn doctor_sample(markdown: &str) -> Vec<String> {
+    let mut lines = markdown.lines();
+    lines
+        .by_ref()
+        .find(|line| line.trim() == "$ roster doctor")
+        .expect("a '$ roster doctor' sample");
+    lines
+        .take_while(|line| !line.trim().starts_with("```") && !line.trim().starts_with('$'))
+        .map(|line| line.trim().to_owned())
+        .collect()
+}
+
+/// The README's `roster doctor` sample is what the binary prints on a
+/// database one migration behind (the last one's row removed), and every
+/// migration count the docs show is the binary's.
+#[test]
+fn the_doctor_samples_are_what_the_binary_prints() {
+    use diesel::{Connection, RunQueryDsl};
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let migrated = Command::new(env!("CARGO_BIN_EXE_roster"))
+        .current_dir(dir.path())
+        .arg("migrate")
+        .env_remove("ROSTER_DATABASE_URL")
+        .env_remove("ROSTER_CONFIG")
+        .output()
+        .expect("roster migrate runs");
+    assert!(migrated.status.success(), "{migrated:?}");
+    let said = String::from_utf8_lossy(&migrated.stdout).into_owned();
+    let count: usize = Regex::new(r"applied (\d+) migrations")
+        .expect("a valid regex")
+        .captures(&said)
+        .unwrap_or_else(|| panic!("a count in {said}"))[1]
+        .parse()
+        .expect("a number");
+    let mut conn =
+        diesel::SqliteConnection::establish(&format!("{}/roster.db", dir.path().display()))
+            .expect("the database");
+    diesel::sql_query(
+        "DELETE FROM __diesel_schema_migrations \
+         WHERE version = (SELECT MAX(version) FROM __diesel_schema_migrations)",
+    )
+    .execute(&mut conn)
+    .expect("one migration undone on paper");
+    drop(conn);
+
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).expect("README.md");
+    let printed: Vec<String> = doctor_in(dir.path())
+        .lines()
+        .map(|line| line.trim().to_owned())
+        .collect();
+    assert_eq!(
+        doctor_sample(&readme),
+        printed,
+        "README.md's roster doctor sample (left) and what roster doctor prints (right)"
+    );
+
+    let counts = Regex::new(r"(?:\d+ of (\d+) pending|all (\d+) applied)").expect("a valid regex");
+    for file in ["README.md", "docs/OPERATIONS.md"] {
+        let text = std::fs::read_to_string(format!("{root}/{file}")).expect("a doc");
+        for found in counts.captures_iter(&text) {
+            let shown: usize = found
+                .get(1)
+                .or_else(|| found.get(2))
+                .expect("a count")
+                .as_str()
+                .parse()
+                .expect("a number");
+            assert_eq!(shown, count, "{file}: '{}'", &found[0]);
+        }
+    }
+}
+
+/// The docs cite what a reader can open: RFC sections ("RFC 7644 §3.12",
+/// "RFC 7644 §3.4.1, §3.14") and public pages, never the "§" numbers of a
+/// file that is not in the repository.
+#[test]
+fn the_docs_cite_only_what_a_reader_can_open() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut files = vec!["README.md".to_owned()];
+    for entry in std::fs::read_dir(format!("{root}/docs")).expect("docs/") {
+        let name = entry.expect("an entry").file_name();
+        let name = name.to_string_lossy();
+        if name.ends_with(".md") {
+            files.push(format!("docs/{name}"));
+        }
+    }
+    let rfc_sections = Regex::new(r"RFC \d+ §[\d.–-]+(?:, §[\d.–-]+)*").expect("a valid regex");
+    for file in files {
+        let text = std::fs::read_to_string(format!("{root}/{file}")).expect("a doc");
+        for (number, line) in text.lines().enumerate() {
+            let at = format!("{file}:{}", number + 1);
+            assert!(
+                !line.contains("shared/reference") && !line.contains("idp-behaviour"),
+                "{at} names a file outside the repository: {line}"
+            );
+            let rest = rfc_sections.replace_all(line, "");
+            assert!(
+                !rest.contains('§'),
+                "{at}: a '§' that is not an RFC section: {line}"
+            );
+        }
+    }
+}
+
+/// The README's sample of what the first start prints (the `export` lines)
+/// is what `roster serve` prints on a new database, `…` standing for the
+/// rest of each token.
+#[actix_web::test]
+async fn the_first_start_sample_is_what_roster_serve_prints() {
+    let readme = std::fs::read_to_string(format!("{}/README.md", env!("CARGO_MANIFEST_DIR")))
+        .expect("README.md");
+    let mut lines = readme.lines();
+    lines
+        .by_ref()
+        .find(|line| line.starts_with("On the first start"))
+        .expect("the README's first start paragraph");
+    lines
+        .by_ref()
+        .find(|line| line.trim() == "```")
+        .expect("its sample");
+    let sample: Vec<&str> = lines.take_while(|line| line.trim() != "```").collect();
+    assert!(
+        sample
+            .iter()
+            .any(|line| line.starts_with("export SCIM_TOKEN=")),
+        "{sample:?}"
+    );
+    let db = TestDb::create(crate::helpers::DbKind::Sqlite).expect("a database");
+    let served = crate::server::Served::start(&db.url);
+    let printed = served.stdout_until("SCIM base URL:");
+    // Stopped at once, perhaps before its signal handler is in place: how
+    // it exits is server.rs's subject, not this test's.
+    drop(served.terminate());
+    for line in sample {
+        let pattern = line_pattern(line.trim());
+        assert!(
+            printed.iter().any(|out| pattern.is_match(out.trim())),
+            "README's '{line}' is not what roster serve printed: {printed:?}"
+        );
+    }
 }

@@ -63,15 +63,10 @@ async fn two_replicas_take_conflicting_writes() {
         1,
         "exactly one replica creates the account: {printed:?}"
     );
-    let token_after = |heading: &str| {
-        let lines = bootstrapped[0];
-        let at = lines
-            .iter()
-            .position(|line| line.starts_with(heading))
-            .unwrap();
-        lines[at + 1].clone()
-    };
-    let (scim, admin) = (token_after("SCIM token"), token_after("Admin token"));
+    let (scim, admin) = (
+        crate::server::exported(bootstrapped[0], "SCIM_TOKEN"),
+        crate::server::exported(bootstrapped[0], "ADMIN_TOKEN"),
+    );
     let send =
         |replica: usize, method: reqwest::Method, path: &str, token: &str, body: Option<Value>| {
             let mut request = client

@@ -155,7 +155,19 @@ async fn the_review_flags_admins_stale_and_inactive_members(db: TestDb) {
     assert_eq!(names, ["ada", "bob", "cy"]);
     let ada = &members[0];
     assert_eq!(ada["role"], "admin");
-    assert_eq!(ada["workspaces"], json!({"prod": "admin"}));
+    assert_eq!(
+        ada["workspaces"],
+        json!([{"workspace": "prod", "level": "admin"}])
+    );
+    // One shape: the review lists levels as the member's access does.
+    let access = admin(&app)
+        .ok(
+            Method::GET,
+            &format!("/api/v1/members/{}/access", ids[0]),
+            None,
+        )
+        .await;
+    assert_eq!(ada["workspaces"], access["workspaces"], "{access}");
     assert_eq!(ada["lastLogin"], ada_login.as_str());
     assert_eq!(ada["flags"], json!(["admin", "too_many_admins"]));
     assert_eq!(ada["provisionedBy"]["via"], "scim");

@@ -127,6 +127,23 @@ impl Served {
     }
 }
 
+/// The token of the first start's one `export NAME=TOKEN` line: a line a
+/// shell takes as it is (no quoting needed), the name the guides use.
+pub fn exported(out: &[String], name: &str) -> String {
+    let prefix = format!("export {name}=");
+    let lines: Vec<&String> = out.iter().filter(|l| l.starts_with(&prefix)).collect();
+    assert_eq!(lines.len(), 1, "one '{prefix}' line in {out:?}");
+    let token = &lines[0][prefix.len()..];
+    assert!(
+        !token.is_empty()
+            && token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)),
+        "a token a shell takes unquoted: {token}"
+    );
+    token.to_owned()
+}
+
 pub fn port_from_base_line(line: &str) -> u16 {
     let after = line.split("http://127.0.0.1:").nth(1).expect("a base URL");
     after.split('/').next().unwrap().parse().expect("a port")
@@ -135,15 +152,8 @@ pub fn port_from_base_line(line: &str) -> u16 {
 async fn first_start_prints_tokens_once_and_sigterm_stops_cleanly(db: TestDb) {
     let served = Served::start(&db.url);
     let out = served.stdout_until("SCIM base URL:");
-    let token_after = |heading: &str| -> String {
-        let at = out
-            .iter()
-            .position(|line| line.starts_with(heading))
-            .unwrap_or_else(|| panic!("{heading} in {out:?}"));
-        out[at + 1].clone()
-    };
-    let scim_token = token_after("SCIM token");
-    let admin_token = token_after("Admin token");
+    let scim_token = exported(&out, "SCIM_TOKEN");
+    let admin_token = exported(&out, "ADMIN_TOKEN");
     let port = port_from_base_line(out.last().unwrap());
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
@@ -230,14 +240,7 @@ async fn a_full_idp_flow_at_debug_level_logs_no_token_password_or_key(db: TestDb
         &[("ROSTER_LOG", "debug")],
     );
     let out = served.stdout_until("SCIM base URL:");
-    let token_after = |heading: &str| -> String {
-        let at = out
-            .iter()
-            .position(|line| line.starts_with(heading))
-            .unwrap();
-        out[at + 1].clone()
-    };
-    let (scim_token, admin_token) = (token_after("SCIM token"), token_after("Admin token"));
+    let (scim_token, admin_token) = (exported(&out, "SCIM_TOKEN"), exported(&out, "ADMIN_TOKEN"));
     let base = format!(
         "http://127.0.0.1:{}",
         port_from_base_line(out.last().unwrap())
