@@ -42,7 +42,9 @@ impl Backend {
         if !applied.is_empty() {
             tracing::info!(migrations = ?applied, "database migrated");
         }
-        if let Some(rekeyed) = store::name_keys::recompute(&mut conn)? {
+        if let Some(rekeyed) = store::name_keys::recompute(&mut conn)?
+            && rekeyed.changed > 0
+        {
             tracing::info!(
                 from_version = rekeyed.from_version,
                 to_version = crate::model::KEY_FUNCTION_VERSION,

@@ -67,7 +67,7 @@ pub enum AuthError {
     KeyRetired,
     #[error("the token is not known to this Roster")]
     Unknown,
-    #[error("this endpoint needs a '{needed}' token; this token's scope is '{actual}'")]
+    #[error("this endpoint needs a token of scope '{needed}'; this token's scope is '{actual}'")]
     WrongScope { needed: Scope, actual: Scope },
     #[error(transparent)]
     Store(#[from] StoreError),
