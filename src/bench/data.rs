@@ -1,5 +1,5 @@
 //! The benchmark's data: users and groups shaped as Okta and Microsoft Entra
-//! ID send them (../shared/reference/idp-behaviour.md §1.5 and §2.5), the
+//! ID send them (docs/OKTA.md, docs/ENTRA.md), the
 //! sizes of the groups, and the request bodies of the scenarios.
 //!
 //! Every name carries the run's tag, so a run against a server that holds

@@ -1,5 +1,5 @@
 //! `/scim/v2/Groups` as Okta and Entra drive it
-//! (../shared/reference/idp-behaviour.md §1.10 and §2.10): create, look up,
+//! (docs/OKTA.md, docs/ENTRA.md): create, look up,
 //! rename, every membership PATCH shape, PUT with the full member list,
 //! delete; concurrent membership changes; and the users' `groups` attribute.
 

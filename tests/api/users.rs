@@ -1,5 +1,5 @@
 //! `/scim/v2/Users`: create, read, replace, delete and paging, as Okta and
-//! Entra drive them (../shared/reference/idp-behaviour.md §1.5–1.9, §2.5–2.9).
+//! Entra drive them (docs/OKTA.md, docs/ENTRA.md).
 
 use serde_json::{Value, json};
 
@@ -14,7 +14,7 @@ crate::on_both_databases!(
     bad_bodies_are_400_and_change_nothing,
 );
 
-/// Okta's create body (idp-behaviour.md §1.5).
+/// Okta's create body (docs/OKTA.md).
 pub(crate) fn okta_user(user_name: &str) -> Value {
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],

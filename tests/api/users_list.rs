@@ -1,7 +1,6 @@
 //! Listing and searching Users (RFC 7644 §3.4.2, §3.4.3) as Okta and Entra
-//! do it (../shared/reference/idp-behaviour.md §1.5, §1.6, §2.3, §2.5,
-//! §2.11): the existence pre-checks, raw query encodings, paging, sorting,
-//! `.search`, and the errors for what cannot be evaluated.
+//! do it (docs/OKTA.md, docs/ENTRA.md): the existence pre-checks, raw query
+//! encodings, paging, sorting, `.search`, and the errors for what cannot be evaluated.
 
 use serde_json::{Value, json};
 
@@ -134,7 +133,7 @@ async fn entra_matching_filters_find_the_user(db: TestDb) {
 }
 
 /// Entra sends `+` for spaces, values hold spaces, and the quotes often
-/// come unencoded (idp-behaviour §2.3): `filter=userName+eq+"a@b.c"`. Both
+/// come unencoded (docs/ENTRA.md): `filter=userName+eq+"a@b.c"`. Both
 /// forms, on a raw socket (an HTTP client would encode the quotes), for
 /// Users and Groups (vendor/http/ROSTER-PATCH.md).
 async fn entra_raw_query_with_plus_for_spaces(db: TestDb) {

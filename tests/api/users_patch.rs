@@ -1,6 +1,6 @@
 //! `PATCH /scim/v2/Users/{id}` (RFC 7644 §3.5.2) over HTTP, replaying the
-//! request shapes Okta and Entra send (../shared/reference/idp-behaviour.md
-//! §1.7–1.8, §2.7–2.8; bodies copied from there, `…` filled in). Every
+//! request shapes Okta and Entra send (docs/OKTA.md, docs/ENTRA.md; bodies
+//! as those IdPs send them, `…` filled in). Every
 //! successful PATCH is checked against a GET afterwards (`patch_ok`).
 
 use reqwest::Method;

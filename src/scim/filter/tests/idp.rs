@@ -1,4 +1,4 @@
-//! The filters Okta and Entra send (idp-behaviour.md §1.5, §2.3, §2.5, §3 item 11, §4).
+//! The filters Okta and Entra send (docs/OKTA.md, docs/ENTRA.md and their public sources).
 
 use super::*;
 

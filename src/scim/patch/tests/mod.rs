@@ -1,5 +1,5 @@
 //! PATCH tests, most named after the IdP request shape they replay
-//! (docs: /work/shared/reference/idp-behaviour.md §1.8, §1.10, §2.7, §2.8, §2.10).
+//! (docs/OKTA.md and docs/ENTRA.md describe them, with their public sources).
 
 mod errors;
 mod groups;
@@ -67,7 +67,7 @@ fn barbara() -> Value {
     })
 }
 
-/// Values of the shapes IdPs send (idp-behaviour.md §1.8, §1.10, §2.7), so
+/// Values of the shapes IdPs send (docs/OKTA.md, docs/ENTRA.md), so
 /// that many generated requests get past parsing; JSON-encoded roles too,
 /// one with an escaped NUL.
 fn plausible_values() -> Vec<Value> {
