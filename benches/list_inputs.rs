@@ -51,6 +51,22 @@ fn patched(limits: &RequestLimits, body: &Value, document: &Value) {
     black_box(document);
 }
 
+/// A PATCH case: for length `n`, a user with `stored_len(n)` e-mail
+/// addresses and the request of `operations(n)`, run as [`patched`].
+fn patch_case(
+    limits: &RequestLimits,
+    stored_len: fn(usize) -> usize,
+    operations: fn(usize) -> Value,
+) -> Box<dyn Fn(usize) -> Box<dyn FnMut()>> {
+    let limits = limits.clone();
+    Box::new(move |n| {
+        let limits = limits.clone();
+        let document = stored(stored_len(n));
+        let body = json!({"schemas": [PATCH_OP], "Operations": operations(n)});
+        Box::new(move || patched(&limits, &body, &document))
+    })
+}
+
 /// Seconds per call of `work`: the median of 5 runs of at least 200 ms each.
 fn time(mut work: impl FnMut()) -> f64 {
     let mut runs: Vec<f64> = (0..5)
@@ -102,44 +118,32 @@ fn main() {
         ),
         (
             "PATCH add n emails to a user with n",
-            Box::new({
-                let limits = limits.clone();
-                move |n| {
-                    let limits = limits.clone();
-                    let document = stored(n);
-                    let body = json!({"schemas": [PATCH_OP], "Operations": [
-                        {"op": "add", "path": "emails", "value": emails(n, "new")}]});
-                    Box::new(move || patched(&limits, &body, &document))
-                }
-            }),
+            patch_case(
+                &limits,
+                |n| n,
+                |n| json!([{"op": "add", "path": "emails", "value": emails(n, "new")}]),
+            ),
         ),
         (
             "PATCH remove n listed emails of a user with n",
-            Box::new({
-                let limits = limits.clone();
-                move |n| {
-                    let limits = limits.clone();
-                    let document = stored(n);
-                    let body = json!({"schemas": [PATCH_OP], "Operations": [
-                        {"op": "remove", "path": "emails", "value": emails(n, "old")}]});
-                    Box::new(move || patched(&limits, &body, &document))
-                }
-            }),
+            patch_case(
+                &limits,
+                |n| n,
+                |n| json!([{"op": "remove", "path": "emails", "value": emails(n, "old")}]),
+            ),
         ),
         (
             "PATCH with n operations replacing title",
-            Box::new({
-                let limits = limits.clone();
-                move |n| {
-                    let limits = limits.clone();
-                    let document = stored(1);
-                    let operations: Vec<Value> = (0..n)
-                        .map(|index| json!({"op": "replace", "path": "title", "value": format!("t{index}")}))
-                        .collect();
-                    let body = json!({"schemas": [PATCH_OP], "Operations": operations});
-                    Box::new(move || patched(&limits, &body, &document))
-                }
-            }),
+            patch_case(
+                &limits,
+                |_| 1,
+                |n| {
+                    (0..n)
+                    .map(|index| json!({"op": "replace", "path": "title", "value": format!("t{index}")}))
+                    .collect::<Vec<_>>()
+                    .into()
+                },
+            ),
         ),
     ];
     println!(
