@@ -397,7 +397,6 @@ async fn update(
                 .ok_or_else(|| not_found(&group_id.to_string()))?;
             check_if_match(if_match.as_deref(), "group", &current.meta)?;
             let document = (change.document)(&current.document)?;
-            resource::check_indexed_lengths(&document)?;
             limits.check_document(&document)?;
             let members_changed =
                 change_members(conn, account, &origin, group_id, &change.members)?;

@@ -299,7 +299,6 @@ async fn patch(target: UpdateTarget, body: web::Json<Value>) -> Result<HttpRespo
             let Value::Object(document) = document else {
                 return Err(ScimError::internal());
             };
-            resource::check_indexed_lengths(&document)?;
             Ok(document)
         })
     })

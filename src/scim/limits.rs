@@ -75,9 +75,12 @@ impl RequestLimits {
         })
     }
 
-    /// Refuses a resource with more than `max_values` values in one
-    /// multi-valued attribute (core or extension), naming the attribute.
+    /// Refuses a resource the store cannot take as it is: an indexed value
+    /// over [`resource::MAX_INDEXED_BYTES`], or more than `max_values`
+    /// values in one multi-valued attribute (core or extension), naming the
+    /// attribute. Every write checks the resource it leaves here, once.
     pub fn check_document(&self, document: &Document) -> Result<(), ScimError> {
+        resource::check_indexed_lengths(document)?;
         let attributes = document.iter().flat_map(|(name, value)| match value {
             Value::Object(extension) if name.to_ascii_lowercase().starts_with("urn:") => {
                 extension.iter().collect::<Vec<_>>()

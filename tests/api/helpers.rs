@@ -256,6 +256,13 @@ impl Api<'_> {
     }
 }
 
+/// A new token of `account` with `scope`, issued by the `roster` CLI.
+pub fn cli_token(app: &TestApp, account: &str, scope: &str) -> String {
+    let output = app.cli(&["tokens", "issue", "--account", account, "--scope", scope]);
+    assert!(output.status.success(), "{output:?}");
+    stdout(&output).trim().lines().last().unwrap().to_owned()
+}
+
 /// With the first start's admin token.
 pub fn admin(app: &TestApp) -> Api<'_> {
     Api {

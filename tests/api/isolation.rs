@@ -8,7 +8,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestDb, stdout};
+use crate::helpers::{TestApp, TestDb};
 
 crate::on_both_databases!(no_token_of_one_account_reaches_another);
 
@@ -23,9 +23,7 @@ struct Other {
 }
 
 fn issue(app: &TestApp, scope: &str) -> String {
-    let output = app.cli(&["tokens", "issue", "--account", "other", "--scope", scope]);
-    assert!(output.status.success(), "{output:?}");
-    stdout(&output).trim().lines().last().unwrap().to_owned()
+    crate::helpers::cli_token(app, "other", scope)
 }
 
 async fn call(

@@ -10,7 +10,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestDb, stdout};
+use crate::helpers::{Api, TestApp, TestDb, cli_token};
 use roster::model::AccountId;
 use roster::store::{self, Conn};
 
@@ -21,12 +21,7 @@ crate::on_both_databases!(
 
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
-fn issue(app: &TestApp, account: &str, scope: &str) -> String {
-    let output = app.cli(&["tokens", "issue", "--account", account, "--scope", scope]);
-    assert!(output.status.success(), "{output:?}");
-    stdout(&output).trim().lines().last().unwrap().to_owned()
-}
-
+/// A 2xx answer's JSON body (`null` when empty), with this token.
 async fn call(
     app: &TestApp,
     token: &str,
@@ -34,15 +29,11 @@ async fn call(
     path: &str,
     body: Option<Value>,
 ) -> Value {
-    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    assert!(status.is_success(), "{path}: {status} {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
+    let api = Api {
+        app,
+        token: token.to_owned(),
+    };
+    api.ok(method, path, body).await
 }
 
 /// Every `seq` of a feed (`events` or `entries`), read page by page.
@@ -76,7 +67,10 @@ async fn two_accounts_writing_in_turn_each_count_from_one(db: TestDb) {
     })
     .await;
     assert!(app.cli(&["accounts", "create", "other"]).status.success());
-    let (other_admin, other_scim) = (issue(&app, "other", "admin"), issue(&app, "other", "scim"));
+    let (other_admin, other_scim) = (
+        cli_token(&app, "other", "admin"),
+        cli_token(&app, "other", "scim"),
+    );
     let accounts = [
         (app.admin_token.clone(), app.scim_token.clone()),
         (other_admin, other_scim),

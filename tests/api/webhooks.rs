@@ -647,15 +647,7 @@ async fn assert_no_endpoint(app: &TestApp) {
 async fn internal_destinations_are_refused_when_added(db: TestDb) {
     let app = TestApp::spawn(db).await;
     let listener = Hanging::start();
-    let port = listener
-        .url
-        .split(':')
-        .nth(2)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let port = port_of(&listener.url);
     for (url, why) in [
         (
             format!("http://127.0.0.1:{port}/hook"),
@@ -797,25 +789,9 @@ async fn control_characters_are_refused_even_when_internal_destinations_are_allo
 async fn an_endpoint_added_while_allowed_is_not_sent_to_once_disallowed(db: TestDb) {
     let mut app = TestApp::spawn_with(db, allow_private).await;
     let receiver = Receiver::start();
-    let port = receiver
-        .url
-        .split(':')
-        .nth(2)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let port = port_of(&receiver.url);
     let hanging = Hanging::start();
-    let hanging_port = hanging
-        .url
-        .split(':')
-        .nth(2)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let hanging_port = port_of(&hanging.url);
     let (by_address, _) = add_endpoint(&app, &receiver.url).await;
     let (by_name, _) = add_endpoint(&app, &format!("http://localhost:{port}/hook")).await;
     let (decimal, _) = add_endpoint(&app, &format!("http://2130706433:{hanging_port}/hook")).await;
@@ -876,4 +852,11 @@ async fn an_endpoint_added_while_allowed_is_not_sent_to_once_disallowed(db: Test
         assert_eq!(delivery["lastError"], Value::Null, "{delivery}");
     }
     receiver.server.stop(false).await;
+}
+
+/// The port of a receiver's `http://127.0.0.1:PORT/…` URL.
+fn port_of(url: &str) -> String {
+    let authority = url.trim_start_matches("http://");
+    let authority = authority.split('/').next().unwrap_or_default();
+    authority.rsplit(':').next().unwrap_or_default().to_owned()
 }
