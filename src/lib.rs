@@ -5,6 +5,8 @@
 //! The modules are the layers (docs/ARCHITECTURE.md):
 //! - [`scim`]: the protocol, pure (no actix, no diesel);
 //! - [`access`]: the access model, rules and effective access, pure;
+//! - [`service`]: the operations — one function per use case, owning its
+//!   transaction, precondition, audit entries and events — that HTTP and the CLI call;
 //! - [`auth`]: issuing and checking tokens;
 //! - [`store`]: persistence, the only module that knows diesel;
 //! - [`http`]: the endpoints, the only module that knows actix-web;
@@ -22,6 +24,7 @@ pub mod http;
 pub mod metrics;
 pub mod model;
 pub mod scim;
+pub mod service;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -1,4 +1,6 @@
 //! Domain types shared by every layer: typed ids and the account (tenant).
+//! The ids are stored as text UUIDs; `store::ids` maps them to SQL, so this
+//! module knows nothing of the database.
 
 use std::fmt;
 use std::str::FromStr;
@@ -60,6 +62,22 @@ uuid_id!(
 uuid_id!(
     /// The SCIM `id` of a group.
     GroupId
+);
+uuid_id!(
+    /// The id of a workspace of an account.
+    WorkspaceId
+);
+uuid_id!(
+    /// The id of an access rule.
+    RuleId
+);
+uuid_id!(
+    /// The id of a webhook endpoint.
+    WebhookId
+);
+uuid_id!(
+    /// The id of a change event (its webhook deliveries name it).
+    EventId
 );
 
 /// The comparison form of a value compared without regard to case (every

@@ -63,8 +63,8 @@ fn seed(conn: &mut Conn) -> Result<(), StoreError> {
         document: fixtures::group(),
         meta,
     };
-    groups::insert(conn, account.id, &origin, &group)?;
-    groups::add_members(conn, account.id, &origin, group.id, &[user.id])?;
+    groups::insert(conn, account.id, &group)?;
+    groups::add_members(conn, account.id, group.id, &[user.id])?;
     Ok(())
 }
 

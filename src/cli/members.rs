@@ -7,13 +7,14 @@ use anyhow::bail;
 use clap::Subcommand;
 use serde_json::json;
 
-use super::access::{find_account, open, write};
+use super::access::{find_account, open};
 use crate::audit::Origin;
-use crate::model::UserId;
-use crate::scim::resource::{self, ResourceMeta};
+use crate::scim::limits::RequestLimits;
+use crate::scim::resource::{self, Projection};
 use crate::scim::schema::ResourceKind;
 use crate::scim::urns;
-use crate::store::{self, DatabaseUrl, users::StoredUser};
+use crate::service;
+use crate::store::DatabaseUrl;
 
 #[derive(Debug, Subcommand)]
 pub enum MembersCommand {
@@ -43,28 +44,21 @@ pub fn run(command: MembersCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
             }
             let document = resource::document_from_request(ResourceKind::User, body)
                 .map_err(|error| anyhow::anyhow!("{}", error.detail))?;
-            let user = StoredUser {
-                id: UserId::new(),
-                document,
-                meta: ResourceMeta::first(crate::clock::now()),
+            let caller = service::Caller {
+                account: account.id,
+                origin: &Origin::cli(),
+                limits: &RequestLimits::default(),
             };
-            let inserted = write(&mut conn, &account, |conn| {
-                store::users::insert(conn, account.id, &Origin::cli(), &user)
-            });
-            match inserted {
-                Err(error)
-                    if error
-                        .downcast_ref::<store::StoreError>()
-                        .is_some_and(store::StoreError::is_unique_violation) =>
-                {
-                    bail!(
-                        "userName '{user_name}' is already taken in account '{}'",
-                        account.slug
-                    )
-                }
+            let created =
+                service::users::create(&mut conn, &caller, document, &Projection::default());
+            let user = match created {
+                Err(service::Error::Taken(_)) => bail!(
+                    "userName '{user_name}' is already taken in account '{}'",
+                    account.slug
+                ),
                 other => other?,
-            }
-            println!("{}", user.id);
+            };
+            println!("{}", user.user.id);
         }
     }
     Ok(())

@@ -9,6 +9,7 @@ use actix_web::{HttpResponse, ResponseError};
 use crate::access::AccessError;
 use crate::auth::AuthError;
 use crate::scim::{MEDIA_TYPE, ScimError};
+use crate::service;
 use crate::store::StoreError;
 
 /// Everything a handler can fail with.
@@ -24,6 +25,8 @@ pub enum ApiError {
     Blocking(#[from] actix_web::error::BlockingError),
     #[error(transparent)]
     Access(#[from] AccessError),
+    #[error(transparent)]
+    Service(#[from] service::Error),
     #[error("the client's network is not allowed for this account")]
     NetworkNotAllowed(Option<std::net::IpAddr>),
     #[error("rate limited: {} per second per {}", .0.rate, .0.per)]
@@ -41,6 +44,7 @@ impl ApiError {
             Self::Store(error) => store_error(error),
             Self::Blocking(_) => ScimError::internal(),
             Self::Access(error) => access_error(error),
+            Self::Service(error) => service_error(error),
             Self::NetworkNotAllowed(address) => ScimError::forbidden(match address {
                 Some(address) => format!(
                     "requests from {address} are not allowed for this account (its network allow-list)"
@@ -80,6 +84,17 @@ fn store_error(error: &StoreError) -> ScimError {
         ScimError::unavailable("the database is unavailable; retry shortly")
     } else {
         ScimError::internal()
+    }
+}
+
+fn service_error(error: &service::Error) -> ScimError {
+    match error {
+        service::Error::Invalid(error) => error.clone(),
+        service::Error::NotFound(detail) => ScimError::not_found(detail.clone()),
+        service::Error::Taken(detail) => ScimError::uniqueness(detail.clone()),
+        service::Error::PreconditionFailed(detail) => ScimError::new(412, None, detail.clone()),
+        service::Error::Access(error) => access_error(error),
+        service::Error::Store(error) => store_error(error),
     }
 }
 

@@ -1,11 +1,8 @@
 //! `/scim/v2/Groups` (RFC 7644 §3.3 create, §3.4 read and list, §3.5.1
-//! replace, §3.5.2 modify, §3.6 delete), scoped to the token's account.
-//!
-//! Membership lives in the store as rows, so a PATCH that adds or removes
-//! members touches only those rows, and a read that excludes `members`
-//! (as Entra's always do) never loads them. Member ids that are not users of
-//! the account are skipped, never refused: Okta stops a whole group push on a
-//! 400 (docs/SCIM.md, "Groups").
+//! replace, §3.5.2 modify, §3.6 delete), scoped to the token's account: the
+//! request parsed into what [`crate::service::groups`] takes, the group it
+//! returns rendered. A read that excludes `members` (as Entra's always do)
+//! never loads them, and a large group's members are written out one by one.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -15,19 +12,19 @@ use serde_json::{Map, Value};
 
 use super::auth::{Authenticated, ScimScope};
 use super::error::ApiError;
-use super::resources::{ReadQuery, check_if_match, header_text, not_modified};
+use super::resources::{ReadQuery, header_text, not_modified};
 use super::responses::{method_not_allowed, scim_base_url};
 use super::state::AppState;
-use crate::audit::{Action, Origin};
-use crate::model::{AccountId, GroupId, UserId};
+use crate::model::{AccountId, GroupId};
 use crate::scim::limits::RequestLimits;
 use crate::scim::list::{ListParams, ListRequest};
-use crate::scim::patch::{self, MemberChange};
-use crate::scim::resource::{self, Document, Projection, ResourceMeta};
+use crate::scim::patch;
+use crate::scim::resource::{self, Projection};
 use crate::scim::schema::ResourceKind;
 use crate::scim::{MEDIA_TYPE, ScimError, urns};
-use crate::store::groups::{Member, StoredGroup};
-use crate::store::{self, Conn, ListQuery, StoreError};
+use crate::service::Precondition;
+use crate::service::groups::{self, GroupEdit, GroupView, NewGroup};
+use crate::store::groups::Member;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -55,19 +52,9 @@ fn not_found(id: &str) -> ScimError {
     ScimError::not_found(format!("no group with id '{id}' in this account"))
 }
 
-/// A write's store error, with a displayName clash turned into 409 `uniqueness`.
-fn write_error(error: StoreError, document: &Document) -> ApiError {
-    if !error.is_unique_violation() {
-        return error.into();
-    }
-    let name = document
-        .get("displayName")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    ScimError::uniqueness(format!(
-        "a group named '{name}' already exists (displayName is unique per account, ignoring case and look-alike forms)"
-    ))
-    .into()
+/// The id in the path; one that is not an id names no group.
+fn group_id(id: &str) -> Result<GroupId, ScimError> {
+    id.parse().map_err(|_| not_found(id))
 }
 
 /// Checks a POST/PUT body against the limits and splits `members` off it
@@ -110,69 +97,6 @@ fn take_members(body: Value) -> Result<(Option<Vec<String>>, Value), ScimError> 
         })
         .collect::<Result<_, _>>()?;
     Ok((Some(ids), Value::Object(body)))
-}
-
-/// The ids of `sent` that are users of the account, in order, without
-/// duplicates; the others are skipped, and counted in a warning (never
-/// logged themselves: they are request values).
-fn known_members(
-    conn: &mut Conn,
-    account: AccountId,
-    group: GroupId,
-    sent: &[String],
-) -> Result<Vec<UserId>, StoreError> {
-    let mut parsed: Vec<UserId> = sent.iter().filter_map(|id| id.parse().ok()).collect();
-    parsed.sort_unstable();
-    parsed.dedup();
-    let known = store::groups::existing_users(conn, account, &parsed)?;
-    if known.len() < sent.len() {
-        let unknown = sent
-            .iter()
-            .filter(|id| {
-                id.parse::<UserId>()
-                    .map_or(true, |id| known.binary_search(&id).is_err())
-            })
-            .count();
-        if unknown > 0 {
-            tracing::warn!(
-                group = %group,
-                skipped = unknown,
-                "skipped member ids that are not users of this account"
-            );
-        }
-    }
-    Ok(known)
-}
-
-/// Applies membership changes in order.
-fn change_members(
-    conn: &mut Conn,
-    account: AccountId,
-    origin: &Origin,
-    group: GroupId,
-    changes: &[MemberChange],
-) -> Result<usize, StoreError> {
-    let mut changed = 0;
-    for change in changes {
-        changed += match change {
-            MemberChange::Add(ids) => {
-                let known = known_members(conn, account, group, ids)?;
-                store::groups::add_members(conn, account, origin, group, &known)?
-            }
-            MemberChange::Remove(ids) => {
-                let ids: Vec<UserId> = ids.iter().filter_map(|id| id.parse().ok()).collect();
-                store::groups::remove_members(conn, account, origin, group, &ids)?
-            }
-            MemberChange::RemoveAll => {
-                store::groups::remove_all_members(conn, account, origin, group)?
-            }
-            MemberChange::Replace(ids) => {
-                let known = known_members(conn, account, group, ids)?;
-                store::groups::replace_members(conn, account, origin, group, &known)?
-            }
-        };
-    }
-    Ok(changed)
 }
 
 /// A group response: the rendered group, and its members written one by one
@@ -223,13 +147,13 @@ impl Serialize for MemberList<'_> {
     }
 }
 
-/// The group as a response body; `members` as loaded (`None`: excluded).
+/// The group as a response body, its members as loaded (`None`: excluded).
 pub(super) fn group_body<'a>(
     base: &'a str,
-    group: &StoredGroup,
-    members: Option<&'a [Member]>,
+    view: &'a GroupView,
     projection: &Projection,
 ) -> GroupBody<'a> {
+    let group = &view.group;
     let mut resource = resource::render(
         ResourceKind::Group,
         &group.id.to_string(),
@@ -240,7 +164,7 @@ pub(super) fn group_body<'a>(
     projection.apply(ResourceKind::Group, &mut resource);
     GroupBody {
         resource,
-        members: members.map(|members| (members, base)),
+        members: view.members.as_deref().map(|members| (members, base)),
     }
 }
 
@@ -263,30 +187,16 @@ fn scim_body(body: &impl Serialize) -> Result<Vec<u8>, ApiError> {
 fn group_response(
     req: &HttpRequest,
     mut response: actix_web::HttpResponseBuilder,
-    group: &StoredGroup,
-    members: Option<&[Member]>,
+    view: &GroupView,
     projection: &Projection,
 ) -> Result<HttpResponse, ApiError> {
     let base = scim_base_url(req);
-    let body = scim_body(&group_body(&base, group, members, projection))?;
+    let body = scim_body(&group_body(&base, view, projection))?;
     Ok(response
         .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE)))
-        .insert_header((header::ETAG, group.meta.etag()))
-        .insert_header((header::LOCATION, format!("{base}/Groups/{}", group.id)))
+        .insert_header((header::ETAG, view.group.meta.etag()))
+        .insert_header((header::LOCATION, format!("{base}/Groups/{}", view.group.id)))
         .body(body))
-}
-
-/// The group's members, unless the projection leaves them out (then they
-/// are not read at all).
-fn members_unless_excluded(
-    conn: &mut Conn,
-    group: GroupId,
-    projection: &Projection,
-) -> Result<Option<Vec<Member>>, StoreError> {
-    if projection.excludes("members") {
-        return Ok(None);
-    }
-    store::groups::members(conn, group).map(Some)
 }
 
 /// `POST /Groups`: 201 with the group, with or without members.
@@ -297,39 +207,21 @@ async fn create(
     query: web::Query<ReadQuery>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let account = auth.principal.account_id;
-    let origin = auth.origin;
+    let (account, origin) = (auth.principal.account_id, auth.origin);
     let projection = query.projection();
-    let limits = state.limits.clone();
     let body = body.into_inner();
-    let (group, members) = AppState::run(&state, move |conn| {
+    let group = AppState::change(&state, account, origin, move |conn, caller| {
         // Checked on the blocking pool, not on the worker that serves
         // other connections.
-        let (members, body) = checked_members(&limits, body)?;
-        let document = resource::document_from_request(ResourceKind::Group, body)?;
-        limits.check_document(&document)?;
-        let group = StoredGroup {
-            id: GroupId::new(),
-            document,
-            meta: ResourceMeta::first(crate::clock::now()),
+        let (members, body) = checked_members(caller.limits, body)?;
+        let new = NewGroup {
+            document: resource::document_from_request(ResourceKind::Group, body)?,
+            members: members.unwrap_or_default(),
         };
-        store::account_transaction(conn, account, |conn| -> Result<_, ApiError> {
-            store::groups::insert(conn, account, &origin, &group)
-                .map_err(|error| write_error(error, &group.document))?;
-            let known = known_members(conn, account, group.id, &members.unwrap_or_default())?;
-            store::groups::add_members(conn, account, &origin, group.id, &known)?;
-            let members = members_unless_excluded(conn, group.id, &projection)?;
-            Ok((group, members))
-        })
+        Ok(groups::create(conn, caller, new, &projection)?)
     })
     .await?;
-    group_response(
-        &req,
-        HttpResponse::Created(),
-        &group,
-        members.as_deref(),
-        &query.projection(),
-    )
+    group_response(&req, HttpResponse::Created(), &group, &query.projection())
 }
 
 /// `GET /Groups/{id}`; `If-None-Match` with the current version answers 304.
@@ -341,80 +233,41 @@ async fn get(
     query: web::Query<ReadQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let account = auth.principal.account_id;
-    let group_id: GroupId = id.parse().map_err(|_| not_found(&id))?;
+    let group_id = group_id(&id)?;
     let projection = query.projection();
-    let (group, members) = AppState::read(&state, move |conn| -> Result<_, ApiError> {
-        let group = store::groups::find(conn, account, group_id)?
-            .ok_or_else(|| not_found(&group_id.to_string()))?;
-        let members = members_unless_excluded(conn, group.id, &projection)?;
-        Ok((group, members))
+    let group = AppState::read(&state, move |conn| {
+        groups::get(conn, account, group_id, &projection)
     })
     .await?;
-    if let Some(response) = not_modified(&req, group.meta.etag()) {
+    if let Some(response) = not_modified(&req, group.group.meta.etag()) {
         return Ok(response);
     }
-    group_response(
-        &req,
-        HttpResponse::Ok(),
-        &group,
-        members.as_deref(),
-        &query.projection(),
-    )
+    group_response(&req, HttpResponse::Ok(), &group, &query.projection())
 }
 
-/// How PUT or PATCH computes the new document from the stored one.
-type NewDocument = Box<dyn FnOnce(&Document) -> Result<Document, ScimError> + Send>;
-
-/// What PUT and PATCH change: the document, and the membership.
-struct GroupChange {
-    /// [`Action::Replaced`] for PUT, [`Action::Modified`] for PATCH.
-    action: Action,
-    document: NewDocument,
-    members: Vec<MemberChange>,
-}
-
-/// PUT and PATCH, on the blocking pool: `prepare` checks the request and
-/// returns the change; then, in one write transaction, the group locked
-/// (404 when absent), `If-Match` (412 when stale), the document (within the
-/// limits) and the membership changed, and the version bumped once when
-/// anything changed.
+/// PUT and PATCH: on the blocking pool, `parse` turns the body into the
+/// edit, and [`groups::update`] makes it.
 async fn update(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     auth: Authenticated<ScimScope>,
     id: &str,
-    prepare: impl FnOnce(&RequestLimits) -> Result<GroupChange, ScimError> + Send + 'static,
+    parse: impl FnOnce(&RequestLimits) -> Result<GroupEdit, ScimError> + Send + 'static,
     projection: Projection,
-) -> Result<(StoredGroup, Option<Vec<Member>>), ApiError> {
-    let group_id: GroupId = id.parse().map_err(|_| not_found(id))?;
-    let if_match = header_text(req, header::IF_MATCH);
+) -> Result<GroupView, ApiError> {
     let (account, origin) = (auth.principal.account_id, auth.origin);
-    let limits = state.limits.clone();
-    AppState::run(state, move |conn| {
-        let change = prepare(&limits)?;
-        store::account_transaction(conn, account, |conn| -> Result<_, ApiError> {
-            let current = store::groups::find_for_update(conn, account, group_id)?
-                .ok_or_else(|| not_found(&group_id.to_string()))?;
-            check_if_match(if_match.as_deref(), "group", &current.meta)?;
-            let document = (change.document)(&current.document)?;
-            limits.check_document(&document)?;
-            let members_changed =
-                change_members(conn, account, &origin, group_id, &change.members)?;
-            let group = if document != current.document || members_changed > 0 {
-                let group = StoredGroup {
-                    id: current.id,
-                    document,
-                    meta: current.meta.next(crate::clock::now()),
-                };
-                store::groups::update(conn, account, &origin, &current, &group, change.action)
-                    .map_err(|error| write_error(error, &group.document))?;
-                group
-            } else {
-                current
-            };
-            let members = members_unless_excluded(conn, group_id, &projection)?;
-            Ok((group, members))
-        })
+    let group_id = group_id(id)?;
+    let precondition = Precondition::if_match(header_text(req, header::IF_MATCH));
+    AppState::change(state, account, origin, move |conn, caller| {
+        let edit = parse(caller.limits)?;
+        Ok(groups::update(
+            conn,
+            caller,
+            group_id,
+            &precondition,
+            edit,
+            &projection,
+        )?)
     })
     .await
 }
@@ -431,25 +284,13 @@ async fn replace(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let prepare = move |limits: &RequestLimits| {
+    let parse = move |limits: &RequestLimits| {
         let (members, body) = checked_members(limits, body)?;
-        Ok(GroupChange {
-            action: Action::Replaced,
-            document: Box::new(move |current| {
-                resource::document_for_put(ResourceKind::Group, current, body)
-            }),
-            members: members.map(MemberChange::Replace).into_iter().collect(),
-        })
+        Ok(GroupEdit::Replace { body, members })
     };
     let projection = query.projection();
-    let (group, members) = update(&req, &state, auth, &id, prepare, projection.clone()).await?;
-    group_response(
-        &req,
-        HttpResponse::Ok(),
-        &group,
-        members.as_deref(),
-        &projection,
-    )
+    let group = update(&req, &state, auth, &id, parse, projection.clone()).await?;
+    group_response(&req, HttpResponse::Ok(), &group, &projection)
 }
 
 /// `PATCH /Groups/{id}` (RFC 7644 §3.5.2): every operation applies, or none.
@@ -464,26 +305,14 @@ async fn modify(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let prepare = move |limits: &RequestLimits| {
+    let parse = move |limits: &RequestLimits| {
         limits.check_body(&body)?;
         let operations =
             patch::parse_request(&body, ResourceKind::Group, limits.max_patch_operations)?;
         let split = patch::split_group_operations(&operations)?;
         limits.check_member_count(split.member_count())?;
         limits.check_patch_values(&split.document)?;
-        let document_operations = split.document;
-        Ok(GroupChange {
-            action: Action::Modified,
-            document: Box::new(move |current| {
-                let mut document = Value::Object(current.clone());
-                patch::apply(ResourceKind::Group, &mut document, &document_operations)?;
-                match document {
-                    Value::Object(document) => Ok(document),
-                    _ => Err(ScimError::internal()),
-                }
-            }),
-            members: split.members,
-        })
+        Ok(GroupEdit::Patch(split))
     };
     let wants_body = query.attributes.is_some() || query.excluded_attributes.is_some();
     let projection = if wants_body {
@@ -492,19 +321,13 @@ async fn modify(
         // No body: members need not be read back.
         Projection::from_query(None, Some("members"))
     };
-    let (group, members) = update(&req, &state, auth, &id, prepare, projection.clone()).await?;
+    let group = update(&req, &state, auth, &id, parse, projection.clone()).await?;
     if !wants_body {
         return Ok(HttpResponse::NoContent()
-            .insert_header((header::ETAG, group.meta.etag()))
+            .insert_header((header::ETAG, group.group.meta.etag()))
             .finish());
     }
-    group_response(
-        &req,
-        HttpResponse::Ok(),
-        &group,
-        members.as_deref(),
-        &projection,
-    )
+    group_response(&req, HttpResponse::Ok(), &group, &projection)
 }
 
 /// `DELETE /Groups/{id}`: 204, then 404; the members stay.
@@ -513,18 +336,12 @@ async fn delete(
     auth: Authenticated<ScimScope>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let account = auth.principal.account_id;
-    let origin = auth.origin;
-    let group_id: GroupId = id.parse().map_err(|_| not_found(&id))?;
-    let deleted = AppState::run(&state, move |conn| {
-        store::account_transaction(conn, account, |conn| {
-            store::groups::delete(conn, account, &origin, group_id)
-        })
+    let (account, origin) = (auth.principal.account_id, auth.origin);
+    let group_id = group_id(&id)?;
+    AppState::change(&state, account, origin, move |conn, caller| {
+        Ok(groups::delete(conn, caller, group_id)?)
     })
     .await?;
-    if !deleted {
-        return Err(not_found(&id).into());
-    }
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -549,33 +366,6 @@ async fn search(
     search_groups(&req, &state, auth.principal.account_id, &params).await
 }
 
-/// A group with its members as loaded (`None`: excluded).
-pub(super) type GroupView = (StoredGroup, Option<Vec<Member>>);
-
-/// The total of the account's groups matching the request, and the `limit`
-/// of them after `offset`, with their members unless excluded.
-pub(super) fn page_of_groups(
-    conn: &mut Conn,
-    account: AccountId,
-    request: &ListRequest,
-    offset: i64,
-    limit: i64,
-) -> Result<(i64, Vec<GroupView>), StoreError> {
-    let query = ListQuery {
-        filter: request.filter.as_ref(),
-        sort: request.sort,
-        offset,
-        limit,
-    };
-    let (total, groups) = store::groups::list(conn, account, &query)?;
-    let mut views = Vec::with_capacity(groups.len());
-    for group in groups {
-        let members = members_unless_excluded(conn, group.id, &request.projection)?;
-        views.push((group, members));
-    }
-    Ok((total, views))
-}
-
 async fn search_groups(
     req: &HttpRequest,
     state: &web::Data<AppState>,
@@ -590,8 +380,8 @@ async fn search_groups(
     )?;
     let page = request.page;
     let query = request.clone();
-    let (total, groups) = AppState::read(state, move |conn| {
-        page_of_groups(conn, account, &query, page.offset(), page.count)
+    let (total, views) = AppState::read(state, move |conn| {
+        groups::list(conn, account, &query, page.offset(), page.count)
     })
     .await?;
     let base = scim_base_url(req);
@@ -599,12 +389,10 @@ async fn search_groups(
         schemas: [urns::LIST_RESPONSE],
         total_results: total,
         start_index: page.start_index,
-        items_per_page: groups.len(),
-        resources: groups
+        items_per_page: views.len(),
+        resources: views
             .iter()
-            .map(|(group, members)| {
-                group_body(&base, group, members.as_deref(), &request.projection)
-            })
+            .map(|view| group_body(&base, view, &request.projection))
             .collect(),
     };
     Ok(HttpResponse::Ok()

@@ -6,8 +6,8 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use crate::scim::ScimError;
-use crate::scim::resource::{Projection, ResourceMeta};
+use crate::scim::etag;
+use crate::scim::resource::Projection;
 
 /// The query parameters of single-resource requests; every other parameter
 /// is ignored.
@@ -38,7 +38,7 @@ pub fn not_modified(req: &HttpRequest, etag: String) -> Option<HttpResponse> {
 
 /// True when the header is present and lists this ETag (or `*`).
 fn header_lists_etag(req: &HttpRequest, name: header::HeaderName, etag: &str) -> bool {
-    header_text(req, name).is_some_and(|value| lists_etag(&value, etag))
+    header_text(req, name).is_some_and(|value| etag::lists(&value, etag))
 }
 
 /// The header's value as text, if present and readable.
@@ -47,31 +47,4 @@ pub fn header_text(req: &HttpRequest, name: header::HeaderName) -> Option<String
         .get(name)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned)
-}
-
-/// True when a comma-separated list of entity tags holds this one or `*`.
-fn lists_etag(list: &str, etag: &str) -> bool {
-    list.split(',')
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag == etag)
-}
-
-/// 412 when an `If-Match` was sent and does not list the current version of
-/// the resource (`what`: "user", "group").
-pub fn check_if_match(
-    if_match: Option<&str>,
-    what: &str,
-    current: &ResourceMeta,
-) -> Result<(), ScimError> {
-    match if_match {
-        Some(expected) if !lists_etag(expected, &current.etag()) => Err(ScimError::new(
-            412,
-            None,
-            format!(
-                "the {what} changed since version {expected}; its version is now {}: read it again",
-                current.etag()
-            ),
-        )),
-        _ => Ok(()),
-    }
 }

@@ -12,14 +12,15 @@ use serde_json::{Map, Value};
 
 use super::auth::{Authenticated, ScimScope};
 use super::error::ApiError;
-use super::groups::{GroupBody, group_body, page_of_groups};
+use super::groups::{GroupBody, group_body};
 use super::responses::{method_not_allowed, scim_base_url};
 use super::state::AppState;
-use super::users::{page_of_users, render_user};
+use super::users::render_user;
 use crate::scim::list::{ListParams, ListRequest};
 use crate::scim::resource::Projection;
 use crate::scim::schema::ResourceKind;
 use crate::scim::{MEDIA_TYPE, ScimError, urns};
+use crate::service::{groups, users};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -75,14 +76,14 @@ async fn search(
     let (user_total, user_page, group_total, group_page) =
         AppState::read(&state, move |conn| -> Result<_, ApiError> {
             let (user_total, user_page) = match &users {
-                Some(request) => page_of_users(conn, account, request, page.offset(), page.count)?,
+                Some(request) => users::list(conn, account, request, page.offset(), page.count)?,
                 None => (0, Vec::new()),
             };
             let remaining = page.count - user_page.len() as i64;
             let (group_total, group_page) = match &groups {
                 Some(request) => {
                     let offset = (page.offset() - user_total).max(0);
-                    page_of_groups(conn, account, request, offset, remaining)?
+                    groups::list(conn, account, request, offset, remaining)?
                 }
                 None => (0, Vec::new()),
             };
@@ -97,9 +98,11 @@ async fn search(
     let resources: Vec<AnyResource<'_>> = user_page
         .iter()
         .map(|user| AnyResource::User(render_user(&base, user, projection)))
-        .chain(group_page.iter().map(|(group, members)| {
-            AnyResource::Group(group_body(&base, group, members.as_deref(), projection))
-        }))
+        .chain(
+            group_page
+                .iter()
+                .map(|group| AnyResource::Group(group_body(&base, group, projection))),
+        )
         .collect();
     let list = SearchList {
         schemas: [urns::LIST_RESPONSE],

@@ -5,9 +5,12 @@ use std::sync::Arc;
 use actix_web::web;
 
 use super::error::ApiError;
+use crate::audit::Origin;
 use crate::auth::Authenticator;
+use crate::model::AccountId;
 use crate::scim::discovery::Capabilities;
 use crate::scim::limits::RequestLimits;
+use crate::service::Caller;
 use crate::store::{Conn, Pool, StoreError};
 
 pub struct AppState {
@@ -48,6 +51,31 @@ impl AppState {
             return work(&mut conn).map_err(Into::into);
         }
         Self::run(state, work).await
+    }
+
+    /// Runs a change on the blocking pool (see [`run`](Self::run)) as the
+    /// [`Caller`] that `origin` names in `account`, within the limits of a
+    /// request; `work` parses the request and calls the operation.
+    pub async fn change<T, F>(
+        state: &web::Data<Self>,
+        account: AccountId,
+        origin: Origin,
+        work: F,
+    ) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut Conn, &Caller<'_>) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let limits = state.limits.clone();
+        Self::run(state, move |conn| {
+            let caller = Caller {
+                account,
+                origin: &origin,
+                limits: &limits,
+            };
+            work(conn, &caller)
+        })
+        .await
     }
 
     /// Runs store work on the blocking pool with a pooled connection; the

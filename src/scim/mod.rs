@@ -4,12 +4,14 @@
 
 pub mod discovery;
 mod error;
+pub mod etag;
 pub mod filter;
 pub mod limits;
 pub mod list;
 pub mod patch;
 pub mod resource;
 pub mod schema;
+pub mod user;
 
 pub use error::ScimError;
 pub use scim_v2::models::errors::ScimType;

@@ -31,7 +31,7 @@
 use super::StoreError;
 use super::sql::{Bind, Dialect, Sql};
 use crate::scim::filter::{AttrRef, CompareOp, Comparison, Filter, Literal};
-use crate::scim::list::Sort;
+use crate::scim::list::{ListRequest, Sort};
 
 /// Where a resource table keeps what filters read (see the module docs).
 pub struct Source {
@@ -86,6 +86,19 @@ pub struct ListQuery<'a> {
     pub sort: Option<Sort>,
     pub offset: i64,
     pub limit: i64,
+}
+
+impl<'a> ListQuery<'a> {
+    /// The request's filter and order, `limit` resources after `offset`
+    /// (its page, or a part of a search over several resource types).
+    pub fn of(request: &'a ListRequest, offset: i64, limit: i64) -> Self {
+        Self {
+            filter: request.filter.as_ref(),
+            sort: request.sort,
+            offset,
+            limit,
+        }
+    }
 }
 
 /// The `WHERE` condition (besides the account) and the `ORDER BY` list of a

@@ -6,18 +6,16 @@
 //! members is O(k) statements' work whatever the group's size, and two
 //! concurrent changes to different members never overwrite each other.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::access::{self, Who};
 use super::filter_sql::{self, Column, ElementTable, ListQuery, Source};
 use super::schema::{group_members, scim_groups, users};
 use super::sql::{Bind, Dialect, Sql, TextRows};
 use super::users as users_store;
 use super::{Conn, StoreError, documents};
-use crate::audit::{self, Action, Entry, Origin};
 use crate::model::{AccountId, GroupId, UserId, name_key};
 use crate::scim::filter::AttrRef;
 use crate::scim::resource::{Document, ResourceMeta};
@@ -135,38 +133,21 @@ fn group_column(attribute: &AttrRef) -> Option<Column> {
 
 /// Inserts a group (without members: see [`add_members`]). A taken
 /// displayName (case-insensitively) is a unique violation.
-pub fn insert(
-    conn: &mut Conn,
-    account: AccountId,
-    origin: &Origin,
-    group: &StoredGroup,
-) -> Result<(), StoreError> {
+pub fn insert(conn: &mut Conn, account: AccountId, group: &StoredGroup) -> Result<(), StoreError> {
     diesel::insert_into(scim_groups::table)
         .values(GroupRow::new(account, group)?)
         .execute(conn)?;
-    let entry = Entry::group(
-        group.id,
-        Action::Created,
-        audit::changes(None, Some(&group.document)),
-    );
-    super::audit::record_one(conn, account, origin, entry)
+    Ok(())
 }
 
-/// Replaces a group's document and meta (its members are left alone). Only
-/// when its displayName or externalId changes — what rules match groups by —
-/// is its members' access recomputed: a membership change bumps the version
-/// without touching the other members.
-///
-/// `before` is the stored group; the audit log records what differs
-/// (nothing when only the version moved, for a membership change).
+/// Replaces a group's document and meta (its members are left alone).
+/// True when its displayName or externalId changed: what access rules match
+/// groups by, so its members' access may have changed too.
 pub fn update(
     conn: &mut Conn,
     account: AccountId,
-    origin: &Origin,
-    before: &StoredGroup,
     group: &StoredGroup,
-    action: Action,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let row = GroupRow::new(account, group)?;
     let matched_by: Option<(String, Option<String>)> = scim_groups::table
         .find(group.id.to_string())
@@ -182,23 +163,11 @@ pub fn update(
     )
     .set(row)
     .execute(conn)?;
-    let changes = audit::changes(Some(&before.document), Some(&group.document));
-    if !changes.is_empty() {
-        super::audit::record_one(
-            conn,
-            account,
-            origin,
-            Entry::group(group.id, action, changes),
-        )?;
-    }
-    if renamed {
-        access::recompute(conn, account, Who::MembersOf(group.id))?;
-    }
-    Ok(())
+    Ok(renamed)
 }
 
 /// The ids of the group's members.
-pub(super) fn member_ids(conn: &mut Conn, group: GroupId) -> Result<Vec<UserId>, StoreError> {
+pub fn member_ids(conn: &mut Conn, group: GroupId) -> Result<Vec<UserId>, StoreError> {
     group_members::table
         .filter(group_members::group_id.eq(group.to_string()))
         .select(group_members::user_id)
@@ -253,41 +222,14 @@ fn find_locked(
 
 /// Deletes the group and its memberships (never the members); false when
 /// the account has no such group.
-pub fn delete(
-    conn: &mut Conn,
-    account: AccountId,
-    origin: &Origin,
-    id: GroupId,
-) -> Result<bool, StoreError> {
-    let Some(group) = find(conn, account, id)? else {
-        return Ok(false);
-    };
-    let members = member_ids(conn, id)?;
-    diesel::delete(
+pub fn delete(conn: &mut Conn, account: AccountId, id: GroupId) -> Result<bool, StoreError> {
+    let deleted = diesel::delete(
         scim_groups::table
             .find(id.to_string())
             .filter(scim_groups::account_id.eq(account.to_string())),
     )
     .execute(conn)?;
-    let mut entries = vec![Entry::group(
-        id,
-        Action::Deleted,
-        audit::changes(Some(&group.document), None),
-    )];
-    entries.extend(audit_memberships(id, &members, Action::MemberRemoved));
-    super::audit::record(conn, account, origin, &entries)?;
-    access::recompute(conn, account, Who::Users(&members))?;
-    Ok(true)
-}
-
-fn audit_memberships(
-    group: GroupId,
-    members: &[UserId],
-    action: Action,
-) -> impl Iterator<Item = Entry> + '_ {
-    members
-        .iter()
-        .map(move |member| Entry::membership(group, *member, action))
+    Ok(deleted > 0)
 }
 
 /// The total of the account's groups matching the query, and one page of them.
@@ -357,15 +299,13 @@ pub fn existing_users(
 }
 
 /// Adds members (users of the account: see [`existing_users`]); adding a
-/// present member changes nothing. Returns how many were added; only they
-/// are audited and have their access recomputed.
+/// present member changes nothing. Returns the members added.
 pub fn add_members(
     conn: &mut Conn,
     account: AccountId,
-    origin: &Origin,
     group: GroupId,
     members: &[UserId],
-) -> Result<usize, StoreError> {
+) -> Result<Vec<UserId>, StoreError> {
     let mut added = Vec::new();
     for chunk in members.chunks(IDS_PER_STATEMENT) {
         let rows = chunk.iter().map(|member| {
@@ -380,35 +320,16 @@ pub fn add_members(
         insert.push(" ON CONFLICT (group_id, user_id) DO NOTHING RETURNING user_id");
         added.extend(users_store::parse_ids(TextRows(insert).load(conn)?)?);
     }
-    changed_members(conn, account, origin, group, &added, Action::MemberAdded)
-}
-
-/// Audits and recomputes the members whose membership of `group` changed.
-fn changed_members(
-    conn: &mut Conn,
-    account: AccountId,
-    origin: &Origin,
-    group: GroupId,
-    changed: &[UserId],
-    action: Action,
-) -> Result<usize, StoreError> {
-    if changed.is_empty() {
-        return Ok(0);
-    }
-    let entries: Vec<Entry> = audit_memberships(group, changed, action).collect();
-    super::audit::record(conn, account, origin, &entries)?;
-    access::recompute(conn, account, Who::Users(changed))?;
-    Ok(changed.len())
+    Ok(added)
 }
 
 /// Removes these members; removing an absent member changes nothing.
+/// Returns the members removed.
 pub fn remove_members(
     conn: &mut Conn,
-    account: AccountId,
-    origin: &Origin,
     group: GroupId,
     members: &[UserId],
-) -> Result<usize, StoreError> {
+) -> Result<Vec<UserId>, StoreError> {
     let mut removed = Vec::new();
     for chunk in members.chunks(IDS_PER_STATEMENT) {
         let mut delete = Sql::raw("DELETE FROM group_members WHERE group_id = ");
@@ -418,56 +339,15 @@ pub fn remove_members(
         delete.push(") RETURNING user_id");
         removed.extend(users_store::parse_ids(TextRows(delete).load(conn)?)?);
     }
-    changed_members(
-        conn,
-        account,
-        origin,
-        group,
-        &removed,
-        Action::MemberRemoved,
-    )
+    Ok(removed)
 }
 
-/// Removes every member.
-pub fn remove_all_members(
-    conn: &mut Conn,
-    account: AccountId,
-    origin: &Origin,
-    group: GroupId,
-) -> Result<usize, StoreError> {
+/// Removes every member; returns them.
+pub fn remove_all_members(conn: &mut Conn, group: GroupId) -> Result<Vec<UserId>, StoreError> {
     let members = member_ids(conn, group)?;
     diesel::delete(group_members::table.filter(group_members::group_id.eq(group.to_string())))
         .execute(conn)?;
-    changed_members(
-        conn,
-        account,
-        origin,
-        group,
-        &members,
-        Action::MemberRemoved,
-    )
-}
-
-/// Makes `members` the whole membership: removes the members not among
-/// them and adds the new ones, so only the difference is written, audited
-/// and recomputed (Okta's full-list `PUT` of a large group changes little).
-pub fn replace_members(
-    conn: &mut Conn,
-    account: AccountId,
-    origin: &Origin,
-    group: GroupId,
-    members: &[UserId],
-) -> Result<usize, StoreError> {
-    let wanted: HashSet<UserId> = members.iter().copied().collect();
-    let current: HashSet<UserId> = member_ids(conn, group)?.into_iter().collect();
-    let leaving: Vec<UserId> = current.difference(&wanted).copied().collect();
-    let joining: Vec<UserId> = members
-        .iter()
-        .filter(|member| !current.contains(member))
-        .copied()
-        .collect();
-    Ok(remove_members(conn, account, origin, group, &leaving)?
-        + add_members(conn, account, origin, group, &joining)?)
+    Ok(members)
 }
 
 /// The groups each of `members` belongs to, by group id.

@@ -14,6 +14,7 @@ mod error;
 pub mod events;
 pub mod filter_sql;
 pub mod groups;
+mod ids;
 pub mod migrations;
 pub mod name_keys;
 pub mod schema;

@@ -10,12 +10,13 @@ use super::filter_sql::{self, Column, ElementTable, ListQuery, Source};
 use super::schema::{user_emails, user_role_values, users};
 use super::sql::{Bind, Dialect, Sql};
 use super::{Conn, StoreError};
-use super::{access, documents, events};
-use crate::audit::{self, Action, Actor, Entry, Origin};
+use super::{access, documents};
+use crate::audit::{Actor, Origin};
 use crate::model::{AccountId, UserId, fold_case, name_key};
 use crate::scim::filter::{AttrRef, CompareOp, Comparison, Filter, Literal};
 use crate::scim::resource::{Document, ResourceMeta};
 use crate::scim::schema::ResourceKind;
+use crate::scim::user::is_active;
 
 /// A member id read from the database.
 pub(super) fn parse_id(id: &str) -> Result<UserId, StoreError> {
@@ -148,12 +149,15 @@ fn insert_emails(conn: &mut Conn, account: AccountId, user: &StoredUser) -> Resu
     Ok(())
 }
 
-/// The side rows of a member (e-mail addresses, SCIM role values) and its
-/// effective access, after its row was written.
-fn write_derived(conn: &mut Conn, account: AccountId, user: &StoredUser) -> Result<(), StoreError> {
+/// The side rows of a member (e-mail addresses, SCIM role values), after
+/// its row was written. Its effective access is the caller's to recompute.
+fn write_side_rows(
+    conn: &mut Conn,
+    account: AccountId,
+    user: &StoredUser,
+) -> Result<(), StoreError> {
     insert_emails(conn, account, user)?;
-    access::set_role_values(conn, account, user.id, &role_values(&user.document))?;
-    access::recompute(conn, account, access::Who::Users(&[user.id]))
+    access::set_role_values(conn, account, user.id, &role_values(&user.document))
 }
 
 /// The values of a member's SCIM `roles`.
@@ -195,25 +199,8 @@ pub(super) fn rekey_side_rows(
     Ok(keys(conn)? != before)
 }
 
-/// What member events say about a member.
-fn member_json(user: &StoredUser) -> serde_json::Value {
-    serde_json::json!({
-        "id": user.id.to_string(),
-        "userName": user.document.get("userName"),
-        "externalId": user.document.get("externalId"),
-        "active": is_active(&user.document),
-    })
-}
-
-fn is_active(document: &Document) -> bool {
-    document
-        .get("active")
-        .and_then(serde_json::Value::as_bool)
-        .unwrap_or(true)
-}
-
-/// Inserts a member (event `member.created`), provisioned by `origin`. A
-/// taken userName (case-insensitively) is a unique violation.
+/// Inserts a member's row and side rows, provisioned by `origin`. A taken
+/// userName (case-insensitively) is a unique violation.
 pub fn insert(
     conn: &mut Conn,
     account: AccountId,
@@ -223,44 +210,19 @@ pub fn insert(
     diesel::insert_into(users::table)
         .values(UserRow::new(account, origin, user)?)
         .execute(conn)?;
-    let changes = audit::changes(None, Some(&user.document));
-    super::audit::record_one(
-        conn,
-        account,
-        origin,
-        Entry::user(user.id, Action::Created, changes),
-    )?;
-    events::append(
-        conn,
-        account,
-        "member.created",
-        Some(user.id),
-        member_json(user),
-    )?;
-    write_derived(conn, account, user)
+    write_side_rows(conn, account, user)
 }
 
-/// Replaces a member's document and meta (same id, same account); `before`
-/// is the stored member, `action` says how (PUT or PATCH) for the audit log.
+/// Replaces a member's document and meta (same id, same account), and its
+/// side rows. `origin` is not written: only an insert records who
+/// provisioned a member.
 pub fn update(
     conn: &mut Conn,
     account: AccountId,
     origin: &Origin,
-    before: &StoredUser,
     user: &StoredUser,
-    action: Action,
 ) -> Result<(), StoreError> {
     let id = user.id.to_string();
-    let changes = audit::changes(Some(&before.document), Some(&user.document));
-    super::audit::record_one(conn, account, origin, Entry::user(user.id, action, changes))?;
-    let was_active = is_active(&before.document);
-    let now_active = is_active(&user.document);
-    let kind = match (was_active, now_active) {
-        (true, false) => "member.deactivated",
-        (false, true) => "member.reactivated",
-        _ => "member.updated",
-    };
-    events::append(conn, account, kind, Some(user.id), member_json(user))?;
     diesel::update(
         users::table
             .find(&id)
@@ -269,7 +231,7 @@ pub fn update(
     .set(UserRow::new(account, origin, user)?)
     .execute(conn)?;
     diesel::delete(user_emails::table.filter(user_emails::user_id.eq(&id))).execute(conn)?;
-    write_derived(conn, account, user)
+    write_side_rows(conn, account, user)
 }
 
 /// The account's member with this id.
@@ -404,41 +366,15 @@ pub fn display_names(
         .collect()
 }
 
-/// Deletes the member and its memberships (event `member.deleted`, with the
-/// access it had); false when the account has no such member. The audit
-/// entry keeps the member's last document as "before".
-pub fn delete(
-    conn: &mut Conn,
-    account: AccountId,
-    origin: &Origin,
-    id: UserId,
-) -> Result<bool, StoreError> {
-    let Some(before) = find(conn, account, id)? else {
-        return Ok(false);
-    };
-    let held = access::held_by(conn, account, id)?;
+/// Deletes the member and its memberships; false when the account has no
+/// such member.
+pub fn delete(conn: &mut Conn, account: AccountId, id: UserId) -> Result<bool, StoreError> {
     let deleted = diesel::delete(
         users::table
             .find(id.to_string())
             .filter(users::account_id.eq(account.to_string())),
     )
     .execute(conn)?;
-    if deleted > 0 {
-        let changes = audit::changes(Some(&before.document), None);
-        super::audit::record_one(
-            conn,
-            account,
-            origin,
-            Entry::user(id, Action::Deleted, changes),
-        )?;
-        events::append(
-            conn,
-            account,
-            "member.deleted",
-            Some(id),
-            serde_json::json!({"id": id.to_string(), "access": held}),
-        )?;
-    }
     Ok(deleted > 0)
 }
 

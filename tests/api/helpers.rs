@@ -382,17 +382,17 @@ macro_rules! on_both_databases {
 }
 
 impl TestApp {
-    /// Creates `count` members straight through the store (one transaction,
-    /// as `POST /Users` writes each: row, audit entry, event, access), for
-    /// tests whose subject is what is done with many members, not creating
-    /// them; returns their ids.
+    /// Creates `count` members straight through the store, in one
+    /// transaction: their rows and their access (not the audit entries and
+    /// events `POST /Users` also writes), for tests whose subject is what is
+    /// done with many members, not creating them; returns their ids.
     pub fn seed_users(&self, prefix: &str, count: usize) -> Vec<String> {
         use roster::scim::resource::{Document, ResourceMeta};
         use roster::store::users::StoredUser;
         let account = self.account.id;
         let mut conn = self.backend().pool.get().expect("connection");
         roster::store::account_transaction(&mut conn, account, |conn| {
-            (0..count)
+            let ids = (0..count)
                 .map(|index| {
                     let mut document = Document::new();
                     document.insert("userName".into(), format!("{prefix}{index}").into());
@@ -407,9 +407,15 @@ impl TestApp {
                         &roster::audit::Origin::cli(),
                         &user,
                     )?;
-                    Ok(user.id.to_string())
+                    Ok(user.id)
                 })
-                .collect::<Result<Vec<_>, roster::store::StoreError>>()
+                .collect::<Result<Vec<_>, roster::store::StoreError>>()?;
+            roster::store::access::recompute(
+                conn,
+                account,
+                roster::store::access::Who::Users(&ids),
+            )?;
+            Ok::<_, roster::store::StoreError>(ids.iter().map(ToString::to_string).collect())
         })
         .expect("seed users")
     }
