@@ -287,13 +287,12 @@ pub fn existing_users(
 ) -> Result<Vec<UserId>, StoreError> {
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(IDS_PER_STATEMENT) {
-        let texts: Vec<String> = chunk.iter().map(ToString::to_string).collect();
-        let rows: Vec<String> = users::table
-            .filter(users::account_id.eq(account.to_string()))
-            .filter(users::id.eq_any(&texts))
+        let rows: Vec<UserId> = users::table
+            .filter(users::account_id.eq(account))
+            .filter(users::id.eq_any(chunk))
             .select(users::id)
             .load(conn)?;
-        found.extend(users_store::parse_ids(rows)?);
+        found.extend(rows);
     }
     Ok(found)
 }
