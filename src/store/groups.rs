@@ -52,8 +52,8 @@ pub struct Membership {
 #[diesel(table_name = scim_groups)]
 #[diesel(treat_none_as_null = true)]
 struct GroupRow {
-    id: String,
-    account_id: String,
+    id: GroupId,
+    account_id: AccountId,
     display_name: String,
     display_name_key: String,
     external_id: Option<String>,
@@ -70,8 +70,8 @@ impl GroupRow {
             .ok_or_else(|| StoreError::Corrupt("a group without displayName".into()))?;
         let (document, filter_document) = documents::columns(ResourceKind::Group, &group.document);
         Ok(Self {
-            id: group.id.to_string(),
-            account_id: account.to_string(),
+            id: group.id,
+            account_id: account,
             display_name_key: name_key(&display_name),
             display_name,
             external_id: documents::text(&group.document, "externalId"),
@@ -85,12 +85,9 @@ impl GroupRow {
 
     fn into_group(self) -> Result<StoredGroup, StoreError> {
         let id = self.id;
-        let corrupt = || format!("group {id}");
         Ok(StoredGroup {
-            document: documents::parse(&self.document, corrupt)?,
-            id: id
-                .parse()
-                .map_err(|_| StoreError::Corrupt(format!("group {id}: id")))?,
+            document: documents::parse(&self.document, || format!("group {id}"))?,
+            id,
             meta: ResourceMeta {
                 created: self.created_at,
                 last_modified: self.last_modified,
@@ -150,16 +147,16 @@ pub fn update(
 ) -> Result<bool, StoreError> {
     let row = GroupRow::new(account, group)?;
     let matched_by: Option<(String, Option<String>)> = scim_groups::table
-        .find(group.id.to_string())
-        .filter(scim_groups::account_id.eq(account.to_string()))
+        .find(group.id)
+        .filter(scim_groups::account_id.eq(account))
         .select((scim_groups::display_name_key, scim_groups::external_id))
         .load(conn)
         .map(super::at_most_one)?;
     let renamed = matched_by != Some((row.display_name_key.clone(), row.external_id.clone()));
     diesel::update(
         scim_groups::table
-            .find(group.id.to_string())
-            .filter(scim_groups::account_id.eq(account.to_string())),
+            .find(group.id)
+            .filter(scim_groups::account_id.eq(account)),
     )
     .set(row)
     .execute(conn)?;
@@ -169,11 +166,10 @@ pub fn update(
 /// The ids of the group's members.
 pub fn member_ids(conn: &mut Conn, group: GroupId) -> Result<Vec<UserId>, StoreError> {
     group_members::table
-        .filter(group_members::group_id.eq(group.to_string()))
+        .filter(group_members::group_id.eq(group))
         .select(group_members::user_id)
-        .load::<String>(conn)
+        .load::<UserId>(conn)
         .map_err(StoreError::from)
-        .and_then(users_store::parse_ids)
 }
 
 /// The account's group with this id.
@@ -202,12 +198,11 @@ fn find_locked(
     id: GroupId,
     lock: bool,
 ) -> Result<Option<StoredGroup>, StoreError> {
-    let (id, account) = (id.to_string(), account.to_string());
     // `as_select` is typed by backend, so the locking read is built for PostgreSQL alone.
     let row = || {
         scim_groups::table
-            .find(&id)
-            .filter(scim_groups::account_id.eq(&account))
+            .find(id)
+            .filter(scim_groups::account_id.eq(account))
     };
     let found = match conn {
         Conn::Postgresql(pg) if lock => row()
@@ -225,8 +220,8 @@ fn find_locked(
 pub fn delete(conn: &mut Conn, account: AccountId, id: GroupId) -> Result<bool, StoreError> {
     let deleted = diesel::delete(
         scim_groups::table
-            .find(id.to_string())
-            .filter(scim_groups::account_id.eq(account.to_string())),
+            .find(id)
+            .filter(scim_groups::account_id.eq(account)),
     )
     .execute(conn)?;
     Ok(deleted > 0)
@@ -263,20 +258,18 @@ pub fn list(
 
 /// The group's members, by id.
 pub fn members(conn: &mut Conn, group: GroupId) -> Result<Vec<Member>, StoreError> {
-    group_members::table
+    Ok(group_members::table
         .inner_join(users::table)
-        .filter(group_members::group_id.eq(group.to_string()))
+        .filter(group_members::group_id.eq(group))
         .order_by(group_members::user_id)
         .select((users::id, users::display_name, users::user_name))
-        .load::<(String, Option<String>, String)>(conn)?
+        .load::<(UserId, Option<String>, String)>(conn)?
         .into_iter()
-        .map(|(id, display_name, user_name)| {
-            Ok(Member {
-                id: users_store::parse_id(&id)?,
-                display: display_name.unwrap_or(user_name),
-            })
+        .map(|(id, display_name, user_name)| Member {
+            id,
+            display: display_name.unwrap_or(user_name),
         })
-        .collect()
+        .collect())
 }
 
 /// Which of `ids` are users of the account.
@@ -344,8 +337,7 @@ pub fn remove_members(
 /// Removes every member; returns them.
 pub fn remove_all_members(conn: &mut Conn, group: GroupId) -> Result<Vec<UserId>, StoreError> {
     let members = member_ids(conn, group)?;
-    diesel::delete(group_members::table.filter(group_members::group_id.eq(group.to_string())))
-        .execute(conn)?;
+    diesel::delete(group_members::table.filter(group_members::group_id.eq(group))).execute(conn)?;
     Ok(members)
 }
 
@@ -356,7 +348,6 @@ pub fn memberships(
 ) -> Result<HashMap<UserId, Vec<Membership>>, StoreError> {
     let mut by_member: HashMap<UserId, Vec<Membership>> = HashMap::new();
     for chunk in members.chunks(IDS_PER_STATEMENT) {
-        let texts: Vec<String> = chunk.iter().map(ToString::to_string).collect();
         let query = || {
             group_members::table
                 .inner_join(scim_groups::table)
@@ -370,21 +361,17 @@ pub fn memberships(
         // One member (a lookup, a read, a write's response) is the common
         // case: a statement of a fixed type is found in the connection's
         // cache by that type, without writing its SQL; `IN (…)` is parsed anew.
-        let rows: Vec<(String, String, String)> = match texts.as_slice() {
+        let rows: Vec<(UserId, GroupId, String)> = match chunk {
             [one] => query().filter(group_members::user_id.eq(one)).load(conn)?,
             many => query()
                 .filter(group_members::user_id.eq_any(many))
                 .load(conn)?,
         };
-        for (user, group, display) in rows {
-            let corrupt = |id: &str| StoreError::Corrupt(format!("membership {id}: id"));
+        for (user, id, display) in rows {
             by_member
-                .entry(user.parse().map_err(|_| corrupt(&user))?)
+                .entry(user)
                 .or_default()
-                .push(Membership {
-                    id: group.parse().map_err(|_| corrupt(&group))?,
-                    display,
-                });
+                .push(Membership { id, display });
         }
     }
     Ok(by_member)

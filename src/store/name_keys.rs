@@ -332,7 +332,11 @@ fn rekey_users(
                     done.changed += 1;
                 }
                 let account = account_id(&row.account)?;
-                if super::users::rekey_side_rows(conn, account, &row.id, &parsed)? {
+                let user = row
+                    .id
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("user {}: id", row.id)))?;
+                if super::users::rekey_side_rows(conn, account, user, &parsed)? {
                     access_changed.insert(account);
                 }
             }

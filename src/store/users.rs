@@ -12,7 +12,7 @@ use super::sql::{Bind, Dialect, Sql};
 use super::{Conn, StoreError};
 use super::{access, documents};
 use crate::audit::{Actor, Origin};
-use crate::model::{AccountId, UserId, fold_case, name_key};
+use crate::model::{AccountId, TokenId, UserId, fold_case, name_key};
 use crate::scim::filter::{AttrRef, CompareOp, Comparison, Filter, Literal};
 use crate::scim::resource::{Document, ResourceMeta};
 use crate::scim::schema::ResourceKind;
@@ -41,8 +41,8 @@ pub struct StoredUser {
 #[diesel(table_name = users)]
 #[diesel(treat_none_as_null = true)]
 struct UserRow {
-    id: String,
-    account_id: String,
+    id: UserId,
+    account_id: AccountId,
     user_name: String,
     user_name_key: String,
     external_id: Option<String>,
@@ -58,15 +58,15 @@ struct UserRow {
     #[diesel(skip_update)]
     provisioned_via: String,
     #[diesel(skip_update)]
-    provisioned_by: Option<String>,
+    provisioned_by: Option<TokenId>,
 }
 
 #[derive(Insertable)]
 #[diesel(table_name = user_emails)]
 struct EmailRow {
-    user_id: String,
+    user_id: UserId,
     position: i32,
-    account_id: String,
+    account_id: AccountId,
     value_key: Option<String>,
     type_key: Option<String>,
     is_primary: Option<bool>,
@@ -76,7 +76,7 @@ impl UserRow {
     /// The row of `user`, provisioned by `origin` (which only an insert writes).
     fn new(account: AccountId, origin: &Origin, user: &StoredUser) -> Result<Self, StoreError> {
         let (provisioned_via, provisioned_by) = match &origin.actor {
-            Actor::Token { id, .. } => ("scim", Some(id.to_string())),
+            Actor::Token { id, .. } => ("scim", Some(*id)),
             Actor::Cli => ("local", None),
         };
         let user_name = documents::text(&user.document, "userName")
@@ -84,8 +84,8 @@ impl UserRow {
         let display_name = documents::text(&user.document, "displayName");
         let (document, filter_document) = documents::columns(ResourceKind::User, &user.document);
         Ok(Self {
-            id: user.id.to_string(),
-            account_id: account.to_string(),
+            id: user.id,
+            account_id: account,
             user_name_key: name_key(&user_name),
             user_name,
             external_id: documents::text(&user.document, "externalId"),
@@ -106,7 +106,7 @@ impl UserRow {
         let id = self.id;
         let document = documents::parse(&self.document, || format!("user {id}"))?;
         Ok(StoredUser {
-            id: parse_id(&id)?,
+            id,
             document,
             meta: ResourceMeta {
                 created: self.created_at,
@@ -127,9 +127,9 @@ fn email_rows(account: AccountId, user: UserId, document: &Document) -> Vec<Emai
         .filter_map(|(position, email)| {
             let text = |name: &str| email.get(name)?.as_str().map(fold_case);
             Some(EmailRow {
-                user_id: user.to_string(),
+                user_id: user,
                 position: i32::try_from(position).ok()?,
-                account_id: account.to_string(),
+                account_id: account,
                 value_key: text("value"),
                 type_key: text("type"),
                 is_primary: email.get("primary").and_then(serde_json::Value::as_bool),
@@ -177,11 +177,10 @@ fn role_values(document: &Document) -> Vec<String> {
 pub(super) fn rekey_side_rows(
     conn: &mut Conn,
     account: AccountId,
-    id: &str,
+    user: UserId,
     document: &Document,
 ) -> Result<bool, StoreError> {
-    let user = parse_id(id)?;
-    diesel::delete(user_emails::table.filter(user_emails::user_id.eq(id))).execute(conn)?;
+    diesel::delete(user_emails::table.filter(user_emails::user_id.eq(user))).execute(conn)?;
     for row in email_rows(account, user, document) {
         diesel::insert_into(user_emails::table)
             .values(row)
@@ -189,7 +188,7 @@ pub(super) fn rekey_side_rows(
     }
     let keys = |conn: &mut Conn| {
         user_role_values::table
-            .filter(user_role_values::user_id.eq(id))
+            .filter(user_role_values::user_id.eq(user))
             .order(user_role_values::value_key)
             .select(user_role_values::value_key)
             .load::<String>(conn)
@@ -222,15 +221,14 @@ pub fn update(
     origin: &Origin,
     user: &StoredUser,
 ) -> Result<(), StoreError> {
-    let id = user.id.to_string();
     diesel::update(
         users::table
-            .find(&id)
-            .filter(users::account_id.eq(account.to_string())),
+            .find(user.id)
+            .filter(users::account_id.eq(account)),
     )
     .set(UserRow::new(account, origin, user)?)
     .execute(conn)?;
-    diesel::delete(user_emails::table.filter(user_emails::user_id.eq(&id))).execute(conn)?;
+    diesel::delete(user_emails::table.filter(user_emails::user_id.eq(user.id))).execute(conn)?;
     write_side_rows(conn, account, user)
 }
 
@@ -252,7 +250,7 @@ pub fn find_by_name(
     by_external_id: bool,
 ) -> Result<Vec<StoredUser>, StoreError> {
     let mut query = users::table
-        .filter(users::account_id.eq(account.to_string()))
+        .filter(users::account_id.eq(account))
         .order(users::id)
         .limit(100)
         .select(UserRow::as_select())
@@ -297,7 +295,7 @@ pub fn find_by_user_name(
     user_name: &str,
 ) -> Result<Option<StoredUser>, StoreError> {
     let rows = users::table
-        .filter(users::account_id.eq(account.to_string()))
+        .filter(users::account_id.eq(account))
         .filter(users::user_name_key.eq(name_key(user_name)))
         .select(UserRow::as_select())
         .load(conn)?;
@@ -323,11 +321,7 @@ fn fetch(
     id: UserId,
     lock: bool,
 ) -> Result<Option<StoredUser>, StoreError> {
-    let row = || {
-        users::table
-            .find(id.to_string())
-            .filter(users::account_id.eq(account.to_string()))
-    };
+    let row = || users::table.find(id).filter(users::account_id.eq(account));
     match conn {
         Conn::Postgresql(pg) if lock => row()
             .select(UserRow::as_select())
@@ -353,28 +347,21 @@ pub fn display_names(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let texts: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    users::table
-        .filter(users::account_id.eq(account.to_string()))
-        .filter(users::id.eq_any(&texts))
+    Ok(users::table
+        .filter(users::account_id.eq(account))
+        .filter(users::id.eq_any(ids))
         .select((users::id, users::display_name, users::user_name))
-        .load::<(String, Option<String>, String)>(conn)?
+        .load::<(UserId, Option<String>, String)>(conn)?
         .into_iter()
-        .map(|(id, display_name, user_name)| {
-            Ok((parse_id(&id)?, display_name.unwrap_or(user_name)))
-        })
-        .collect()
+        .map(|(id, display_name, user_name)| (id, display_name.unwrap_or(user_name)))
+        .collect())
 }
 
 /// Deletes the member and its memberships; false when the account has no
 /// such member.
 pub fn delete(conn: &mut Conn, account: AccountId, id: UserId) -> Result<bool, StoreError> {
-    let deleted = diesel::delete(
-        users::table
-            .find(id.to_string())
-            .filter(users::account_id.eq(account.to_string())),
-    )
-    .execute(conn)?;
+    let deleted = diesel::delete(users::table.find(id).filter(users::account_id.eq(account)))
+        .execute(conn)?;
     Ok(deleted > 0)
 }
 
