@@ -63,6 +63,8 @@ impl ServeConfig {
     pub const DEFAULT_RATE_LIMIT: u32 = 1000;
     pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
     pub const DEFAULT_WEBHOOK_CONCURRENCY: usize = 16;
+    /// How long in-flight requests may take to finish after SIGTERM.
+    pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 
     /// The defaults, on the given database.
     pub fn new(database_url: DatabaseUrl) -> Self {
@@ -74,7 +76,7 @@ impl ServeConfig {
             limits: RequestLimits::default(),
             pool_size: Self::DEFAULT_POOL_SIZE,
             workers: None,
-            shutdown_timeout: crate::startup::DEFAULT_SHUTDOWN_TIMEOUT,
+            shutdown_timeout: Self::DEFAULT_SHUTDOWN_TIMEOUT,
             rate_limit: Self::DEFAULT_RATE_LIMIT,
             body_timeout: Self::DEFAULT_BODY_TIMEOUT,
             client_ip_header: None,

@@ -3,23 +3,15 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Duration;
 
-use actix_web::dev::Server;
-use actix_web::middleware::{NormalizePath, TrailingSlash};
-use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use tracing_actix_web::TracingLogger;
 
 use crate::audit::Origin;
 use crate::auth::{Authenticator, IssuedToken};
 use crate::config::ServeConfig;
-use crate::http::{
-    self, AppState, BodyGuard, MetricsAccess, RateLimits, RequestIdHeader, RequestSpan,
-};
+use crate::http::{self, Server, ServerHandle};
 use crate::metrics::Metrics;
 use crate::model::{Account, AccountId, Scope, Slug};
-use crate::scim::discovery::Capabilities;
 use crate::store::{self, Conn, DatabaseUrl, Pool, StoreError};
 use crate::webhooks::delivery::Deliverer;
 
@@ -141,80 +133,24 @@ impl Application {
         let listener = TcpListener::bind(&config.listen)
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState {
-            pool: backend.pool.clone(),
-            inline_reads: matches!(config.database_url, DatabaseUrl::Sqlite(_)),
-            authenticator: Arc::clone(&backend.authenticator),
-            capabilities: Capabilities::current(config.max_page_size),
-            limits: config.limits.clone(),
-            max_body_bytes: config.max_body_bytes,
-            rate_limits: RateLimits::new(config.rate_limit),
-            client_ip_header: config
-                .client_ip_header
-                .as_deref()
-                .map(actix_web::http::header::HeaderName::try_from)
-                .transpose()
-                .context("client_ip_header")?,
-            public_url: config.public_url.clone(),
-            webhook_allow_private_destinations: config.webhook_allow_private_destinations,
-        });
-        let metrics = web::Data::new(Metrics::new());
+        let metrics = Arc::new(Metrics::new());
         let deliverer = Deliverer::new(
             backend.pool.clone(),
             Arc::clone(&backend.authenticator),
-            metrics.clone().into_inner(),
+            Arc::clone(&metrics),
             config.webhook_concurrency,
             config.webhook_allow_private_destinations,
         );
-        let metrics_access = web::Data::new(MetricsAccess::new(config.metrics_token.as_ref()));
-        let max_body_bytes = config.max_body_bytes;
-        let body_timeout = config.body_timeout;
-        let mut server = HttpServer::new(move || {
-            App::new()
-                .app_data(state.clone())
-                .app_data(metrics.clone())
-                .app_data(metrics_access.clone())
-                .configure(|cfg| http::configure(cfg, max_body_bytes))
-                .wrap(NormalizePath::new(TrailingSlash::Trim))
-                .wrap_fn(|mut req, srv| {
-                    http::paths::canonicalize(&mut req);
-                    actix_web::dev::Service::call(srv, req)
-                })
-                .wrap(BodyGuard {
-                    max_bytes: max_body_bytes,
-                    timeout: body_timeout,
-                })
-                .wrap_fn(|req, srv| {
-                    let started = std::time::Instant::now();
-                    let response = actix_web::dev::Service::call(srv, req);
-                    async move {
-                        response
-                            .await
-                            .inspect(|response| http::observe_metrics(response, started))
-                    }
-                })
-                .wrap_fn(|req, srv| {
-                    let response = actix_web::dev::Service::call(srv, req);
-                    async move { response.await.map(RequestIdHeader::apply) }
-                })
-                .wrap(TracingLogger::<RequestSpan>::new())
-        })
-        .shutdown_timeout(config.shutdown_timeout.as_secs())
-        .listen(listener)?;
-        let workers = config.workers.unwrap_or_else(|| {
-            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-        });
-        // Store work runs on a worker's blocking threads, each needing one of
-        // the pool's connections: more threads than connections would only
-        // wait, and each thread that ran a request keeps allocator memory of
-        // its own (docs/PERFORMANCE.md, "Memory").
-        let blocking_threads = (backend.pool.max_size() as usize).div_ceil(workers);
-        server = server
-            .workers(workers)
-            .worker_max_blocking_threads(blocking_threads);
+        let server = Server::build(
+            config,
+            listener,
+            backend.pool.clone(),
+            Arc::clone(&backend.authenticator),
+            metrics,
+        )?;
         Ok(Self {
             port,
-            server: server.run(),
+            server,
             deliverer,
         })
     }
@@ -224,7 +160,7 @@ impl Application {
     }
 
     /// A handle that stops the server (and with it the webhook deliverer).
-    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+    pub fn handle(&self) -> ServerHandle {
         self.server.handle()
     }
 
@@ -233,10 +169,10 @@ impl Application {
     /// Webhooks are delivered while it serves.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let deliveries = actix_web::rt::spawn(self.deliverer.run(async {
+        let deliveries = http::spawn_local(self.deliverer.run(async {
             let _ = stopped.await;
         }));
-        let served = self.server.await;
+        let served = self.server.run().await;
         let _ = stop.send(());
         // Wait for the deliverer, so that when this returns no task of this
         // server holds a database connection.
@@ -246,6 +182,3 @@ impl Application {
         served
     }
 }
-
-/// How long in-flight requests may take to finish after SIGTERM.
-pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);

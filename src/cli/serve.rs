@@ -20,7 +20,7 @@ pub fn run(config: ServeConfig) -> anyhow::Result<()> {
         let mut conn = backend.pool.get().context("no database connection")?;
         first_start(&mut conn, &backend.authenticator)?
     };
-    actix_web::rt::System::new().block_on(async {
+    crate::http::block_on(async {
         let app = Application::build(&config, &backend)?;
         let host = config.listen.rsplit_once(':').map_or("127.0.0.1", |(host, _)| host);
         let base = format!("http://{}:{}", display_host(host), app.port());

@@ -72,7 +72,7 @@ pub struct MaybeAuthenticated<R: ScopeRule>(
 
 async fn authenticate<R: ScopeRule>(req: HttpRequest) -> Result<Authenticated<R>, ApiError> {
     // The request is routed by now: the lines logged from here on name its route.
-    super::span::record_route(&req);
+    super::middleware::span::record_route(&req);
     let outcome = check::<R>(&req).await;
     match &outcome {
         Ok(auth) => super::metrics::authenticated(&req, Ok(auth.principal.account_id)),

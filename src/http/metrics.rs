@@ -1,5 +1,5 @@
 //! `GET /metrics` (Prometheus; behind `Authorization: Bearer` when
-//! `--metrics-token` is set) and what feeds it: the middleware in `startup`
+//! `--metrics-token` is set) and what feeds it: the middleware of `http::server`
 //! calls [`observe`] for every response, and the authentication extractor
 //! reports the account or the reason for refusing the token.
 

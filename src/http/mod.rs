@@ -1,40 +1,36 @@
 //! The HTTP layer: the only module that knows actix-web.
 //!
-//! One file per endpoint family, each exposing `configure`; errors become
-//! responses in [`error`] only. A request flows: [`span::RequestSpan`]
-//! (request id, log line) → body-size check → path normalisation → handler
-//! (extractors authenticate; the work runs on the blocking pool) → SCIM JSON.
+//! `scim/` holds the SCIM endpoints, `api/` the `/api/v1` ones, one file per
+//! endpoint family, each exposing `configure`; `middleware/` what wraps every
+//! request; [`server`] builds the actix-web server from them. Errors become
+//! responses in [`error`] only. A request flows: request span and id →
+//! metrics → body limits → path normalisation → routing → handler
+//! (extractors authenticate; the work runs on the blocking pool, through
+//! [`crate::service`]) → SCIM JSON (docs/ARCHITECTURE.md).
 
 mod api;
 mod auth;
 mod base_url;
-mod discovery;
 mod error;
-mod groups;
 mod health;
 mod home;
-mod limits;
 mod metrics;
-pub mod paths;
+mod middleware;
 mod rate_limit;
-mod resources;
 mod responses;
-mod search;
-mod span;
+mod scim;
+mod server;
 mod state;
-mod users;
 
 use actix_web::web;
 
 pub use error::ApiError;
-pub use limits::BodyGuard;
-pub use metrics::{MetricsAccess, observe as observe_metrics};
-pub use rate_limit::RateLimits;
-pub use span::{RequestIdHeader, RequestSpan};
+pub use server::{Server, ServerHandle, block_on, spawn_local};
 pub use state::AppState;
 
 /// Registers every route and the extractor configuration.
-pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
+fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
+    use middleware::limits;
     cfg.app_data(limits::json_config(max_body_bytes))
         .app_data(limits::payload_config(max_body_bytes))
         .app_data(limits::query_config())
@@ -43,22 +39,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
         .configure(health::configure)
         .configure(metrics::configure)
         .configure(api::configure)
-        .service(
-            web::scope("/scim/v2")
-                .configure(discovery::configure)
-                .configure(users::configure)
-                .configure(groups::configure)
-                .configure(search::configure)
-                .default_service(web::to(scim_unknown_endpoint)),
-        )
+        .service(web::scope("/scim/v2").configure(scim::configure))
         .default_service(web::to(responses::no_such_endpoint));
-}
-
-/// Unknown paths under `/scim/v2` answer 404 only to an authenticated IdP, so
-/// that an anonymous caller learns nothing about what exists.
-async fn scim_unknown_endpoint(
-    req: actix_web::HttpRequest,
-    _auth: auth::Authenticated<auth::ScimScope>,
-) -> Result<actix_web::HttpResponse, ApiError> {
-    responses::no_such_endpoint(req).await
 }

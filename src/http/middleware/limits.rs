@@ -21,7 +21,7 @@ use actix_web::{Error, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use futures_util::{Future, Stream};
 
-use super::error::{ApiError, scim_error_response};
+use crate::http::error::{ApiError, scim_error_response};
 use crate::scim::ScimError;
 
 /// Accepts `application/json` and `application/scim+json`, with any parameters (charset).

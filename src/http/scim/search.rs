@@ -10,12 +10,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::auth::{Authenticated, ScimScope};
-use super::error::ApiError;
 use super::groups::{GroupBody, group_body};
-use super::responses::{method_not_allowed, scim_base_url};
-use super::state::AppState;
 use super::users::render_user;
+use crate::http::auth::{Authenticated, ScimScope};
+use crate::http::error::ApiError;
+use crate::http::responses::{method_not_allowed, scim_base_url};
+use crate::http::state::AppState;
 use crate::scim::list::{ListParams, ListRequest};
 use crate::scim::resource::Projection;
 use crate::scim::schema::ResourceKind;

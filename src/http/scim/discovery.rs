@@ -4,10 +4,10 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::auth::{MaybeAuthenticated, ScimScope};
-use super::error::ApiError;
-use super::responses::{method_not_allowed, scim_base_url, scim_json};
-use super::state::AppState;
+use crate::http::auth::{MaybeAuthenticated, ScimScope};
+use crate::http::error::ApiError;
+use crate::http::responses::{method_not_allowed, scim_base_url, scim_json};
+use crate::http::state::AppState;
 use crate::scim::discovery;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

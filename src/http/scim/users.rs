@@ -6,11 +6,11 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value, json};
 
-use super::auth::{Authenticated, ScimScope};
-use super::error::ApiError;
 use super::resources::{ReadQuery, header_text, not_modified};
-use super::responses::{list_response, method_not_allowed, scim_base_url};
-use super::state::AppState;
+use crate::http::auth::{Authenticated, ScimScope};
+use crate::http::error::ApiError;
+use crate::http::responses::{list_response, method_not_allowed, scim_base_url};
+use crate::http::state::AppState;
 use crate::model::{AccountId, UserId};
 use crate::scim::limits::RequestLimits;
 use crate::scim::list::{ListParams, ListRequest};

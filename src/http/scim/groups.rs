@@ -10,11 +10,11 @@ use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::auth::{Authenticated, ScimScope};
-use super::error::ApiError;
 use super::resources::{ReadQuery, header_text, not_modified};
-use super::responses::{method_not_allowed, scim_base_url};
-use super::state::AppState;
+use crate::http::auth::{Authenticated, ScimScope};
+use crate::http::error::ApiError;
+use crate::http::responses::{method_not_allowed, scim_base_url};
+use crate::http::state::AppState;
 use crate::model::{AccountId, GroupId};
 use crate::scim::limits::RequestLimits;
 use crate::scim::list::{ListParams, ListRequest};
