@@ -10,8 +10,9 @@
 //! a server or database, so the figures are of that work alone. Each length
 //! is timed for at least 200 ms and the median of 5 such runs is printed.
 //!
-//! `cargo bench --bench list_inputs [-- --base 10]`. Without `--bench` (which
-//! `cargo bench` passes and `cargo test --all-targets` does not) it exits at once.
+//! `cargo bench -p roster-bench --bench list_inputs [-- --base 10]`. Without
+//! `--bench` (which `cargo bench` passes and `cargo test --all-targets` does
+//! not) it exits at once.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
