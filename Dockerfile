@@ -26,10 +26,15 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY migrations ./migrations
+# The patched `http` crate (vendor/http/ROSTER-PATCH.md), and the workspace's
+# other member, crates/roster-bench: cargo reads every member's manifest, but
+# only the server is built (`-p roster`) and shipped.
+COPY vendor ./vendor
+COPY crates ./crates
 # The caches keep the crate downloads and compiled dependencies between builds.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked \
+    cargo build --release --locked -p roster \
  && install -m 0755 target/release/roster /usr/local/bin/roster
 
 FROM debian:bookworm-slim

@@ -159,6 +159,7 @@ pub fn serve(sources: &Sources) -> Result<ServeConfig, ConfigError> {
     use settings::*;
     let common = common(sources)?;
     let size = |n: u64| usize::try_from(n).map_err(|_| "too large for this machine".to_owned());
+    let count = |n: u64| u32::try_from(n).map_err(|_| "too large".to_owned());
     Ok(ServeConfig {
         database_url: common.database_url,
         listen: required(sources, &LISTEN, parse_listen)?,
@@ -192,14 +193,14 @@ pub fn serve(sources: &Sources) -> Result<ServeConfig, ConfigError> {
             },
         },
         pool_size: required(sources, &POOL_SIZE, |raw| {
-            whole_number(raw, 1, 1000).map(|n| n as u32)
+            count(whole_number(raw, 1, 1000)?)
         })?,
         workers: optional(sources, &WORKERS, |raw| size(whole_number(raw, 1, 256)?))?,
         shutdown_timeout: required(sources, &SHUTDOWN_TIMEOUT, |raw| {
             duration(raw, Duration::ZERO, Duration::from_secs(3600))
         })?,
         rate_limit: required(sources, &RATE_LIMIT, |raw| {
-            whole_number(raw, 0, 1_000_000).map(|n| n as u32)
+            count(whole_number(raw, 0, 1_000_000)?)
         })?,
         body_timeout: required(sources, &BODY_TIMEOUT, |raw| {
             duration(raw, Duration::from_secs(1), Duration::from_secs(600))

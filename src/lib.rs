@@ -10,13 +10,14 @@
 //! - [`auth`]: issuing and checking tokens;
 //! - [`store`]: persistence, the only module that knows diesel;
 //! - [`http`]: the endpoints, the only module that knows actix-web;
-//! - [`cli`], [`startup`], [`config`], [`telemetry`], [`metrics`]: the binary around them;
-//! - [`bench`]: `roster bench`, a benchmarking client that talks to a server over HTTP only.
+//! - [`cli`], [`startup`], [`config`], [`telemetry`], [`metrics`]: the binary around them.
+//!
+//! The benchmark, `roster-bench`, is a crate of its own (crates/roster-bench):
+//! a client that starts this binary and talks to it over HTTP only.
 
 pub mod access;
 pub mod audit;
 pub mod auth;
-pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod config;

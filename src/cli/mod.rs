@@ -68,8 +68,6 @@ enum Command {
     Config(config::ConfigCommand),
     /// Check the configuration, the database, its migrations and the signing keys, changing nothing
     Doctor(doctor::DoctorArgs),
-    /// Benchmark Roster (started on a fresh database) or another SCIM server (docs/PERFORMANCE.md)
-    Bench(crate::bench::BenchArgs),
 }
 
 /// Runs the command line; the error is printed by `main` as one line.
@@ -148,8 +146,6 @@ pub fn run() -> anyhow::Result<()> {
         }
         Command::Config(command) => config::run(command, given),
         Command::Doctor(args) => doctor::run(args, given),
-        // A client of a server: none of the settings apply.
-        Command::Bench(args) => crate::bench::run(args),
     }
 }
 

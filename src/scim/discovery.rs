@@ -53,7 +53,7 @@ pub fn service_provider_config(base_url: &str, caps: &Capabilities) -> Value {
         filter: Filter {
             supported: caps.filter,
             max_results: if caps.filter {
-                caps.max_results as i64
+                i64::try_from(caps.max_results).unwrap_or(i64::MAX)
             } else {
                 0
             },

@@ -77,23 +77,23 @@ fn write_model(conn: &mut Conn, account: AccountId, model: &AccessModel) -> Resu
         .execute(conn)?;
     diesel::delete(account_roles::table.filter(account_roles::account_id.eq(&account)))
         .execute(conn)?;
-    for (rank, name) in model.roles.iter().enumerate() {
+    for (rank, name) in (0_i32..).zip(&model.roles) {
         diesel::insert_into(account_roles::table)
             .values((
                 account_roles::account_id.eq(&account),
                 account_roles::name.eq(name),
-                account_roles::rank.eq(rank as i32),
+                account_roles::rank.eq(rank),
             ))
             .execute(conn)?;
     }
     diesel::delete(workspace_levels::table.filter(workspace_levels::account_id.eq(&account)))
         .execute(conn)?;
-    for (rank, name) in model.levels.iter().enumerate() {
+    for (rank, name) in (0_i32..).zip(&model.levels) {
         diesel::insert_into(workspace_levels::table)
             .values((
                 workspace_levels::account_id.eq(&account),
                 workspace_levels::name.eq(name),
-                workspace_levels::rank.eq(rank as i32),
+                workspace_levels::rank.eq(rank),
             ))
             .execute(conn)?;
     }
@@ -1160,7 +1160,7 @@ mod tests {
     #[derive(QueryableByName)]
     struct PlanStep {
         #[diesel(sql_type = Integer)]
-        #[allow(dead_code)]
+        #[expect(dead_code, reason = "the plan's column; the tests read only `detail`")]
         id: i32,
         #[diesel(sql_type = Text)]
         detail: String,

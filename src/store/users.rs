@@ -436,7 +436,7 @@ pub fn list(
         let page = found
             .into_iter()
             .skip(skip)
-            .take(query.limit.max(0) as usize);
+            .take(usize::try_from(query.limit.max(0)).unwrap_or(usize::MAX));
         return Ok((total, page.collect()));
     }
     let account = account.to_string();
@@ -482,7 +482,7 @@ mod tests {
     #[derive(QueryableByName)]
     struct PlanStep {
         #[diesel(sql_type = Integer)]
-        #[allow(dead_code)]
+        #[expect(dead_code, reason = "the plan's column; the tests read only `detail`")]
         id: i32,
         #[diesel(sql_type = Text)]
         detail: String,

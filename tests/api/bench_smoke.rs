@@ -1,8 +1,15 @@
-//! `roster bench` (issue 7), kept from rotting: a small run of the real binary
-//! — every scenario against the Roster it starts, on SQLite, and on
-//! PostgreSQL through `--postgres` with the test server's URL — must exit 0
-//! and report every scenario with a positive throughput and no error.
+//! `roster-bench` (issue 7, crates/roster-bench), kept from rotting: a small
+//! run of the real binary — every scenario against the Roster it starts (this
+//! build's `roster`, given with `--server`), on SQLite, and on PostgreSQL
+//! through `--postgres` with the test server's URL — must exit 0 and report
+//! every scenario with a positive throughput and no error.
+//!
+//! The bench binary is another package's: cargo builds it into the same
+//! directory as `roster` when the test command builds the workspace
+//! (`cargo test --workspace`, scripts/test), and the test fails, saying so,
+//! when it is not there.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
@@ -16,9 +23,9 @@ const USERS: u64 = 300;
 async fn a_small_run_measures_every_scenario(db: TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("bench.json");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_roster"));
+    let mut command = Command::new(bench_binary());
+    command.arg("--server").arg(env!("CARGO_BIN_EXE_roster"));
     command.args([
-        "bench",
         "--users",
         &USERS.to_string(),
         "--groups",
@@ -39,10 +46,10 @@ async fn a_small_run_measures_every_scenario(db: TestDb) {
         // The bench creates and drops a database of its own on that server.
         command.args(["--postgres", &db.url]);
     }
-    let output = command.output().expect("run roster bench");
+    let output = command.output().expect("run roster-bench");
     assert!(
         output.status.success(),
-        "roster bench failed\nstdout:\n{}\nstderr:\n{}",
+        "roster-bench failed\nstdout:\n{}\nstderr:\n{}",
         stdout(&output),
         stderr(&output)
     );
@@ -73,4 +80,16 @@ async fn a_small_run_measures_every_scenario(db: TestDb) {
     assert_eq!(granted["passed"], true, "{granted}");
     assert!(summary["lookup_scaling"]["ratio"].as_f64().unwrap() > 0.0);
     assert!(summary["server_peak_rss_bytes"].as_u64().unwrap() > 1_000_000);
+}
+
+/// `roster-bench` beside the `roster` binary cargo built for this test.
+fn bench_binary() -> PathBuf {
+    let path = Path::new(env!("CARGO_BIN_EXE_roster"))
+        .with_file_name(format!("roster-bench{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.is_file(),
+        "{} is not built: run the tests with `cargo test --workspace` (or `cargo build -p roster-bench` first)",
+        path.display()
+    );
+    path
 }

@@ -44,9 +44,10 @@ const CHECKS: [&str; 5] = [
 
 /// How many migrations Roster has (one directory each).
 fn migrations() -> i64 {
-    std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
+    let count = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
         .unwrap()
-        .count() as i64
+        .count();
+    i64::try_from(count).unwrap()
 }
 
 fn applied_count(app: &TestApp) -> i64 {

@@ -3,7 +3,7 @@
 //! one more with the documented error, which changes nothing. The limits are
 //! the defaults `roster serve` runs with. (Group members at their limit are
 //! in group_limits.rs; how the cost grows with a list's length is measured
-//! by `cargo bench --bench list_inputs`, not here.)
+//! by `cargo bench -p roster-bench --bench list_inputs`, not here.)
 
 use reqwest::Method;
 use serde_json::{Value, json};

@@ -1,6 +1,14 @@
 //! Roster's one integration-test binary: the real server over HTTP, the real
 //! `roster` binary, on SQLite and (when reachable) PostgreSQL.
 
+// clippy.toml allows `unwrap` in `#[test]` functions and `#[cfg(test)]`
+// modules; here the tests are mostly async functions that
+// `on_both_databases!` wraps, and helpers, which fail a test the same way.
+#![expect(
+    clippy::unwrap_used,
+    reason = "test code: an unwrap that fails is a failed test"
+)]
+
 mod helpers;
 
 mod access;

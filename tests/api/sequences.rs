@@ -120,10 +120,10 @@ async fn two_accounts_writing_in_turn_each_count_from_one(db: TestDb) {
     for (admin_token, _) in &accounts {
         let events = seqs(&app, admin_token, "/api/v1/events", "events").await;
         assert!(events.len() > 10, "{events:?}");
-        assert_eq!(events, (1..=events.len() as i64).collect::<Vec<_>>());
+        assert_eq!(events, (1..).take(events.len()).collect::<Vec<i64>>());
         let entries = seqs(&app, admin_token, "/api/v1/audit", "entries").await;
         assert!(entries.len() > 10, "{entries:?}");
-        assert_eq!(entries, (1..=entries.len() as i64).collect::<Vec<_>>());
+        assert_eq!(entries, (1..).take(entries.len()).collect::<Vec<i64>>());
     }
     // A webhook starts at the account's own latest event.
     let hook = call(

@@ -115,7 +115,7 @@ pub(super) async fn audit(
     })
     .await?;
     let next = match entries.last() {
-        Some(last) if entries.len() as i64 == limit => Some(last.seq),
+        Some(last) if i64::try_from(entries.len()) == Ok(limit) => Some(last.seq),
         _ => None,
     };
     Ok(json(json!({ "entries": entries, "next": next })))

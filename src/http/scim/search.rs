@@ -79,7 +79,8 @@ async fn search(
                 Some(request) => users::list(conn, account, request, page.offset(), page.count)?,
                 None => (0, Vec::new()),
             };
-            let remaining = page.count - user_page.len() as i64;
+            let remaining =
+                page.count - i64::try_from(user_page.len()).map_err(|_| ScimError::internal())?;
             let (group_total, group_page) = match &groups {
                 Some(request) => {
                     let offset = (page.offset() - user_total).max(0);

@@ -1,9 +1,11 @@
-//! `roster bench`: issue 7's benchmark (docs/PERFORMANCE.md, "The benchmark:
-//! roster bench"). A client only: it drives a SCIM server over HTTP with its
-//! own load generator and knows nothing of Roster's insides. By default it
-//! starts Roster itself — this binary, `roster serve`, as a child process on a
-//! fresh SQLite database or (`--postgres`) a throwaway PostgreSQL database —
-//! or it targets any SCIM server (`--url`, `--token`).
+//! `roster-bench`: issue 7's benchmark (docs/PERFORMANCE.md, "The benchmark:
+//! roster-bench"). A client only: it drives a SCIM server over HTTP with its
+//! own load generator and knows nothing of Roster's insides (it does not
+//! depend on the `roster` crate). By default it starts Roster itself — the
+//! `roster` binary next to this one, or the one `--server` names, as `roster
+//! serve` in a child process on a fresh SQLite database or (`--postgres`) a
+//! throwaway PostgreSQL database — or it targets any SCIM server (`--url`,
+//! `--token`).
 //!
 //! - `client`: the HTTP/1.1 keep-alive client; `load`: connections, timing,
 //!   histograms;
@@ -21,11 +23,12 @@ mod scenarios;
 mod server;
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
-use clap::{Args, ValueEnum};
+use clap::{Parser, ValueEnum};
 use serde_json::json;
 
 use self::client::{Endpoint, JSON, SCIM_JSON};
@@ -85,7 +88,9 @@ fn duration(raw: &str) -> Result<Duration, String> {
         .map_err(|error| format!("'{raw}' is not a duration like 10s: {error}"))
 }
 
-#[derive(Debug, Args)]
+/// Benchmark Roster (started on a fresh database) or another SCIM server (docs/PERFORMANCE.md)
+#[derive(Debug, Parser)]
+#[command(name = "roster-bench", version, long_about = None)]
 pub struct BenchArgs {
     /// Users the initial sync creates
     #[arg(long, default_value_t = FULL_USERS, value_name = "N")]
@@ -122,6 +127,10 @@ pub struct BenchArgs {
     #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = postgres::DEFAULT_URL,
           conflicts_with = "url")]
     postgres: Option<String>,
+    /// The Roster server binary to start (default: `roster` in the directory of this
+    /// binary, where cargo builds both)
+    #[arg(long, value_name = "PATH", conflicts_with = "url")]
+    server: Option<PathBuf>,
     /// Benchmark this SCIM base URL (e.g. http://host:8080/scim/v2) instead of starting Roster
     #[arg(long, value_name = "BASE", requires = "token")]
     url: Option<String>,
@@ -146,6 +155,16 @@ pub struct BenchArgs {
     /// Also write the JSON summary to this file
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    match run(BenchArgs::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("roster-bench: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Runs the benchmark and prints its report; an error when a request got an
@@ -228,14 +247,15 @@ async fn start_target(args: &BenchArgs, report: &mut Report) -> anyhow::Result<T
             server: None,
         });
     }
+    let binary = server::locate(args.server.as_deref())?;
     let database = match &args.postgres {
         Some(admin_url) => Database::Postgres(postgres::ThrowawayDatabase::create(admin_url)?),
         None => Database::sqlite()?,
     };
     let description = database.describe();
     let cpu = server_cpu(args, report);
-    eprintln!("starting roster serve on {description}");
-    let server = Server::start(database, cpu).await?;
+    eprintln!("starting {} serve on {description}", binary.display());
+    let server = Server::start(&binary, database, cpu).await?;
     let api = format!("{}/api/v1", server.base_url);
     let scim = Endpoint::parse(
         &format!("{}/scim/v2", server.base_url),

@@ -11,9 +11,9 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use super::Bench;
-use crate::bench::client::Connection;
-use crate::bench::load::{self, Recorder, Request};
-use crate::bench::report::{Measurement, round};
+use crate::client::Connection;
+use crate::load::{self, Recorder, Request};
+use crate::report::{Measurement, round};
 
 /// The page size Okta asks for.
 const PAGE: u64 = 100;
@@ -28,7 +28,7 @@ pub async fn run(bench: &mut Bench) -> anyhow::Result<()> {
     loop {
         let request = Request::get(format!("/Users?startIndex={start_index}&count={PAGE}"));
         let mut page = None;
-        let read = |response: &crate::bench::client::Response| {
+        let read = |response: &crate::client::Response| {
             page = Some(read_page(&response.body)?);
             Ok(())
         };

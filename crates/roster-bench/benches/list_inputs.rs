@@ -10,8 +10,9 @@
 //! a server or database, so the figures are of that work alone. Each length
 //! is timed for at least 200 ms and the median of 5 such runs is printed.
 //!
-//! `cargo bench --bench list_inputs [-- --base 10]`. Without `--bench` (which
-//! `cargo bench` passes and `cargo test --all-targets` does not) it exits at once.
+//! `cargo bench -p roster-bench --bench list_inputs [-- --base 10]`. Without
+//! `--bench` (which `cargo bench` passes and `cargo test --all-targets` does
+//! not) it exits at once.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -34,20 +35,30 @@ fn emails(count: usize, prefix: &str) -> Value {
 /// The stored document of a user with `count` e-mail addresses.
 fn stored(count: usize) -> Value {
     let body = json!({"userName": "bench", "emails": emails(count, "old")});
-    Value::Object(resource::document_from_request(ResourceKind::User, body).unwrap())
+    Value::Object(
+        resource::document_from_request(ResourceKind::User, body)
+            .expect("the stored user is valid"),
+    )
 }
 
 /// One PATCH: parsed and checked as the handler does, applied to `document`.
 fn patched(limits: &RequestLimits, body: &Value, document: &Value) {
-    limits.check_body(body).unwrap();
-    let operations = patch::parse_request(body, ResourceKind::User, 1000).unwrap();
-    limits.check_patch_values(&operations).unwrap();
+    limits
+        .check_body(body)
+        .expect("the PATCH body is within the limits");
+    let operations =
+        patch::parse_request(body, ResourceKind::User, 1000).expect("the PATCH body parses");
+    limits
+        .check_patch_values(&operations)
+        .expect("the PATCH's values are within the limits");
     let mut document = document.clone();
-    patch::apply(ResourceKind::User, &mut document, &operations).unwrap();
+    patch::apply(ResourceKind::User, &mut document, &operations).expect("the PATCH applies");
     let Value::Object(document) = document else {
         unreachable!()
     };
-    limits.check_document(&document).unwrap();
+    limits
+        .check_document(&document)
+        .expect("the patched user is within the limits");
     black_box(document);
 }
 
@@ -108,10 +119,15 @@ fn main() {
                 let limits = limits_for_cases.clone();
                 let body = json!({"userName": "bench", "emails": emails(n, "new")});
                 Box::new(move || {
-                    limits.check_body(&body).unwrap();
+                    limits
+                        .check_body(&body)
+                        .expect("the POST body is within the limits");
                     let document =
-                        resource::document_from_request(ResourceKind::User, body.clone()).unwrap();
-                    limits.check_document(&document).unwrap();
+                        resource::document_from_request(ResourceKind::User, body.clone())
+                            .expect("the POST body is a valid user");
+                    limits
+                        .check_document(&document)
+                        .expect("the normalised user is within the limits");
                     black_box(document);
                 })
             }),

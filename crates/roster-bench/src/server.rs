@@ -1,11 +1,12 @@
-//! The Roster that `roster bench` starts: this very binary as a child process,
-//! `roster serve` on a fresh database and a free port, with rate limiting off
+//! The Roster that `roster-bench` starts: the `roster` binary (`--server`, or
+//! the one next to this binary) as a child process, `roster serve` on a fresh
+//! database and a free port, with rate limiting off
 //! and logs at `warn`, pinned to one CPU with `taskset` when asked. The account
 //! and its tokens are made with the roster CLI itself, before the server
 //! starts. Its peak memory is read from `/proc/<pid>/status` (VmHWM); `taskset`
 //! execs the server, so the child's pid is the server's.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -20,6 +21,28 @@ const START_ATTEMPTS: u32 = 5;
 
 /// The slug of the account the benchmark provisions.
 const ACCOUNT: &str = "bench";
+
+/// The server binary: `--server PATH` when given, else `roster` in the
+/// directory of this executable (where cargo builds both: `cargo build
+/// --release` makes target/release/roster and target/release/roster-bench).
+pub fn locate(given: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let path = match given {
+        Some(path) => path.to_owned(),
+        None => std::env::current_exe()
+            .context("find the roster-bench binary's directory")?
+            .with_file_name(format!("roster{}", std::env::consts::EXE_SUFFIX)),
+    };
+    // Absolute, so that a bare name is not looked up on the PATH and the
+    // running process can be compared with it (`check_process`).
+    match path.canonicalize() {
+        Ok(absolute) if absolute.is_file() => Ok(absolute),
+        _ => bail!(
+            "no Roster server binary at {}: build it (`cargo build --release` puts it next to \
+             roster-bench) or name it with --server PATH",
+            path.display()
+        ),
+    }
+}
 
 /// The database the server runs on.
 pub enum Database {
@@ -67,17 +90,16 @@ pub struct Server {
 impl Server {
     /// Sets up the account and tokens on `database`, then starts the server
     /// (under `taskset -c CPU` when `cpu` is given) and waits until it is ready.
-    pub async fn start(database: Database, cpu: Option<usize>) -> anyhow::Result<Self> {
-        let exe = std::env::current_exe().context("find the roster binary")?;
+    pub async fn start(exe: &Path, database: Database, cpu: Option<usize>) -> anyhow::Result<Self> {
         let url = database.url();
         cli(
-            &exe,
+            exe,
             &url,
             &["accounts", "create", ACCOUNT, "--name", "roster bench"],
         )?;
         let token = |scope: &str| {
             cli(
-                &exe,
+                exe,
                 &url,
                 &[
                     "tokens",
@@ -101,7 +123,7 @@ impl Server {
             // before the server binds it. Then the server exits, or (worse)
             // the other process answers: try again on another port.
             let port = free_port()?;
-            let child = spawn(&exe, &url, port, cpu)?;
+            let child = spawn(exe, &url, port, cpu)?;
             let mut server = Self {
                 child,
                 base_url: format!("http://127.0.0.1:{port}"),
@@ -114,7 +136,7 @@ impl Server {
             match server.wait_ready().await {
                 Ok(()) => {
                     server.database = database.take();
-                    server.check_process(&exe)?;
+                    server.check_process(exe)?;
                     return Ok(server);
                 }
                 Err(error) if attempt == START_ATTEMPTS => {

@@ -104,7 +104,13 @@ pub fn other_group_sizes(rng: &mut StdRng, count: usize, cap: usize) -> Vec<usiz
         .map(|_| {
             let uniform: f64 = 1.0 - rng.random::<f64>();
             let size = 3.0 * uniform.powf(-1.0 / 1.1);
-            (size as usize).clamp(1, cap.max(1))
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "a float to integer cast saturates, and the size is at least 3 before the cap"
+            )]
+            let size = size as usize;
+            size.clamp(1, cap.max(1))
         })
         .collect()
 }

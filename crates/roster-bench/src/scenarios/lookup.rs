@@ -13,10 +13,10 @@ use rand::{Rng, SeedableRng};
 use serde_json::json;
 
 use super::Bench;
-use crate::bench::client::Response;
-use crate::bench::data;
-use crate::bench::load::{self, Request, Workload};
-use crate::bench::report::{Measurement, round};
+use crate::client::Response;
+use crate::data;
+use crate::load::{self, Request, Workload};
+use crate::report::{Measurement, round};
 
 /// Lookups of random users among the first `among`.
 struct Lookups {
@@ -98,7 +98,7 @@ pub fn compare(bench: &mut Bench, small: usize) {
 /// Scenario 7 against a server the tool did not start: the lookup only at the
 /// size the server has (it may hold other users), with how many users that is.
 pub async fn server_size(bench: &mut Bench) -> anyhow::Result<()> {
-    let mut connection = crate::bench::client::Connection::new(std::rc::Rc::clone(&bench.scim));
+    let mut connection = crate::client::Connection::new(std::rc::Rc::clone(&bench.scim));
     let response = connection
         .send("GET", "/Users?startIndex=1&count=1", b"")
         .await?;

@@ -13,10 +13,10 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use super::Bench;
-use crate::bench::client::Connection;
-use crate::bench::data;
-use crate::bench::load::{self, Recorder, Request};
-use crate::bench::report::Measurement;
+use crate::client::Connection;
+use crate::data;
+use crate::load::{self, Recorder, Request};
+use crate::report::Measurement;
 
 /// Unrecorded add-and-remove rounds before measuring.
 const WARMUP_ROUNDS: usize = 20;

@@ -236,7 +236,7 @@ impl Report {
     /// The JSON summary.
     pub fn json(&self) -> Value {
         let mut summary = json!({
-            "tool": "roster bench",
+            "tool": "roster-bench",
             "version": env!("CARGO_PKG_VERSION"),
             "target": self.target,
             "settings": self.settings,

@@ -13,9 +13,10 @@
 //! group's version by one, and the membership is read back after each phase:
 //! the figures are of changes that really happened.
 //!
-//! `cargo bench --bench group_membership [-- --sqlite-only | --postgres URL]
-//! [--samples N] [--sizes 10,5000,50000]`. Without `--bench` (which `cargo bench`
-//! passes and `cargo test --all-targets` does not) it exits at once.
+//! `cargo bench -p roster-bench --bench group_membership [-- --sqlite-only |
+//! --postgres URL] [--samples N] [--sizes 10,5000,50000]`. Without `--bench`
+//! (which `cargo bench` passes and `cargo test --all-targets` does not) it
+//! exits at once.
 
 use std::collections::HashSet;
 use std::process::ExitCode;
@@ -46,7 +47,7 @@ const BAR: f64 = 2.0;
 #[derive(Parser)]
 #[command(
     name = "group_membership",
-    bin_name = "cargo bench --bench group_membership --"
+    bin_name = "cargo bench -p roster-bench --bench group_membership --"
 )]
 struct Args {
     /// Passed by `cargo bench`; without it the benchmark does not run.
@@ -69,7 +70,9 @@ struct Args {
 
 fn main() -> ExitCode {
     if !std::env::args().any(|arg| arg == "--bench") {
-        eprintln!("group_membership is a benchmark: cargo bench --bench group_membership");
+        eprintln!(
+            "group_membership is a benchmark: cargo bench -p roster-bench --bench group_membership"
+        );
         return ExitCode::SUCCESS;
     }
     let args = Args::parse();

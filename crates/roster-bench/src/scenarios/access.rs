@@ -16,9 +16,9 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
 use super::{Bench, id_of};
-use crate::bench::client::{Connection, Endpoint};
-use crate::bench::load::{self, Recorder, Request, Workload};
-use crate::bench::report::Measurement;
+use crate::client::{Connection, Endpoint};
+use crate::load::{self, Recorder, Request, Workload};
+use crate::report::Measurement;
 
 /// Access reads of random members.
 struct Reads {
@@ -86,7 +86,7 @@ async fn rule_change(
     let create = Request::json("POST", "/rules".into(), &rule).expecting(&[201]);
     let timed = RefCell::new(Recorder::default());
     let mut rule_id = None;
-    let read_id = |response: &crate::bench::client::Response| {
+    let read_id = |response: &crate::client::Response| {
         rule_id = Some(id_of(response)?);
         Ok(())
     };

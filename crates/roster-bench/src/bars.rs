@@ -118,7 +118,7 @@ fn at_most(bar: f64) -> Judge {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::report::Measurement;
+    use crate::report::Measurement;
 
     fn measured(name: &str, count: u64, seconds: f64, p50_ms: f64, p99_ms: f64) -> Measurement {
         Measurement {

@@ -15,9 +15,9 @@ use rand::{Rng, SeedableRng};
 
 use super::Bench;
 use super::sync::CreateUsers;
-use crate::bench::data;
-use crate::bench::load::{self, Request, Workload};
-use crate::bench::report::Measurement;
+use crate::data;
+use crate::load::{self, Request, Workload};
+use crate::report::Measurement;
 
 /// PUTs of random existing users.
 struct Replaces {

@@ -15,10 +15,10 @@ use rand::rngs::StdRng;
 use serde_json::json;
 
 use super::{Bench, SizedGroup, id_of, lookup};
-use crate::bench::client::Response;
-use crate::bench::data;
-use crate::bench::load::{self, Length, Recorder, Request, Workload};
-use crate::bench::report::{Measurement, round};
+use crate::client::Response;
+use crate::data;
+use crate::load::{self, Length, Recorder, Request, Workload};
+use crate::report::{Measurement, round};
 
 /// Creates the users numbered `next..end`.
 pub struct CreateUsers {

@@ -1,6 +1,6 @@
-//! The throwaway PostgreSQL database of `roster bench --postgres`: created on
+//! The throwaway PostgreSQL database of `roster-bench --postgres`: created on
 //! the given server, dropped at the end. The tool talks to PostgreSQL only
-//! through `psql` (only `store` knows diesel), so `--postgres` needs the
+//! through `psql` (it knows no database library), so `--postgres` needs the
 //! PostgreSQL client installed.
 
 use std::process::{Command, Stdio};
@@ -22,6 +22,10 @@ impl ThrowawayDatabase {
     /// Creates `roster_bench_<random>` on the server of `admin_url`.
     pub fn create(admin_url: &str) -> anyhow::Result<Self> {
         let name = format!("roster_bench_{}", uuid::Uuid::new_v4().simple());
+        // The admin URL with the new database's name as its path (its user,
+        // host and query, such as `?sslmode=…`, kept).
+        let mut url = url::Url::parse(admin_url).context("--postgres is not a URL")?;
+        url.set_path(&name);
         // A commit does not wait for the disk, as on SQLite in WAL mode with
         // synchronous=NORMAL (and as the test databases and benches/ do).
         psql(
@@ -34,7 +38,7 @@ impl ThrowawayDatabase {
         .context("create the benchmark's PostgreSQL database")?;
         Ok(Self {
             admin_url: admin_url.to_owned(),
-            url: crate::store::postgres_url_with_database(admin_url, &name),
+            url: url.into(),
             name,
         })
     }
@@ -49,7 +53,7 @@ impl Drop for ThrowawayDatabase {
         let statement = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
         if let Err(error) = psql(&self.admin_url, &[&statement]) {
             eprintln!(
-                "roster bench: could not drop database {}: {error:#}",
+                "roster-bench: could not drop database {}: {error:#}",
                 self.name
             );
         }
