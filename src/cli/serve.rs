@@ -22,13 +22,18 @@ pub fn run(config: ServeConfig) -> anyhow::Result<()> {
     };
     crate::http::block_on(async {
         let app = Application::build(&config, &backend)?;
-        let host = config.listen.rsplit_once(':').map_or("127.0.0.1", |(host, _)| host);
+        let host = config
+            .listen
+            .rsplit_once(':')
+            .map_or("127.0.0.1", |(host, _)| host);
         let base = format!("http://{}:{}", display_host(host), app.port());
         if let Some(first) = &first {
             print_first_start(first, &base);
         }
         tracing::info!(database = %config.database_url.redacted(), "listening on {base}, SCIM base URL {base}/scim/v2");
-        app.run_until_stopped().await.context("the server stopped with an error")
+        app.run_until_stopped()
+            .await
+            .context("the server stopped with an error")
     })?;
     tracing::info!("stopped");
     Ok(())
