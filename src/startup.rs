@@ -34,7 +34,10 @@ impl Backend {
         if !applied.is_empty() {
             tracing::info!(migrations = ?applied, "database migrated");
         }
-        if let Some(rekeyed) = store::name_keys::recompute(&mut conn)?
+        let recompute_access = |conn: &mut Conn, account| {
+            crate::service::access::recompute(conn, account, store::access::Who::All)
+        };
+        if let Some(rekeyed) = store::name_keys::recompute(&mut conn, recompute_access)?
             && rekeyed.changed > 0
         {
             tracing::info!(

@@ -12,9 +12,10 @@
 
 pub mod review;
 
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{fold_case, name_key};
+use crate::model::{GroupId, RuleId, WorkspaceId, fold_case, name_key};
 
 /// What a request to change the access configuration got wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -36,6 +37,23 @@ pub enum AccessError {
 pub struct WorkspaceLevel {
     pub workspace: String,
     pub level: String,
+}
+
+/// A workspace of an account: where members get a level (its id stays
+/// internal; the API names a workspace by its slug).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Workspace {
+    #[serde(skip)]
+    pub id: WorkspaceId,
+    pub slug: String,
+    pub name: String,
+    /// RFC 3339 in UTC (`2026-11-22T09:14:03.120Z`).
+    #[serde(
+        rename = "createdAt",
+        serialize_with = "crate::clock::serialize_rfc3339"
+    )]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
 }
 
 /// An account's roles and workspace levels, each ordered from least to most
@@ -224,7 +242,7 @@ impl RuleSpec {
 /// A stored rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rule {
-    pub id: String,
+    pub id: RuleId,
     #[serde(flatten)]
     pub spec: RuleSpec,
 }
@@ -232,7 +250,7 @@ pub struct Rule {
 /// A group a member belongs to, as rules see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupFacts {
-    pub id: String,
+    pub id: GroupId,
     pub display_name: String,
     pub external_id: Option<String>,
 }
@@ -240,7 +258,8 @@ pub struct GroupFacts {
 /// Why a member has what it has: one rule that matched, and through what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Reason {
-    pub rule: String,
+    #[schema(value_type = String)]
+    pub rule: RuleId,
     /// `group` (with its id and displayName) or `scim_role` (with the value).
     pub via: Via,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -258,8 +277,14 @@ pub struct Reason {
     rename_all_fields = "camelCase"
 )]
 pub enum Via {
-    Group { id: String, display_name: String },
-    ScimRole { value: String },
+    Group {
+        #[schema(value_type = String)]
+        id: GroupId,
+        display_name: String,
+    },
+    ScimRole {
+        value: String,
+    },
 }
 
 /// The rules that match a member with these groups and SCIM role values,
@@ -268,7 +293,7 @@ pub fn explain(rules: &[Rule], groups: &[GroupFacts], role_values: &[String]) ->
     let mut reasons = Vec::new();
     for rule in rules {
         let reason = |via: Via| Reason {
-            rule: rule.id.clone(),
+            rule: rule.id,
             via,
             role: rule.spec.role.clone(),
             workspace: rule.spec.workspace.clone(),
@@ -286,7 +311,7 @@ pub fn explain(rules: &[Rule], groups: &[GroupFacts], role_values: &[String]) ->
             selector => {
                 for group in groups.iter().filter(|group| matches_group(selector, group)) {
                     reasons.push(reason(Via::Group {
-                        id: group.id.clone(),
+                        id: group.id,
                         display_name: group.display_name.clone(),
                     }));
                 }
@@ -300,7 +325,7 @@ fn matches_group(selector: &Selector, group: &GroupFacts) -> bool {
     match selector {
         Selector::GroupName(name) => name_key(name) == name_key(&group.display_name),
         Selector::GroupExternalId(id) => group.external_id.as_deref() == Some(id.as_str()),
-        Selector::GroupId(id) => *id == group.id,
+        Selector::GroupId(id) => *id == group.id.to_string(),
         Selector::ScimRole(_) => false,
     }
 }
@@ -338,9 +363,14 @@ pub fn effective(model: &AccessModel, reasons: &[Reason]) -> (String, Vec<(Strin
 mod tests {
     use super::*;
 
-    fn rule(id: &str, selector: Selector, role: Option<&str>, grant: Option<(&str, &str)>) -> Rule {
+    fn rule(
+        id: RuleId,
+        selector: Selector,
+        role: Option<&str>,
+        grant: Option<(&str, &str)>,
+    ) -> Rule {
         Rule {
-            id: id.into(),
+            id,
             spec: RuleSpec {
                 selector,
                 role: role.map(Into::into),
@@ -353,27 +383,29 @@ mod tests {
     #[test]
     fn highest_role_and_level_win_and_explanations_name_the_group() {
         let model = AccessModel::default();
+        let [r1, r2, r3, r4] = [(); 4].map(|()| RuleId::new());
+        let [g1, g2] = [(); 2].map(|()| GroupId::new());
         let rules = vec![
             rule(
-                "r1",
+                r1,
                 Selector::GroupName("ENGINEERING".into()),
                 Some("member"),
                 Some(("prod", "viewer")),
             ),
             rule(
-                "r2",
+                r2,
                 Selector::GroupExternalId("ext-ops".into()),
                 Some("admin"),
                 Some(("prod", "editor")),
             ),
             rule(
-                "r3",
+                r3,
                 Selector::ScimRole("Auditor".into()),
                 None,
                 Some(("staging", "viewer")),
             ),
             rule(
-                "r4",
+                r4,
                 Selector::GroupName("nobody".into()),
                 Some("admin"),
                 None,
@@ -381,25 +413,25 @@ mod tests {
         ];
         let groups = vec![
             GroupFacts {
-                id: "g1".into(),
+                id: g1,
                 display_name: "Engineering".into(),
                 external_id: None,
             },
             GroupFacts {
-                id: "g2".into(),
+                id: g2,
                 display_name: "Ops".into(),
                 external_id: Some("ext-ops".into()),
             },
         ];
         let reasons = explain(&rules, &groups, &["auditor".into()]);
         assert_eq!(
-            reasons.iter().map(|r| r.rule.as_str()).collect::<Vec<_>>(),
-            ["r1", "r2", "r3"]
+            reasons.iter().map(|r| r.rule).collect::<Vec<_>>(),
+            [r1, r2, r3]
         );
         assert_eq!(
             reasons[0].via,
             Via::Group {
-                id: "g1".into(),
+                id: g1,
                 display_name: "Engineering".into()
             }
         );

@@ -1,6 +1,7 @@
 //! `roster workspaces …`, `roster rules …` and `roster access …`: the access
-//! configuration and effective access from a terminal (the same store
-//! functions as `/api/v1`, so every change recomputes access the same way).
+//! configuration and effective access from a terminal (the same operations
+//! as `/api/v1`, `service::access`, so every change is audited and
+//! recomputes access the same way).
 
 use anyhow::{Context, anyhow};
 use clap::{ArgGroup, Args, Subcommand};
@@ -9,6 +10,9 @@ use super::output;
 use crate::access::{RuleSpec, Selector};
 use crate::audit::Origin;
 use crate::model::{Account, Slug};
+use crate::scim::limits::RequestLimits;
+use crate::service::access::{members, rules, workspaces};
+use crate::service::{self, Caller};
 use crate::startup::Backend;
 use crate::store::{self, Conn, DatabaseUrl};
 
@@ -130,13 +134,17 @@ pub(super) fn find_account(conn: &mut Conn, slug: &str) -> anyhow::Result<Accoun
         .ok_or_else(|| anyhow!("no account '{slug}' (see 'roster accounts list')"))
 }
 
-/// Runs a change to the account in one write transaction.
-pub(super) fn write<T>(
-    conn: &mut Conn,
+/// Runs an operation as the CLI, in the account.
+fn as_cli<T>(
     account: &Account,
-    work: impl FnOnce(&mut Conn) -> Result<T, store::StoreError>,
+    operation: impl FnOnce(&Caller<'_>) -> Result<T, service::Error>,
 ) -> anyhow::Result<T> {
-    Ok(store::account_transaction(conn, account.id, work)?)
+    let caller = Caller {
+        account: account.id,
+        origin: &Origin::cli(),
+        limits: &RequestLimits::default(),
+    };
+    Ok(operation(&caller)?)
 }
 
 pub fn workspaces(command: WorkspacesCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
@@ -144,7 +152,7 @@ pub fn workspaces(command: WorkspacesCommand, url: &DatabaseUrl) -> anyhow::Resu
     match command {
         WorkspacesCommand::List { account, json } => {
             let account = find_account(&mut conn, &account)?;
-            let workspaces = store::access::workspaces(&mut conn, account.id)?;
+            let workspaces = workspaces::list(&mut conn, account.id)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&workspaces)?);
                 return Ok(());
@@ -163,21 +171,15 @@ pub fn workspaces(command: WorkspacesCommand, url: &DatabaseUrl) -> anyhow::Resu
             let account = find_account(&mut conn, &account)?;
             let slug = Slug::parse(&slug).map_err(|error| anyhow!(error))?;
             let name = name.unwrap_or_else(|| slug.to_string());
-            write(&mut conn, &account, |conn| {
-                store::access::create_workspace(
-                    conn,
-                    account.id,
-                    &Origin::cli(),
-                    slug.as_str(),
-                    &name,
-                )
+            as_cli(&account, |caller| {
+                workspaces::create(&mut conn, caller, &slug, &name)
             })?;
             println!("created workspace {slug}");
         }
         WorkspacesCommand::Delete { account, slug } => {
             let account = find_account(&mut conn, &account)?;
-            write(&mut conn, &account, |conn| {
-                store::access::delete_workspace(conn, account.id, &Origin::cli(), &slug)
+            as_cli(&account, |caller| {
+                workspaces::delete(&mut conn, caller, &slug)
             })?;
             println!("deleted workspace {slug}");
         }
@@ -190,7 +192,7 @@ pub fn rules(command: RulesCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
     match command {
         RulesCommand::List { account, json } => {
             let account = find_account(&mut conn, &account)?;
-            let rules = store::access::rules(&mut conn, account.id)?;
+            let rules = rules::list(&mut conn, account.id)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&rules)?);
                 return Ok(());
@@ -206,7 +208,7 @@ pub fn rules(command: RulesCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
                     };
                     let dash = |v: Option<String>| v.unwrap_or_else(|| "-".into());
                     vec![
-                        rule.id,
+                        rule.id.to_string(),
                         format!("{kind} = {value}"),
                         dash(rule.spec.role),
                         dash(rule.spec.workspace),
@@ -240,16 +242,13 @@ pub fn rules(command: RulesCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
                 workspace: add.workspace,
                 level: add.level,
             };
-            let rule = write(&mut conn, &account, |conn| {
-                store::access::create_rule(conn, account.id, &Origin::cli(), &spec)
-            })?;
+            let rule = as_cli(&account, |caller| rules::create(&mut conn, caller, &spec))?;
             println!("{}", rule.id);
         }
         RulesCommand::Delete { account, id } => {
             let account = find_account(&mut conn, &account)?;
-            write(&mut conn, &account, |conn| {
-                store::access::delete_rule(conn, account.id, &Origin::cli(), &id)
-            })?;
+            let rule = rules::id(&id)?;
+            as_cli(&account, |caller| rules::delete(&mut conn, caller, rule))?;
             println!("deleted rule {id}");
         }
     }
@@ -265,14 +264,13 @@ pub fn access(command: AccessCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
             json,
         } => {
             let account = find_account(&mut conn, &account)?;
-            let users = store::users::find_by_name(&mut conn, account.id, &user_name, false)?;
-            let user = users.first().ok_or_else(|| {
+            let found = members::find(&mut conn, account.id, &user_name, false)?;
+            let access = found.into_iter().next().ok_or_else(|| {
                 anyhow!(
                     "no member '{user_name}' in account '{}' (deleted, or never provisioned)",
                     account.slug
                 )
             })?;
-            let access = store::access::member_access(&mut conn, account.id, user)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&access)?);
                 return Ok(());
@@ -314,18 +312,20 @@ pub fn access(command: AccessCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
             json,
         } => {
             let account = find_account(&mut conn, &account)?;
-            let members = store::access::members_with_role(&mut conn, account.id, &role)?;
+            let holders = members::with_role(&mut conn, account.id, &role)?;
             if json {
-                let members: Vec<_> = members
+                let holders: Vec<_> = holders
                     .iter()
-                    .map(|(id, user_name)| serde_json::json!({"id": id, "userName": user_name}))
+                    .map(|holder| {
+                        serde_json::json!({"id": holder.id.to_string(), "userName": holder.user_name})
+                    })
                     .collect();
-                println!("{}", serde_json::to_string_pretty(&members)?);
+                println!("{}", serde_json::to_string_pretty(&holders)?);
                 return Ok(());
             }
-            let rows: Vec<Vec<String>> = members
+            let rows: Vec<Vec<String>> = holders
                 .into_iter()
-                .map(|(id, user_name)| vec![user_name, id])
+                .map(|holder| vec![holder.user_name, holder.id.to_string()])
                 .collect();
             output::table(&["USERNAME", "ID"], &rows);
         }

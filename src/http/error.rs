@@ -78,8 +78,6 @@ impl ApiError {
 fn store_error(error: &StoreError) -> ScimError {
     if let StoreError::UnsupportedFilter(detail) = error {
         ScimError::invalid_filter(detail.clone())
-    } else if let StoreError::Access(error) = error {
-        access_error(error)
     } else if error.is_unavailable() {
         ScimError::unavailable("the database is unavailable; retry shortly")
     } else {

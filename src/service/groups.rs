@@ -193,7 +193,7 @@ pub fn update(
         // Rules match groups by displayName and externalId: only a change of
         // those changes the other members' access.
         if renamed {
-            store::access::recompute(conn, account, Who::MembersOf(id))?;
+            super::access::recompute(conn, account, Who::MembersOf(id))?;
         }
         Ok(view_of(conn, group, projection)?)
     })
@@ -217,7 +217,7 @@ pub fn delete(conn: &mut Conn, caller: &Caller<'_>, id: GroupId) -> Result<(), E
                 .map(|member| Entry::membership(id, *member, Action::MemberRemoved)),
         );
         store::audit::record(conn, account, origin, &entries)?;
-        store::access::recompute(conn, account, Who::Users(&members))?;
+        super::access::recompute(conn, account, Who::Users(&members))?;
         Ok(())
     })
 }
@@ -299,7 +299,7 @@ impl Changed<'_> {
             .map(|member| Entry::membership(self.group, *member, action))
             .collect();
         store::audit::record(self.conn, self.account, self.origin, &entries)?;
-        store::access::recompute(self.conn, self.account, Who::Users(members))?;
+        super::access::recompute(self.conn, self.account, Who::Users(members))?;
         Ok(members.len())
     }
 }

@@ -15,6 +15,7 @@
 //! its own connection. They never know HTTP; `store` below them knows only
 //! rows and SQL.
 
+pub mod access;
 pub mod groups;
 pub mod users;
 

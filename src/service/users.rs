@@ -135,7 +135,7 @@ pub fn create(
             Some(user.id),
             member_json(&user),
         )?;
-        store::access::recompute(conn, account, store::access::Who::Users(&[user.id]))?;
+        super::access::recompute(conn, account, store::access::Who::Users(&[user.id]))?;
         Ok(())
     })?;
     // A new member is in no group yet; its manager may already exist.
@@ -180,7 +180,7 @@ pub fn update(
             _ => "member.updated",
         };
         store::events::append(conn, account, kind, Some(id), member_json(&user))?;
-        store::access::recompute(conn, account, store::access::Who::Users(&[id]))?;
+        super::access::recompute(conn, account, store::access::Who::Users(&[id]))?;
         Ok(view_of(conn, account, user, projection)?)
     })
 }
@@ -192,7 +192,7 @@ pub fn delete(conn: &mut Conn, caller: &Caller<'_>, id: UserId) -> Result<(), Er
     let (account, origin) = (caller.account, caller.origin);
     store::account_transaction(conn, account, |conn| {
         let before = store::users::find(conn, account, id)?.ok_or_else(|| not_found(id))?;
-        let held = store::access::held_by(conn, account, id)?;
+        let held = super::access::held(conn, account, id)?;
         if !store::users::delete(conn, account, id)? {
             return Err(not_found(id));
         }

@@ -20,9 +20,6 @@ pub enum StoreError {
     /// A filter or sort the store cannot evaluate (a client error).
     #[error("{0}")]
     UnsupportedFilter(String),
-    /// An access configuration change that is refused (a client error).
-    #[error(transparent)]
-    Access(#[from] crate::access::AccessError),
 }
 
 impl StoreError {

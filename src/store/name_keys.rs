@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 use diesel::prelude::*;
 
 use super::schema::{access_rules, key_function, name_key_conflicts, scim_groups, users};
-use super::{Conn, StoreError, access, documents, write_transaction};
+use super::{Conn, StoreError, documents, write_transaction};
 use crate::access::Selector;
 use crate::model::{AccountId, KEY_FUNCTION_VERSION, name_key};
 use crate::scim::schema::ResourceKind;
@@ -63,7 +63,13 @@ pub fn stored_version(conn: &mut Conn) -> Result<i64, StoreError> {
 /// Recomputes the stored keys when they are older than this Roster's key
 /// function; `None` when they are current. Replicas starting together on
 /// PostgreSQL take turns (the migrations' lock), so one recomputes.
-pub fn recompute(conn: &mut Conn) -> Result<Option<Rekeyed>, StoreError> {
+/// `recompute_access` recomputes the effective access of an account whose
+/// keys changed (with the events that follow), in that account's
+/// transaction.
+pub fn recompute(
+    conn: &mut Conn,
+    mut recompute_access: impl FnMut(&mut Conn, AccountId) -> Result<(), StoreError>,
+) -> Result<Option<Rekeyed>, StoreError> {
     if stored_version(conn)? >= KEY_FUNCTION_VERSION {
         return Ok(None);
     }
@@ -81,9 +87,7 @@ pub fn recompute(conn: &mut Conn) -> Result<Option<Rekeyed>, StoreError> {
         rekey_groups(conn, &mut done, &mut access_changed)?;
         rekey_rules(conn, &mut done, &mut access_changed)?;
         for account in access_changed {
-            super::account_transaction(conn, account, |conn| {
-                access::recompute(conn, account, access::Who::All)
-            })?;
+            super::account_transaction(conn, account, |conn| recompute_access(conn, account))?;
         }
         diesel::update(key_function::table)
             .set(key_function::version.eq(KEY_FUNCTION_VERSION))

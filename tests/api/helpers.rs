@@ -410,7 +410,7 @@ impl TestApp {
                     Ok(user.id)
                 })
                 .collect::<Result<Vec<_>, roster::store::StoreError>>()?;
-            roster::store::access::recompute(
+            roster::service::access::recompute(
                 conn,
                 account,
                 roster::store::access::Who::Users(&ids),

@@ -19,8 +19,9 @@ use crate::http::state::AppState;
 use crate::model::UserId;
 use crate::scim::MEDIA_TYPE;
 use crate::scim::list::Page;
-use crate::store::access::MemberAccess;
-use crate::store::{self, StoreError};
+use crate::service::access::members::{self, MemberAccess};
+use crate::service::access::workspaces;
+use crate::store;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -76,16 +77,8 @@ pub(super) async fn member_access(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let account = auth.principal.account_id;
-    let user_id: UserId = id.parse().map_err(|_| no_member(&id))?;
-    let id = id.into_inner();
-    let access = AppState::read(
-        &state,
-        move |conn| -> Result<store::access::MemberAccess, ApiError> {
-            let user = store::users::find(conn, account, user_id)?.ok_or_else(|| no_member(&id))?;
-            Ok(store::access::member_access(conn, account, &user)?)
-        },
-    )
-    .await?;
+    let id: UserId = id.parse().map_err(|_| no_member(&id))?;
+    let access = AppState::read(&state, move |conn| members::access_of(conn, account, id)).await?;
     Ok(json(access))
 }
 
@@ -214,15 +207,9 @@ pub(super) async fn find_members(
     };
     let (value, by_external_id) = (value.clone(), attribute == "externalId");
     let account = auth.principal.account_id;
-    let members = AppState::read(
-        &state,
-        move |conn| -> Result<Vec<store::access::MemberAccess>, StoreError> {
-            store::users::find_by_name(conn, account, &value, by_external_id)?
-                .iter()
-                .map(|user| store::access::member_access(conn, account, user))
-                .collect()
-        },
-    )
+    let members = AppState::read(&state, move |conn| {
+        members::find(conn, account, &value, by_external_id)
+    })
     .await?;
     Ok(json(json!({ "members": members })))
 }
@@ -275,7 +262,7 @@ pub(super) async fn workspace_members(
     )?;
     let account = auth.principal.account_id;
     let (total, members) = AppState::read(&state, move |conn| {
-        store::access::workspace_members(conn, account, &slug, page.offset(), page.count)
+        workspaces::members(conn, account, &slug, page.offset(), page.count)
     })
     .await?;
     Ok(json(json!({

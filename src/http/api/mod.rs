@@ -7,13 +7,15 @@
 //! ([`openapi`]).
 
 mod audit;
-mod configuration;
 mod members;
+mod model;
 mod networks;
 mod openapi;
 mod reports;
+mod rules;
 mod schemas;
 mod webhooks;
+mod workspaces;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -24,7 +26,9 @@ use super::responses::no_such_endpoint;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
-            .configure(configuration::configure)
+            .configure(model::configure)
+            .configure(workspaces::configure)
+            .configure(rules::configure)
             .configure(members::configure)
             .configure(audit::configure)
             .configure(reports::configure)

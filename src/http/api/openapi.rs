@@ -12,7 +12,7 @@ use utoipa::openapi::{OpenApi as Document, Required};
 use utoipa::{Modify, OpenApi};
 
 use super::schemas::{Forbidden, Unauthorized};
-use super::{audit, configuration, members, networks, reports, webhooks};
+use super::{audit, members, model, networks, reports, rules, webhooks, workspaces};
 use crate::http::responses::method_not_allowed;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -53,19 +53,19 @@ static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
             method 405, and any request 500 or 503."
     ),
     paths(
-        configuration::get_model,
-        configuration::put_model,
-        configuration::list_workspaces,
-        configuration::create_workspace,
-        configuration::get_workspace,
-        configuration::rename_workspace,
-        configuration::delete_workspace,
-        configuration::list_rules,
-        configuration::create_rule,
-        configuration::preview_rules,
-        configuration::get_rule,
-        configuration::replace_rule,
-        configuration::delete_rule,
+        model::get_model,
+        model::put_model,
+        workspaces::list_workspaces,
+        workspaces::create_workspace,
+        workspaces::get_workspace,
+        workspaces::rename_workspace,
+        workspaces::delete_workspace,
+        rules::list_rules,
+        rules::create_rule,
+        rules::preview_rules,
+        rules::get_rule,
+        rules::replace_rule,
+        rules::delete_rule,
         members::find_members,
         members::member_access,
         members::record_login,

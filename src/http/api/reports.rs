@@ -16,7 +16,7 @@ use crate::http::error::ApiError;
 use crate::http::responses::method_not_allowed;
 use crate::http::state::AppState;
 use crate::scim::MEDIA_TYPE;
-use crate::store;
+use crate::service;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -94,17 +94,10 @@ pub(super) async fn access_review(
         generated_at: crate::clock::now(),
     };
     let account = auth.principal.account_id;
-    let (model, members) = AppState::run(&state, move |conn| {
-        // One read transaction: the model and the members agree.
-        store::read_transaction(conn, |conn| {
-            Ok::<_, store::StoreError>((
-                store::access::model(conn, account)?,
-                store::activity::reviewed_members(conn, account)?,
-            ))
-        })
+    let report = AppState::run(&state, move |conn| {
+        service::access::review::report(conn, account, policy)
     })
     .await?;
-    let report = review::review(&model, members, policy);
     if !csv {
         return Ok(json(report));
     }

@@ -6,8 +6,10 @@
 
 use utoipa::{ToResponse, ToSchema};
 
-use crate::access::Selector;
-use crate::store::access::{AccessDiff, MemberAccess, Workspace, WorkspaceMember};
+use crate::access::{Selector, Workspace};
+use crate::service::access::members::MemberAccess;
+use crate::service::access::rules::AccessDiff;
+use crate::service::access::workspaces::WorkspaceMember;
 use crate::store::audit::AuditRecord;
 use crate::store::events::Event;
 use crate::store::webhooks::Webhook;
