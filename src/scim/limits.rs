@@ -21,7 +21,6 @@ use serde_json::Value;
 
 use super::ScimError;
 use super::filter::FilterLimits;
-use super::patch::PatchOperation;
 use super::resource::{self, Document, StringAt, check_strings};
 
 /// The limits of one request, from the server's configuration.
@@ -101,22 +100,12 @@ impl RequestLimits {
         Ok(())
     }
 
-    /// Refuses PATCH operations that together send more than `max_values`
-    /// values of multi-valued attributes (pass a group's document operations
-    /// only: its members are [`check_member_count`](Self::check_member_count)'s).
-    pub fn check_patch_values(&self, operations: &[PatchOperation]) -> Result<(), ScimError> {
-        fn values(value: &Value) -> usize {
-            match value {
-                Value::Array(items) => items.len(),
-                Value::Object(fields) => fields.values().map(values).sum(),
-                _ => 0,
-            }
-        }
-        let sent: usize = operations
-            .iter()
-            .filter_map(|operation| operation.value.as_ref())
-            .map(values)
-            .sum();
+    /// Refuses a PATCH request whose operations together send more than
+    /// `max_values` values of multi-valued attributes: `sent` counts the
+    /// items of every list in the values as sent, a group's members left out
+    /// (they are [`check_member_count`](Self::check_member_count)'s). The
+    /// PATCH parser ([`crate::scim::patch`]) makes this check.
+    pub fn check_patch_values(&self, sent: usize) -> Result<(), ScimError> {
         if sent <= self.max_values {
             return Ok(());
         }
@@ -247,22 +236,13 @@ mod tests {
             max_values: 3,
             ..RequestLimits::default()
         };
-        let operations = |body: Value| {
-            crate::scim::patch::parse_request(
-                &json!({"Operations": body}),
-                crate::scim::schema::ResourceKind::User,
-                10,
-            )
-            .unwrap()
+        let parse = |operations: Value| {
+            crate::scim::patch::parse_user_request(&json!({"Operations": operations}), &limits)
         };
         let two = json!({"op": "add", "path": "emails", "value": [{"value": "a"}, {"value": "b"}]});
         let one = json!({"op": "add", "value": {"roles": [{"value": "r"}], "title": "t"}});
-        limits
-            .check_patch_values(&operations(json!([two, one])))
-            .unwrap();
-        let error = limits
-            .check_patch_values(&operations(json!([two, one, one])))
-            .unwrap_err();
+        parse(json!([two, one])).unwrap();
+        let error = parse(json!([two, one, one])).unwrap_err();
         assert_eq!(error.status, 400);
         assert!(error.detail.contains("sends 4 values"), "{}", error.detail);
     }

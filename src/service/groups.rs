@@ -18,7 +18,7 @@ use crate::audit::{self, Action, Entry, Origin};
 use crate::model::{AccountId, GroupId, UserId};
 use crate::scim::ScimError;
 use crate::scim::list::ListRequest;
-use crate::scim::patch::{self, GroupPatch, MemberChange};
+use crate::scim::patch::{GroupPatch, MemberChange};
 use crate::scim::resource::{self, Document, Projection, ResourceMeta};
 use crate::scim::schema::ResourceKind;
 use crate::store::access::Who;
@@ -68,12 +68,7 @@ impl GroupEdit {
                 members.map(MemberChange::Replace).into_iter().collect(),
             )),
             Self::Patch(GroupPatch { document, members }) => {
-                let mut patched = Value::Object(current.clone());
-                patch::apply(ResourceKind::Group, &mut patched, &document)?;
-                match patched {
-                    Value::Object(patched) => Ok((patched, members)),
-                    _ => Err(ScimError::internal()),
-                }
+                Ok((document.apply(current)?, members))
             }
         }
     }

@@ -13,7 +13,7 @@ use super::{Caller, Error, Precondition};
 use crate::audit::{self, Action, Entry};
 use crate::model::{AccountId, UserId};
 use crate::scim::list::ListRequest;
-use crate::scim::patch::{self, PatchOperation};
+use crate::scim::patch::Patch;
 use crate::scim::resource::{self, Document, Projection, ResourceMeta};
 use crate::scim::schema::ResourceKind;
 use crate::scim::user::is_active;
@@ -35,8 +35,8 @@ pub enum UserEdit {
     /// PUT: the body's attributes replace the stored ones, what it omits is
     /// kept (docs/SCIM.md); the body was checked against the limits.
     Replace(Value),
-    /// PATCH: the parsed operations, applied all or nothing.
-    Patch(Vec<PatchOperation>),
+    /// PATCH: the request read once, applied all or nothing.
+    Patch(Patch),
 }
 
 impl UserEdit {
@@ -50,14 +50,7 @@ impl UserEdit {
     fn apply(self, current: &Document) -> Result<Document, ScimError> {
         match self {
             Self::Replace(body) => resource::document_for_put(ResourceKind::User, current, body),
-            Self::Patch(operations) => {
-                let mut document = Value::Object(current.clone());
-                patch::apply(ResourceKind::User, &mut document, &operations)?;
-                match document {
-                    Value::Object(document) => Ok(document),
-                    _ => Err(ScimError::internal()),
-                }
-            }
+            Self::Patch(patch) => patch.apply(current),
         }
     }
 }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use roster::scim::limits::RequestLimits;
 use roster::scim::patch;
-use roster::scim::resource;
+use roster::scim::resource::{self, Document};
 use roster::scim::schema::ResourceKind;
 use serde_json::{Value, json};
 
@@ -33,29 +33,16 @@ fn emails(count: usize, prefix: &str) -> Value {
 }
 
 /// The stored document of a user with `count` e-mail addresses.
-fn stored(count: usize) -> Value {
+fn stored(count: usize) -> Document {
     let body = json!({"userName": "bench", "emails": emails(count, "old")});
-    Value::Object(
-        resource::document_from_request(ResourceKind::User, body)
-            .expect("the stored user is valid"),
-    )
+    resource::document_from_request(ResourceKind::User, body).expect("the stored user is valid")
 }
 
 /// One PATCH: parsed and checked as the handler does, applied to `document`.
-fn patched(limits: &RequestLimits, body: &Value, document: &Value) {
-    limits
-        .check_body(body)
-        .expect("the PATCH body is within the limits");
-    let operations =
-        patch::parse_request(body, ResourceKind::User, 1000).expect("the PATCH body parses");
-    limits
-        .check_patch_values(&operations)
-        .expect("the PATCH's values are within the limits");
-    let mut document = document.clone();
-    patch::apply(ResourceKind::User, &mut document, &operations).expect("the PATCH applies");
-    let Value::Object(document) = document else {
-        unreachable!()
-    };
+fn patched(limits: &RequestLimits, body: &Value, document: &Document) {
+    let patch =
+        patch::parse_user_request(body, limits).expect("the PATCH body parses, within the limits");
+    let document = patch.apply(document).expect("the PATCH applies");
     limits
         .check_document(&document)
         .expect("the patched user is within the limits");

@@ -306,13 +306,8 @@ async fn modify(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let parse = move |limits: &RequestLimits| {
-        limits.check_body(&body)?;
-        let operations =
-            patch::parse_request(&body, ResourceKind::Group, limits.max_patch_operations)?;
-        let split = patch::split_group_operations(&operations)?;
-        limits.check_member_count(split.member_count())?;
-        limits.check_patch_values(&split.document)?;
-        Ok(GroupEdit::Patch(split))
+        let patch = patch::parse_group_request(&body, limits)?;
+        Ok(GroupEdit::Patch(patch))
     };
     let wants_body = query.attributes.is_some() || query.excluded_attributes.is_some();
     let projection = if wants_body {

@@ -191,11 +191,8 @@ async fn replace(target: UpdateTarget, body: web::Json<Value>) -> Result<HttpRes
 async fn patch(target: UpdateTarget, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     update(target, move |limits| {
-        limits.check_body(&body)?;
-        let operations =
-            scim::patch::parse_request(&body, ResourceKind::User, limits.max_patch_operations)?;
-        limits.check_patch_values(&operations)?;
-        Ok(UserEdit::Patch(operations))
+        let patch = scim::patch::parse_user_request(&body, limits)?;
+        Ok(UserEdit::Patch(patch))
     })
     .await
 }

@@ -1,11 +1,13 @@
 //! One PATCH operation → edits of single targets, values checked and
 //! normalised: a path-less `add`/`replace` becomes one edit per key of its
 //! value (RFC 7644 §3.5.2.1, §3.5.2.3), an extension object one per attribute.
+//! A group's `members` become [`MemberChange`]s instead (see [`members`]).
 
 use serde_json::Value;
 
+use super::members::{self, MemberChange};
 use super::path::{PatchPath, Target, declared_extension, parse_path};
-use super::{PatchOp, PatchOperation, ScimError, describe, members, value};
+use super::{Operation, PatchOp, ScimError, describe, value};
 use crate::scim::schema::{self, ResourceKind};
 
 /// One change to one target, its value normalised (see [`value`]). For
@@ -16,6 +18,24 @@ pub(super) struct Edit {
     pub op: PatchOp,
     pub path: PatchPath,
     pub value: Option<Value>,
+}
+
+/// What one operation compiles to.
+#[derive(Debug, Default)]
+pub(super) struct Compiled {
+    /// The edits of the document, in the order the operation names them.
+    pub edits: Vec<Edit>,
+    /// The changes of a group's membership, in the same order.
+    pub members: Vec<MemberChange>,
+    /// How many values of multi-valued attributes the operation sends for
+    /// the document (members not counted), as `RequestLimits::check_patch_values`
+    /// counts them: as sent, before normalisation.
+    pub values_sent: usize,
+    /// A refusal of a `members` key that a path-less value may hold but not
+    /// write (`members.display`): it counts only when every operation of the
+    /// request compiled, so that an error of a later operation is reported
+    /// first, as it always was.
+    pub deferred: Option<ScimError>,
 }
 
 /// How an operation may touch a target.
@@ -30,41 +50,74 @@ enum Access {
 
 pub(super) fn compile(
     kind: ResourceKind,
-    operation: &PatchOperation,
-) -> Result<Vec<Edit>, ScimError> {
+    operation: &Operation<'_>,
+) -> Result<Compiled, ScimError> {
+    let mut compiled = Compiled::default();
     let Some(path) = &operation.path else {
-        return pathless(kind, operation);
+        pathless(kind, operation, &mut compiled)?;
+        return Ok(compiled);
     };
-    match access(path) {
-        Access::Ignored => Ok(Vec::new()),
-        Access::ReadOnly => Err(ScimError::mutability(format!("`{path}` is read-only"))),
-        Access::Writable => targeted(kind, operation.op, path.clone(), operation.value.as_ref()),
+    if !members::is_members(path) {
+        compiled.values_sent = operation.value.map_or(0, values_sent);
     }
+    match access(path) {
+        Access::Ignored => {}
+        Access::ReadOnly => return Err(ScimError::mutability(format!("`{path}` is read-only"))),
+        Access::Writable => {
+            targeted(
+                kind,
+                operation.op,
+                path.clone(),
+                operation.value,
+                &mut compiled,
+            )?;
+        }
+    }
+    Ok(compiled)
 }
 
-fn pathless(kind: ResourceKind, operation: &PatchOperation) -> Result<Vec<Edit>, ScimError> {
+fn pathless(
+    kind: ResourceKind,
+    operation: &Operation<'_>,
+    compiled: &mut Compiled,
+) -> Result<(), ScimError> {
     if operation.op == PatchOp::Remove {
         return Err(ScimError::no_target(
             "`remove` needs a `path` naming what to remove (RFC 7644 §3.5.2.2)",
         ));
     }
-    let Some(Value::Object(members)) = &operation.value else {
+    let Some(Value::Object(members)) = operation.value else {
         return Err(ScimError::invalid_value(format!(
             "without `path`, `value` must be an object of attribute paths and values like {{\"active\": false}}, got {}",
-            operation.value.as_ref().map_or("nothing", describe)
+            operation.value.map_or("nothing", describe)
         )));
     };
-    let mut edits = Vec::new();
     for (key, member) in members {
         if key.eq_ignore_ascii_case("schemas") {
+            compiled.values_sent += values_sent(member);
             continue;
         }
         let path = parse_path(kind, key)?;
+        if members::is_members(&path) {
+            // Okta Group Push: `{"members": […]}` among the group's attributes.
+            match (
+                members::member_change(operation.op, &path, Some(member)),
+                access(&path),
+            ) {
+                (Ok(change), _) => compiled.members.extend(change),
+                (Err(error), Access::Writable) => return Err(error),
+                (Err(error), _) => {
+                    compiled.deferred.get_or_insert(error);
+                }
+            }
+            continue;
+        }
+        compiled.values_sent += values_sent(member);
         if access(&path) == Access::Writable {
-            edits.extend(targeted(kind, operation.op, path, Some(member))?);
+            targeted(kind, operation.op, path, Some(member), compiled)?;
         }
     }
-    Ok(edits)
+    Ok(())
 }
 
 fn targeted(
@@ -72,13 +125,14 @@ fn targeted(
     op: PatchOp,
     path: PatchPath,
     value: Option<&Value>,
-) -> Result<Vec<Edit>, ScimError> {
+    compiled: &mut Compiled,
+) -> Result<(), ScimError> {
     match (&path.target, op) {
         (Target::Extension(urn), PatchOp::Add | PatchOp::Replace) => {
             let value = value.ok_or_else(|| missing_value(op, &path))?;
-            extension_object(kind, op, urn, value)
+            extension_object(kind, op, urn, value, compiled)
         }
-        _ => Ok(vec![single(op, path, value)?]),
+        _ => single(op, path, value, compiled),
     }
 }
 
@@ -89,11 +143,12 @@ fn extension_object(
     op: PatchOp,
     urn: &'static str,
     value: &Value,
-) -> Result<Vec<Edit>, ScimError> {
+    compiled: &mut Compiled,
+) -> Result<(), ScimError> {
     let members = match value {
         Value::Null => {
             let path = PatchPath::whole(Target::Extension(urn));
-            return Ok(vec![single(PatchOp::Remove, path, None)?]);
+            return single(PatchOp::Remove, path, None, compiled);
         }
         Value::Object(members) => members,
         other => {
@@ -103,14 +158,13 @@ fn extension_object(
             )));
         }
     };
-    let mut edits = Vec::new();
     for (key, member) in members {
         let path = extension_member(kind, urn, key)?;
         if access(&path) == Access::Writable {
-            edits.push(single(op, path, Some(member))?);
+            single(op, path, Some(member), compiled)?;
         }
     }
-    Ok(edits)
+    Ok(())
 }
 
 /// A key of an extension object: an attribute of the extension's schema, a
@@ -135,15 +189,18 @@ fn extension_member(
     }))
 }
 
-fn single(op: PatchOp, path: PatchPath, value: Option<&Value>) -> Result<Edit, ScimError> {
+fn single(
+    op: PatchOp,
+    path: PatchPath,
+    value: Option<&Value>,
+    compiled: &mut Compiled,
+) -> Result<(), ScimError> {
     if members::is_members(&path) {
-        // Group membership: checked here, applied by the store (see `members`).
-        members::member_change(op, &path, value)?;
-        return Ok(Edit {
-            op,
-            path,
-            value: value.cloned(),
-        });
+        // Group membership: applied by the store, not to the document.
+        compiled
+            .members
+            .extend(members::member_change(op, &path, value)?);
+        return Ok(());
     }
     let value = match op {
         PatchOp::Remove => {
@@ -155,7 +212,8 @@ fn single(op: PatchOp, path: PatchPath, value: Option<&Value>) -> Result<Edit, S
             Some(written(&path, value)?)
         }
     };
-    Ok(Edit { op, path, value })
+    compiled.edits.push(Edit { op, path, value });
+    Ok(())
 }
 
 fn check_removable(path: &PatchPath) -> Result<(), ScimError> {
@@ -247,4 +305,14 @@ fn access(path: &PatchPath) -> Access {
 
 fn missing_value(op: PatchOp, path: &PatchPath) -> ScimError {
     ScimError::invalid_value(format!("`{}` on `{path}` needs a `value`", op.as_str()))
+}
+
+/// The values of multi-valued attributes in a value as sent: the items of
+/// every list in it, at any depth.
+fn values_sent(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => items.len(),
+        Value::Object(fields) => fields.values().map(values_sent).sum(),
+        _ => 0,
+    }
 }

@@ -19,13 +19,14 @@ use super::value::{field, has_identity};
 use super::{PatchOp, ScimError, members};
 use crate::scim::schema::ResourceKind;
 
+/// Makes `edit` on `document`, its value moved into the document.
 pub(super) fn execute(
     kind: ResourceKind,
     document: &mut Value,
-    edit: &Edit,
+    edit: Edit,
 ) -> Result<(), ScimError> {
     if kind == ResourceKind::Group && members::is_members(&edit.path) {
-        // A programming error: the caller must use `split_group_operations`.
+        // A programming error: membership is compiled into `MemberChange`s.
         return Err(ScimError::internal());
     }
     let root = document.as_object_mut().ok_or_else(ScimError::internal)?;
@@ -36,19 +37,22 @@ pub(super) fn execute(
         }
         Target::Undeclared { extension, name } => in_container(root, Some(*extension), |object| {
             take(object, name);
-            if let (PatchOp::Add | PatchOp::Replace, Some(value)) = (edit.op, &edit.value)
+            if let (PatchOp::Add | PatchOp::Replace, Some(value)) = (edit.op, edit.value)
                 && !value.is_null()
             {
-                object.insert(name.clone(), value.clone());
+                object.insert(name.clone(), value);
             }
             Ok(())
         }),
         Target::Attribute {
             extension,
             definition,
-        } => in_container(root, *extension, |object| {
-            attribute(object, definition, edit)
-        }),
+        } => {
+            let definition: &'static Attributes = definition;
+            in_container(root, *extension, |object| {
+                attribute(object, definition, edit)
+            })
+        }
     }
 }
 
@@ -76,7 +80,7 @@ fn in_container(
 fn attribute(
     object: &mut Map<String, Value>,
     definition: &Attributes,
-    edit: &Edit,
+    edit: Edit,
 ) -> Result<(), ScimError> {
     let path = &edit.path;
     match (definition.multi_valued, path.sub_attribute) {
@@ -92,15 +96,15 @@ fn attribute(
             whole_list(object, definition, edit);
             Ok(())
         }
-        (true, sub) => selected(object, definition, path.filter.as_ref(), sub, edit),
+        (true, sub) => selected(object, definition, sub, edit),
     }
 }
 
 /// `userName`, `active`, `name`, `manager`: set, merge (complex, RFC 7644
 /// §3.5.2.3) or remove; `null` clears.
-fn single_valued(object: &mut Map<String, Value>, definition: &Attributes, edit: &Edit) {
+fn single_valued(object: &mut Map<String, Value>, definition: &Attributes, edit: Edit) {
     let old = take(object, &definition.name);
-    let new = match (edit.op, &edit.value) {
+    let new = match (edit.op, edit.value) {
         (PatchOp::Remove, _) | (_, None | Some(Value::Null)) => None,
         (_, Some(Value::Object(members))) if !has_identity(definition) => {
             let mut merged = match old {
@@ -115,7 +119,7 @@ fn single_valued(object: &mut Map<String, Value>, definition: &Attributes, edit:
             merge(&mut fresh, members);
             Some(Value::Object(fresh))
         }
-        (_, Some(value)) => Some(value.clone()),
+        (_, Some(value)) => Some(value),
     };
     insert_assigned(object, &definition.name, new);
 }
@@ -126,17 +130,17 @@ fn sub_of_single(
     object: &mut Map<String, Value>,
     definition: &Attributes,
     sub: &SubAttributes,
-    edit: &Edit,
+    edit: Edit,
 ) {
     let mut complex = match take(object, &definition.name) {
         Some(Value::Object(complex)) => complex,
         _ => Map::new(),
     };
     take(&mut complex, &sub.name);
-    if let (PatchOp::Add | PatchOp::Replace, Some(value)) = (edit.op, &edit.value)
+    if let (PatchOp::Add | PatchOp::Replace, Some(value)) = (edit.op, edit.value)
         && !value.is_null()
     {
-        complex.insert(sub.name.clone(), value.clone());
+        complex.insert(sub.name.clone(), value);
     }
     if has_identity(definition) && field_assigned(&complex, "value").is_none() {
         return;
@@ -146,21 +150,22 @@ fn sub_of_single(
 
 /// `emails` without filter: `add` appends what is not there yet, `replace`
 /// replaces the list, `remove` removes it or the elements matching its value.
-fn whole_list(object: &mut Map<String, Value>, definition: &Attributes, edit: &Edit) {
+fn whole_list(object: &mut Map<String, Value>, definition: &Attributes, edit: Edit) {
     let mut list = take_list(object, &definition.name);
-    let given = match &edit.value {
-        Some(Value::Array(items)) => items.as_slice(),
-        _ => &[],
+    let removes_all = edit.value.is_none();
+    let given = match edit.value {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
     };
     match edit.op {
-        PatchOp::Remove if edit.value.is_none() => list.clear(),
+        PatchOp::Remove if removes_all => list.clear(),
         PatchOp::Remove => {
-            let matched = matching_any(definition, &list, given);
+            let matched = matching_any(definition, &list, &given);
             let mut matched = matched.into_iter();
             list.retain(|_| !matched.next().unwrap_or(false));
         }
         PatchOp::Replace => {
-            list = given.to_vec();
+            list = given;
             let first_primary = list.iter().position(is_primary);
             demote_primaries(&mut list, |index| Some(index) == first_primary);
         }
@@ -173,13 +178,13 @@ fn whole_list(object: &mut Map<String, Value>, definition: &Attributes, edit: &E
                 by_key.entry(element_key(element)).or_default().push(index);
             }
             for item in given {
-                let candidates = by_key.entry(element_key(item)).or_default();
+                let candidates = by_key.entry(element_key(&item)).or_default();
                 if !candidates
                     .iter()
-                    .any(|&index| same_element(definition, &list[index], item))
+                    .any(|&index| same_element(definition, &list[index], &item))
                 {
                     candidates.push(list.len());
-                    list.push(item.clone());
+                    list.push(item);
                 }
             }
             let added_primary = list.iter().skip(start).any(is_primary);
@@ -197,10 +202,10 @@ fn whole_list(object: &mut Map<String, Value>, definition: &Attributes, edit: &E
 fn selected(
     object: &mut Map<String, Value>,
     definition: &Attributes,
-    filter: Option<&ElementFilter>,
     sub: Option<&SubAttributes>,
-    edit: &Edit,
+    edit: Edit,
 ) -> Result<(), ScimError> {
+    let filter = edit.path.filter.as_ref();
     let mut list = take_list(object, &definition.name);
     let chosen: Vec<bool> = list
         .iter()
@@ -211,9 +216,9 @@ fn selected(
             remove_selected(definition, &mut list, &chosen, sub, edit.value.as_ref())
         }
         PatchOp::Add | PatchOp::Replace => {
-            let value = edit.value.as_ref().unwrap_or(&Value::Null);
+            let value = edit.value.unwrap_or(Value::Null);
             if chosen.contains(&true) {
-                write_selected(&mut list, &chosen, sub, value);
+                write_selected(&mut list, &chosen, sub, &value);
             } else if !value.is_null() {
                 let created = create_described(filter, sub, value).ok_or_else(|| {
                     ScimError::no_target(format!(
@@ -286,7 +291,8 @@ fn write_selected(list: &mut [Value], chosen: &[bool], sub: Option<&SubAttribute
                 members.insert(sub.name.clone(), value.clone());
             }
             (None, Value::Object(given), Some(members)) => {
-                merge(members, given);
+                // Each chosen element takes a copy.
+                merge(members, given.iter().map(|(k, v)| (k.clone(), v.clone())));
                 if given.get("value").is_some_and(Value::is_null) {
                     *element = Value::Null;
                 }
@@ -304,7 +310,7 @@ fn write_selected(list: &mut [Value], chosen: &[bool], sub: Option<&SubAttribute
 fn create_described(
     filter: Option<&ElementFilter>,
     sub: Option<&SubAttributes>,
-    value: &Value,
+    value: Value,
 ) -> Option<Value> {
     let mut element = match filter {
         Some(filter) => filter.seed()?,
@@ -312,7 +318,7 @@ fn create_described(
     };
     match (sub, value) {
         (Some(sub), value) => {
-            element.insert(sub.name.clone(), value.clone());
+            element.insert(sub.name.clone(), value);
         }
         (None, Value::Object(given)) => merge(&mut element, given),
         (None, _) => return None,
@@ -330,11 +336,11 @@ fn unassign_sub(element: &mut Value, sub: &SubAttributes) {
 }
 
 /// Merges normalised members into `target`: `null` unassigns.
-fn merge(target: &mut Map<String, Value>, members: &Map<String, Value>) {
+fn merge(target: &mut Map<String, Value>, members: impl IntoIterator<Item = (String, Value)>) {
     for (key, value) in members {
-        take(target, key);
+        take(target, &key);
         if !value.is_null() {
-            target.insert(key.clone(), value.clone());
+            target.insert(key, value);
         }
     }
 }

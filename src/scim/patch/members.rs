@@ -17,16 +17,19 @@
 //!   replace = full set, add = add; other keys (`displayName`, Okta's `id`)
 //!   stay document operations. A `replace` that does not name `members` never
 //!   changes membership.
+//!
+//! The changes are made while an operation compiles (see `compile`), so a
+//! group PATCH is read once into a [`GroupPatch`].
 
 use std::collections::HashSet;
 
 use scim_v2::filter::{CompValue, CompareOp};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::filter::ElementFilter;
-use super::path::{PatchPath, Target, parse_path};
+use super::path::{PatchPath, Target};
 use super::value::{self, field};
-use super::{PatchOp, PatchOperation, ScimError, at_operation};
+use super::{Patch, PatchOp, ScimError};
 use crate::scim::schema::{self, ResourceKind};
 
 /// A change to a group's membership, for the store; ids are member ids as sent.
@@ -42,11 +45,12 @@ pub enum MemberChange {
     Replace(Vec<String>),
 }
 
-/// A group PATCH split in two, each part in request order.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// A group PATCH, compiled once: the edits of the group's document and the
+/// changes of its membership, each in request order.
+#[derive(Debug)]
 pub struct GroupPatch {
-    /// Operations on the group document (`displayName`, `externalId`), for [`super::apply`].
-    pub document: Vec<PatchOperation>,
+    /// The edits of the group document (`displayName`, `externalId`).
+    pub document: Patch,
     /// Membership changes, for the store.
     pub members: Vec<MemberChange>,
 }
@@ -64,52 +68,6 @@ impl GroupPatch {
             })
             .sum()
     }
-}
-
-/// Splits the parsed operations of a group PATCH into document operations and
-/// membership changes (see the module documentation for the shapes).
-/// Errors name the operation counted from 1, like [`super::parse_request`].
-pub fn split_group_operations(operations: &[PatchOperation]) -> Result<GroupPatch, ScimError> {
-    let mut patch = GroupPatch::default();
-    for (index, operation) in operations.iter().enumerate() {
-        split_one(operation, &mut patch).map_err(|error| at_operation(index, error))?;
-    }
-    Ok(patch)
-}
-
-fn split_one(operation: &PatchOperation, patch: &mut GroupPatch) -> Result<(), ScimError> {
-    let op = operation.op;
-    match (&operation.path, &operation.value) {
-        (Some(path), value) if is_members(path) => {
-            patch
-                .members
-                .extend(member_change(op, path, value.as_ref())?);
-        }
-        (None, Some(Value::Object(members))) if op != PatchOp::Remove => {
-            let mut rest = Map::new();
-            for (key, member) in members {
-                match parse_path(ResourceKind::Group, key) {
-                    Ok(path) if is_members(&path) => {
-                        patch
-                            .members
-                            .extend(member_change(op, &path, Some(member))?);
-                    }
-                    _ => {
-                        rest.insert(key.clone(), member.clone());
-                    }
-                }
-            }
-            if !rest.is_empty() {
-                patch.document.push(PatchOperation {
-                    op,
-                    path: None,
-                    value: Some(Value::Object(rest)),
-                });
-            }
-        }
-        _ => patch.document.push(operation.clone()),
-    }
-    Ok(())
 }
 
 /// Whether a path targets a group's `members` (and not only a sub-attribute

@@ -1,11 +1,13 @@
 //! SCIM PATCH (RFC 7644 §3.5.2): parsing a `PatchOp` request and applying it to
 //! a resource held as its SCIM JSON representation.
 //!
-//! The flow is [`parse_request`] (shape, `op`, paths, values checked against the
-//! schema; every error carries the operation's number), then, for groups,
-//! [`split_group_operations`] (membership goes to the store, not the document),
-//! then [`apply`] on the stored document. Values are checked and normalised
-//! against the attribute definitions of [`super::schema`].
+//! A request is read once, by [`parse_user_request`] or [`parse_group_request`]:
+//! the limits of one request, the shape, each `op` and path, each value checked
+//! and normalised against the attribute definitions of [`super::schema`] and
+//! compiled into edits of single targets (every error carries the operation's
+//! number). A user's request is a [`Patch`]; a group's is a [`GroupPatch`], whose
+//! membership changes go to the store, not the document. [`Patch::apply`] then
+//! makes the edits on the stored document.
 //!
 //! Semantics follow RFC 7644 §3.5.2.1–3: `add` on a single-valued attribute sets
 //! it, on a multi-valued one appends (without duplicating an equal element);
@@ -78,19 +80,23 @@ mod elements;
 mod filter;
 mod members;
 mod path;
+mod request;
 mod value;
 
 #[cfg(test)]
 mod tests;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::ScimError;
+use super::resource::Document;
 use super::schema::ResourceKind;
+use compile::Edit;
 
 pub use filter::ElementFilter;
-pub use members::{GroupPatch, MemberChange, split_group_operations};
+pub use members::{GroupPatch, MemberChange};
 pub use path::{PatchPath, Target, parse_path};
+pub use request::{parse_group_request, parse_user_request};
 
 /// The kind of a PATCH operation (RFC 7644 §3.5.2), parsed case-insensitively.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,151 +123,62 @@ impl PatchOp {
     }
 }
 
-/// One operation of a PATCH request, its path resolved against the schema.
-/// `value` is kept as sent; [`apply`] checks and normalises it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PatchOperation {
-    pub op: PatchOp,
-    pub path: Option<PatchPath>,
-    pub value: Option<Value>,
+/// One operation of a PATCH request as read from the body: `op` and `path`
+/// parsed, the value borrowed as sent; `compile` checks and normalises it.
+#[derive(Debug, Clone)]
+struct Operation<'a> {
+    op: PatchOp,
+    path: Option<PatchPath>,
+    value: Option<&'a Value>,
 }
 
-/// Parses a PatchOp request body (RFC 7644 §3.5.2) for a resource of `kind`.
-///
-/// Checks that `schemas`, when present, contains
-/// `urn:ietf:params:scim:api:messages:2.0:PatchOp` (a missing `schemas` is
-/// accepted); reads `Operations` (key in any case, one to `max_operations`
-/// entries, more is 413); parses each `op` case-insensitively and each `path`;
-/// and checks each value against the schema, so that a request that parses
-/// fails in [`apply`] only on a conflict with the document.
-///
-/// Errors are 400 `invalidSyntax` for a wrong shape, `invalidPath` for a bad
-/// path, `invalidValue` for a missing or wrong value, `noTarget` for a `remove`
-/// without path, `mutability` for a read-only target; the detail starts with
-/// the operation's number ("operation 2: …").
-pub fn parse_request(
-    body: &Value,
+/// A PATCH request read once ([`parse_user_request`], or the `document`
+/// of [`parse_group_request`]): each operation compiled into edits of the
+/// resource's document, their values checked and normalised.
+/// [`apply`](Self::apply) makes the edits.
+#[derive(Debug)]
+pub struct Patch {
     kind: ResourceKind,
-    max_operations: usize,
-) -> Result<Vec<PatchOperation>, ScimError> {
-    let body = body.as_object().ok_or_else(|| {
-        ScimError::invalid_syntax(
-            "a PATCH body is a JSON object with `schemas` and `Operations` (RFC 7644 §3.5.2)",
-        )
-    })?;
-    check_schemas(member(body, "schemas")?)?;
-    let operations = member(body, "Operations")?
-        .and_then(Value::as_array)
-        .ok_or_else(|| {
-            ScimError::invalid_syntax(
-                "a PATCH body needs `Operations`: an array of {\"op\", \"path\", \"value\"} objects",
-            )
-        })?;
-    if operations.is_empty() {
-        return Err(ScimError::invalid_syntax(
-            "`Operations` is empty; a PATCH request has at least one operation",
-        ));
-    }
-    if operations.len() > max_operations {
-        return Err(ScimError::new(
-            413,
-            None,
-            format!(
-                "the request has {} operations; Roster takes at most {max_operations} per PATCH, send them in several requests",
-                operations.len()
-            ),
-        ));
-    }
-    operations
-        .iter()
-        .enumerate()
-        .map(|(index, raw)| {
-            parse_operation(kind, raw)
-                .and_then(|operation| {
-                    compile::compile(kind, &operation)?;
-                    Ok(operation)
-                })
-                .map_err(|error| at_operation(index, error))
-        })
-        .collect()
+    /// The operations that edit the document, in request order.
+    operations: Vec<CompiledOperation>,
 }
 
-/// Applies `operations` in order to `document`, the resource's SCIM
-/// representation (core attributes at top level, extension attributes under
-/// their URN key), all or nothing.
-///
-/// The edits are made on a copy that replaces `document` only when every
-/// operation succeeded: on error `document` is unchanged, and the caller
-/// discards the request. The first error is returned, its detail starting with
-/// the operation's number. Group membership (`members`) must be split off with
-/// [`split_group_operations`] first: here it is an internal error.
-pub fn apply(
-    kind: ResourceKind,
-    document: &mut Value,
-    operations: &[PatchOperation],
-) -> Result<(), ScimError> {
-    let mut working = document.clone();
-    for (index, operation) in operations.iter().enumerate() {
-        let edits = compile::compile(kind, operation).map_err(|e| at_operation(index, e))?;
-        for edit in &edits {
-            document::execute(kind, &mut working, edit).map_err(|e| at_operation(index, e))?;
+/// The edits of one operation, and its place in the request (counted from
+/// 0) for error messages.
+#[derive(Debug)]
+struct CompiledOperation {
+    index: usize,
+    edits: Vec<Edit>,
+}
+
+impl Patch {
+    /// The document `current` becomes when every operation applies, in
+    /// order, all or nothing; `current` itself is not changed.
+    ///
+    /// An error is a conflict of an operation with the document (a request
+    /// that parsed fails here on nothing else), its detail starting with
+    /// the operation's number ("operation 2: …").
+    pub fn apply(self, current: &Document) -> Result<Document, ScimError> {
+        let mut document = Value::Object(current.clone());
+        self.apply_to(&mut document)?;
+        match document {
+            Value::Object(document) => Ok(document),
+            _ => Err(ScimError::internal()),
         }
     }
-    *document = working;
-    Ok(())
-}
 
-fn parse_operation(kind: ResourceKind, raw: &Value) -> Result<PatchOperation, ScimError> {
-    let raw = raw.as_object().ok_or_else(|| {
-        ScimError::invalid_syntax("an operation is an object {\"op\", \"path\", \"value\"}")
-    })?;
-    let op = member(raw, "op")?
-        .and_then(Value::as_str)
-        .and_then(PatchOp::parse)
-        .ok_or_else(|| {
-            ScimError::invalid_syntax("`op` must be \"add\", \"replace\" or \"remove\"")
-        })?;
-    let path = match member(raw, "path")? {
-        None | Some(Value::Null) => None,
-        Some(Value::String(text)) => Some(parse_path(kind, text)?),
-        Some(_) => return Err(ScimError::invalid_path("`path` must be a string")),
-    };
-    let value = member(raw, "value")?.cloned();
-    Ok(PatchOperation { op, path, value })
-}
-
-fn check_schemas(schemas: Option<&Value>) -> Result<(), ScimError> {
-    let Some(schemas) = schemas else {
-        return Ok(());
-    };
-    let listed = schemas.as_array().is_some_and(|urns| {
-        urns.iter()
-            .filter_map(Value::as_str)
-            .any(|urn| urn.eq_ignore_ascii_case(super::urns::PATCH_OP))
-    });
-    if listed {
+    /// Makes the edits on `document`, moving their values in; stops at the
+    /// first error, `document` then partly edited.
+    fn apply_to(self, document: &mut Value) -> Result<(), ScimError> {
+        let kind = self.kind;
+        for operation in self.operations {
+            let index = operation.index;
+            for edit in operation.edits {
+                document::execute(kind, document, edit).map_err(|e| at_operation(index, e))?;
+            }
+        }
         Ok(())
-    } else {
-        Err(ScimError::invalid_syntax(format!(
-            "`schemas` must be [\"{}\"]",
-            super::urns::PATCH_OP
-        )))
     }
-}
-
-/// The member `name` of a JSON object, its key compared case-insensitively;
-/// two keys differing only in case are ambiguous.
-fn member<'a>(object: &'a Map<String, Value>, name: &str) -> Result<Option<&'a Value>, ScimError> {
-    let mut found = object
-        .iter()
-        .filter(|(key, _)| key.eq_ignore_ascii_case(name));
-    let first = found.next().map(|(_, value)| value);
-    if found.next().is_some() {
-        return Err(ScimError::invalid_syntax(format!(
-            "`{name}` is given twice, in different cases"
-        )));
-    }
-    Ok(first)
 }
 
 fn at_operation(index: usize, mut error: ScimError) -> ScimError {

@@ -2,15 +2,23 @@
 
 use serde_json::{Value, json};
 
-use super::{ENTERPRISE, assert_error, barbara, parse, patch_user, user_error};
+use super::{ENTERPRISE, assert_error, barbara, parse, patch_user, read, user_error};
 use crate::scim::ScimType;
-use crate::scim::patch::{PatchOp, parse_request};
+use crate::scim::patch::{Patch, PatchOp};
 use crate::scim::schema::ResourceKind;
 
-fn parse_body(
-    body: Value,
-) -> Result<Vec<crate::scim::patch::PatchOperation>, crate::scim::ScimError> {
-    parse_request(&body, ResourceKind::User, 10)
+fn parse_body(body: Value) -> Result<Patch, crate::scim::ScimError> {
+    read(ResourceKind::User, &body, 10)
+}
+
+/// The `op` of each edit of the document, in order.
+fn ops(patch: &Patch) -> Vec<PatchOp> {
+    patch
+        .operations
+        .iter()
+        .flat_map(|operation| &operation.edits)
+        .map(|edit| edit.op)
+        .collect()
 }
 
 #[test]
@@ -18,8 +26,8 @@ fn request_shape_is_checked() {
     let deactivate = json!([{"op": "replace", "value": {"active": false}}]);
     // Lenient: no `schemas`, `operations` in lower case.
     let parsed = parse_body(json!({"operations": deactivate})).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(parsed.len(), 1);
-    assert_eq!(parsed.first().map(|op| op.op), Some(PatchOp::Replace));
+    assert_eq!(parsed.operations.len(), 1);
+    assert_eq!(ops(&parsed), [PatchOp::Replace]);
 
     let syntax = Some(ScimType::InvalidSyntax);
     let cases = [
@@ -76,8 +84,10 @@ fn op_is_case_insensitive() {
         ]),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let ops: Vec<PatchOp> = parsed.iter().map(|op| op.op).collect();
-    assert_eq!(ops, [PatchOp::Add, PatchOp::Replace, PatchOp::Remove]);
+    assert_eq!(
+        ops(&parsed),
+        [PatchOp::Add, PatchOp::Replace, PatchOp::Remove]
+    );
 }
 
 #[test]

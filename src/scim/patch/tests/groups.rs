@@ -3,14 +3,17 @@
 
 use serde_json::{Value, json};
 
-use super::{assert_error, parse};
+use super::{assert_error, body, document, limits};
 use crate::scim::ScimError;
 use crate::scim::ScimType;
-use crate::scim::patch::{GroupPatch, MemberChange, apply, split_group_operations};
+use crate::scim::patch::compile::Edit;
+use crate::scim::patch::{
+    CompiledOperation, GroupPatch, MemberChange, Patch, PatchOp, parse_group_request, parse_path,
+};
 use crate::scim::schema::ResourceKind;
 
 fn split(operations: Value) -> Result<GroupPatch, ScimError> {
-    split_group_operations(&parse(ResourceKind::Group, operations)?)
+    parse_group_request(&body(operations), &limits(100))
 }
 
 fn changes(operations: Value) -> Vec<MemberChange> {
@@ -33,7 +36,7 @@ fn okta_add_members_with_display() {
             "23a35c27-23d3-4c03-b4c5-6443c09e7173"
         ]))]
     );
-    assert!(patch.document.is_empty());
+    assert!(patch.document.operations.is_empty());
 }
 
 #[test]
@@ -110,10 +113,12 @@ fn okta_group_push_pathless_members() {
     }}]))
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(patch.members, [MemberChange::Replace(ids(&["23a35c27"]))]);
-    assert_eq!(patch.document.len(), 1);
-    let mut group = json!({"displayName": "Old"});
-    apply(ResourceKind::Group, &mut group, &patch.document).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(group, json!({"displayName": "Test SCIMv2"}));
+    assert_eq!(patch.document.operations.len(), 1);
+    let group = patch
+        .document
+        .apply(&document(json!({"displayName": "Old"})))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(Value::Object(group), json!({"displayName": "Test SCIMv2"}));
 
     let members = changes(json!([{"op": "add", "value": {"Members": [{"value": "89bb1940"}]}}]));
     assert_eq!(members, [MemberChange::Add(ids(&["89bb1940"]))]);
@@ -126,10 +131,12 @@ fn okta_rename_with_read_only_id_never_touches_members() {
     }}]))
     .unwrap_or_else(|e| panic!("{e}"));
     assert!(patch.members.is_empty());
-    let mut group = json!({"displayName": "Old", "externalId": "e"});
-    apply(ResourceKind::Group, &mut group, &patch.document).unwrap_or_else(|e| panic!("{e}"));
+    let group = patch
+        .document
+        .apply(&document(json!({"displayName": "Old", "externalId": "e"})))
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        group,
+        Value::Object(group),
         json!({"displayName": "Test SCIMv2", "externalId": "e"})
     );
 }
@@ -141,8 +148,10 @@ fn entra_rename_with_path() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     assert!(patch.members.is_empty());
-    let mut group = json!({"displayName": "Old"});
-    apply(ResourceKind::Group, &mut group, &patch.document).unwrap_or_else(|e| panic!("{e}"));
+    let group = patch
+        .document
+        .apply(&document(json!({"displayName": "Old"})))
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(group["displayName"], "1879db59-updatedDisplayName");
 }
 
@@ -183,15 +192,46 @@ fn unsupported_member_shapes_are_refused() {
     }
 }
 
+/// Membership is compiled into [`MemberChange`]s, never into edits; an edit
+/// of `members` (which only a bug could make) is an internal error.
 #[test]
 fn apply_refuses_membership_that_was_not_split_off() {
-    let operations = parse(
-        ResourceKind::Group,
-        json!([{"op": "add", "path": "members", "value": [{"value": "a"}]}]),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let mut group = json!({"displayName": "G"});
-    let error = apply(ResourceKind::Group, &mut group, &operations).unwrap_err();
+    let edit = Edit {
+        op: PatchOp::Add,
+        path: parse_path(ResourceKind::Group, "members").unwrap_or_else(|e| panic!("{e}")),
+        value: Some(json!([{"value": "a"}])),
+    };
+    let operations = Patch {
+        kind: ResourceKind::Group,
+        operations: vec![CompiledOperation {
+            index: 0,
+            edits: vec![edit],
+        }],
+    };
+    let group = document(json!({"displayName": "G"}));
+    let error = operations.apply(&group).unwrap_err();
     assert_eq!(error.status, 500);
-    assert_eq!(group, json!({"displayName": "G"}));
+    assert_eq!(Value::Object(group), json!({"displayName": "G"}));
+}
+
+/// A path-less value may name `members.display` (read-only) only where
+/// another error does not come first: that refusal waits until every
+/// operation has compiled.
+#[test]
+fn a_read_only_member_key_is_refused_after_the_other_operations() {
+    let display = json!({"op": "replace", "value": {"members.display": "x"}});
+    let error = split(json!([display])).unwrap_err();
+    assert_error(
+        &error,
+        400,
+        Some(ScimType::InvalidPath),
+        "operation 1: `members.display`",
+    );
+    let error = split(json!([display, {"op": "move"}])).unwrap_err();
+    assert_error(
+        &error,
+        400,
+        Some(ScimType::InvalidSyntax),
+        "operation 2: `op`",
+    );
 }

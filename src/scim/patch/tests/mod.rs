@@ -10,7 +10,9 @@ mod users;
 
 use serde_json::{Value, json};
 
-use super::{PatchOperation, apply, parse_request};
+use super::{Patch, parse_group_request, parse_user_request};
+use crate::scim::limits::RequestLimits;
+use crate::scim::resource::Document;
 use crate::scim::schema::ResourceKind;
 use crate::scim::{ScimError, ScimType};
 
@@ -23,15 +25,39 @@ fn body(operations: Value) -> Value {
     })
 }
 
-fn parse(kind: ResourceKind, operations: Value) -> Result<Vec<PatchOperation>, ScimError> {
-    parse_request(&body(operations), kind, 100)
+/// The default limits, but at most `max_patch_operations` operations.
+fn limits(max_patch_operations: usize) -> RequestLimits {
+    RequestLimits {
+        max_patch_operations,
+        ..RequestLimits::default()
+    }
+}
+
+/// Reads a request for a resource of `kind` (for a group, its document
+/// edits; its membership changes are left out).
+fn read(kind: ResourceKind, body: &Value, max_operations: usize) -> Result<Patch, ScimError> {
+    let limits = limits(max_operations);
+    match kind {
+        ResourceKind::User => parse_user_request(body, &limits),
+        ResourceKind::Group => parse_group_request(body, &limits).map(|patch| patch.document),
+    }
+}
+
+fn parse(kind: ResourceKind, operations: Value) -> Result<Patch, ScimError> {
+    read(kind, &body(operations), 100)
+}
+
+/// The stored form of a JSON object.
+fn document(value: Value) -> Document {
+    match value {
+        Value::Object(document) => document,
+        other => panic!("a document is an object, not {other}"),
+    }
 }
 
 fn try_patch(kind: ResourceKind, document: Value, operations: Value) -> Result<Value, ScimError> {
-    let operations = parse(kind, operations)?;
-    let mut document = document;
-    apply(kind, &mut document, &operations)?;
-    Ok(document)
+    let patch = parse(kind, operations)?;
+    patch.apply(&self::document(document)).map(Value::Object)
 }
 
 /// Parses and applies `operations` to a user document, expecting success.

@@ -4,10 +4,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{ENTERPRISE, barbara};
-use crate::scim::patch::{
-    PatchOp, PatchOperation, apply, parse_path, parse_request, split_group_operations,
-};
+use super::{ENTERPRISE, barbara, read};
+use crate::scim::patch::compile::compile;
+use crate::scim::patch::{CompiledOperation, Operation, Patch, PatchOp, parse_path};
 use crate::scim::schema::ResourceKind;
 
 /// xorshift64*: enough randomness for input generation, no dependency.
@@ -263,29 +262,20 @@ fn random_document(rng: &mut Rng, kind: ResourceKind) -> Value {
     document
 }
 
-/// Parses, splits (groups) and applies; returns whether the request parsed.
+/// Parses (for groups, membership split off) and applies; returns whether
+/// the request parsed.
 fn exercise(kind: ResourceKind, body: &Value, document: &Value) -> bool {
-    let operations = match parse_request(body, kind, 20) {
-        Ok(operations) => operations,
+    let patch = match read(kind, body, 20) {
+        Ok(patch) => patch,
         Err(error) => {
             assert!(matches!(error.status, 400 | 413), "{error}");
             return false;
         }
     };
-    let operations = match kind {
-        ResourceKind::User => operations,
-        ResourceKind::Group => match split_group_operations(&operations) {
-            Ok(patch) => patch.document,
-            Err(error) => {
-                assert_eq!(error.status, 400, "{error}");
-                return true;
-            }
-        },
-    };
-    let mut patched = document.clone();
-    if let Err(error) = apply(kind, &mut patched, &operations) {
+    let current = super::document(document.clone());
+    if let Err(error) = patch.apply(&current) {
         assert_eq!(error.status, 400, "{error} for {body}");
-        assert_eq!(&patched, document);
+        assert_eq!(&Value::Object(current), document);
     }
     true
 }
@@ -317,10 +307,22 @@ fn hand_built_operations_with_any_value_never_panic() {
             let path = parse_path(kind, rng.pick(&paths).as_str()).ok();
             let op = *rng.pick(&[PatchOp::Add, PatchOp::Replace, PatchOp::Remove]);
             let value = rng.chance(80).then(|| random_value(&mut rng, 3));
-            let operations = [PatchOperation { op, path, value }];
+            let operation = Operation {
+                op,
+                path,
+                value: value.as_ref(),
+            };
             let mut document = random_document(&mut rng, kind);
-            let _ = apply(kind, &mut document, &operations);
-            let _ = split_group_operations(&operations);
+            if let Ok(compiled) = compile(kind, &operation) {
+                let patch = Patch {
+                    kind,
+                    operations: vec![CompiledOperation {
+                        index: 0,
+                        edits: compiled.edits,
+                    }],
+                };
+                let _ = patch.apply_to(&mut document);
+            }
         }
     }
 }
@@ -345,13 +347,10 @@ fn extreme_inputs_are_refused_or_applied_without_panic() {
             exercise(kind, body, &random_document(&mut Rng(7), kind));
         }
     }
-    let operations = [PatchOperation {
-        op: PatchOp::Remove,
-        path: parse_path(ResourceKind::User, "nickName").ok(),
-        value: None,
-    }];
+    let remove = json!({"Operations": [{"op": "remove", "path": "nickName"}]});
     for mut document in [json!(null), json!([1]), json!("user")] {
-        let error = apply(ResourceKind::User, &mut document, &operations).unwrap_err();
+        let patch = read(ResourceKind::User, &remove, 20).unwrap_or_else(|e| panic!("{e}"));
+        let error = patch.apply_to(&mut document).unwrap_err();
         assert_eq!(error.status, 500);
     }
 }
