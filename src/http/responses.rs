@@ -3,10 +3,10 @@
 use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
-use serde_json::{Value, json};
 
 use super::error::ApiError;
-use crate::scim::{MEDIA_TYPE, ScimError, urns};
+use crate::scim::list::ListResponse;
+use crate::scim::{MEDIA_TYPE, ScimError};
 
 /// 200 with a SCIM JSON body.
 pub fn scim_json<T: Serialize>(body: T) -> HttpResponse {
@@ -15,16 +15,14 @@ pub fn scim_json<T: Serialize>(body: T) -> HttpResponse {
         .json(body)
 }
 
-/// 200 with a ListResponse (RFC 7644 §3.4.2): `itemsPerPage` is the number
-/// of resources actually returned.
-pub fn list_response(total: i64, start_index: i64, resources: Vec<Value>) -> HttpResponse {
-    scim_json(json!({
-        "schemas": [urns::LIST_RESPONSE],
-        "totalResults": total,
-        "startIndex": start_index,
-        "itemsPerPage": resources.len(),
-        "Resources": resources,
-    }))
+/// 200 with the [`ListResponse`] of `resources`, the page starting at the
+/// 1-based `start_index` of a list of `total`.
+pub fn list_response<R: Serialize>(
+    total: i64,
+    start_index: i64,
+    resources: Vec<R>,
+) -> HttpResponse {
+    scim_json(ListResponse::new(total, start_index, resources))
 }
 
 pub use super::base_url::scim_base_url;

@@ -11,8 +11,9 @@ use scim_v2::models::scim_schema::Meta;
 use scim_v2::models::service_provider_config::{
     AuthenticationScheme, Bulk, Filter, ServiceProviderConfig, Supported,
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use super::list::ListResponse;
 use super::{ScimError, schema, urns};
 
 /// What the SCIM endpoints support, as advertised in ServiceProviderConfig.
@@ -169,14 +170,8 @@ pub fn reject_filter(endpoint: &str) -> ScimError {
 }
 
 /// A ListResponse of discovery resources: always the whole set, one page.
-pub fn list(resources: Vec<Value>) -> Value {
-    json!({
-        "schemas": [urns::LIST_RESPONSE],
-        "totalResults": resources.len(),
-        "itemsPerPage": resources.len(),
-        "startIndex": 1,
-        "Resources": resources,
-    })
+pub fn list(resources: Vec<Value>) -> ListResponse<Value> {
+    ListResponse::whole(resources)
 }
 
 fn schema_document(base_url: &str, schema: &scim_v2::models::scim_schema::Schema) -> Value {

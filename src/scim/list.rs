@@ -1,7 +1,9 @@
 //! List and search requests (RFC 7644 §3.4.2 query parameters, §3.4.3
 //! `POST …/.search`): filter, sort, paging and projection, read the same way
-//! from a query string and from a SearchRequest body.
+//! from a query string and from a SearchRequest body; and the ListResponse
+//! that answers them (RFC 7644 §3.4.2).
 
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::filter::{self, AttrRef, Filter, FilterLimits};
@@ -201,11 +203,71 @@ impl Page {
     }
 }
 
+/// A ListResponse (RFC 7644 §3.4.2): one page of a list of resources, each
+/// anything that serialises as a resource (a rendered `Value`, or a group
+/// that streams its members). The one way Roster answers a list: `GET
+/// /Users`, `GET /Groups`, their searches, `POST /.search`, `/Schemas` and
+/// `/ResourceTypes`.
+///
+/// Its members come out in the order a `serde_json::Map` sorts them in, the
+/// order Roster's lists have always had.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ListResponse<R> {
+    #[serde(rename = "Resources")]
+    resources: Vec<R>,
+    /// The number of resources on this page (RFC 7644 §3.4.2.4).
+    #[serde(rename = "itemsPerPage")]
+    items_per_page: usize,
+    schemas: [&'static str; 1],
+    #[serde(rename = "startIndex")]
+    start_index: i64,
+    #[serde(rename = "totalResults")]
+    total_results: i64,
+}
+
+impl<R> ListResponse<R> {
+    /// The page `resources`, starting at the 1-based `start_index`, of a
+    /// list of `total_results`.
+    pub fn new(total_results: i64, start_index: i64, resources: Vec<R>) -> Self {
+        Self {
+            items_per_page: resources.len(),
+            resources,
+            schemas: [urns::LIST_RESPONSE],
+            start_index,
+            total_results,
+        }
+    }
+
+    /// A whole list on one page.
+    pub fn whole(resources: Vec<R>) -> Self {
+        let total = i64::try_from(resources.len()).unwrap_or(i64::MAX);
+        Self::new(total, 1, resources)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn list_response_counts_its_page() {
+        let page = ListResponse::new(7, 3, vec![json!({"id": "a"}), json!({"id": "b"})]);
+        assert_eq!(
+            serde_json::to_string(&page).unwrap(),
+            r#"{"Resources":[{"id":"a"},{"id":"b"}],"itemsPerPage":2,"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"startIndex":3,"totalResults":7}"#
+        );
+        let whole = serde_json::to_value(ListResponse::whole(vec![1, 2, 3])).unwrap();
+        assert_eq!(
+            (
+                &whole["totalResults"],
+                &whole["startIndex"],
+                &whole["itemsPerPage"]
+            ),
+            (&json!(3), &json!(1), &json!(3))
+        );
+    }
 
     #[test]
     fn paging_clamps_and_defaults() {

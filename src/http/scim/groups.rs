@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use super::resources::{ReadQuery, header_text, not_modified};
 use crate::http::auth::{Authenticated, ScimScope};
 use crate::http::error::ApiError;
-use crate::http::responses::{method_not_allowed, scim_base_url};
+use crate::http::responses::{list_response, method_not_allowed, scim_base_url};
 use crate::http::state::AppState;
 use crate::model::{AccountId, GroupId};
 use crate::scim::limits::RequestLimits;
@@ -21,7 +21,7 @@ use crate::scim::list::{ListParams, ListRequest};
 use crate::scim::patch;
 use crate::scim::resource::{self, Projection};
 use crate::scim::schema::ResourceKind;
-use crate::scim::{MEDIA_TYPE, ScimError, urns};
+use crate::scim::{MEDIA_TYPE, ScimError};
 use crate::service::Precondition;
 use crate::service::groups::{self, GroupEdit, GroupView, NewGroup};
 use crate::store::groups::Member;
@@ -166,18 +166,6 @@ pub(super) fn group_body<'a>(
         resource,
         members: view.members.as_deref().map(|members| (members, base)),
     }
-}
-
-/// A ListResponse of groups (RFC 7644 §3.4.2).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct GroupList<'a> {
-    schemas: [&'static str; 1],
-    total_results: i64,
-    start_index: i64,
-    items_per_page: usize,
-    #[serde(rename = "Resources")]
-    resources: Vec<GroupBody<'a>>,
 }
 
 fn scim_body(body: &impl Serialize) -> Result<Vec<u8>, ApiError> {
@@ -380,17 +368,9 @@ async fn search_groups(
     })
     .await?;
     let base = scim_base_url(req);
-    let list = GroupList {
-        schemas: [urns::LIST_RESPONSE],
-        total_results: total,
-        start_index: page.start_index,
-        items_per_page: views.len(),
-        resources: views
-            .iter()
-            .map(|view| group_body(&base, view, &request.projection))
-            .collect(),
-    };
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE)))
-        .body(scim_body(&list)?))
+    let resources: Vec<GroupBody> = views
+        .iter()
+        .map(|view| group_body(&base, view, &request.projection))
+        .collect();
+    Ok(list_response(total, page.start_index, resources))
 }

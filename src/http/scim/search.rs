@@ -5,7 +5,6 @@
 //! attribute of contributes nothing (`userName eq "x"` finds no group), and
 //! only a filter that fits no type is refused.
 
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -14,12 +13,12 @@ use super::groups::{GroupBody, group_body};
 use super::users::render_user;
 use crate::http::auth::{Authenticated, ScimScope};
 use crate::http::error::ApiError;
-use crate::http::responses::{method_not_allowed, scim_base_url};
+use crate::http::responses::{list_response, method_not_allowed, scim_base_url};
 use crate::http::state::AppState;
+use crate::scim::ScimError;
 use crate::scim::list::{ListParams, ListRequest};
 use crate::scim::resource::Projection;
 use crate::scim::schema::ResourceKind;
-use crate::scim::{MEDIA_TYPE, ScimError, urns};
 use crate::service::{groups, users};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -35,17 +34,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 enum AnyResource<'a> {
     User(Map<String, Value>),
     Group(GroupBody<'a>),
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SearchList<'a> {
-    schemas: [&'static str; 1],
-    total_results: i64,
-    start_index: i64,
-    items_per_page: usize,
-    #[serde(rename = "Resources")]
-    resources: Vec<AnyResource<'a>>,
 }
 
 async fn search(
@@ -105,15 +93,9 @@ async fn search(
                 .map(|group| AnyResource::Group(group_body(&base, group, projection))),
         )
         .collect();
-    let list = SearchList {
-        schemas: [urns::LIST_RESPONSE],
-        total_results: user_total + group_total,
-        start_index: page.start_index,
-        items_per_page: resources.len(),
+    Ok(list_response(
+        user_total + group_total,
+        page.start_index,
         resources,
-    };
-    let body = serde_json::to_vec(&list).map_err(|_| ScimError::internal())?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(MEDIA_TYPE)))
-        .body(body))
+    ))
 }
