@@ -1,17 +1,16 @@
-//! Building and running the server: open the store, migrate, load the keys,
-//! bootstrap a new database, bind, serve until SIGTERM/SIGINT.
+//! Building and running the server: open the store, migrate, load the keys
+//! (a new database's first start is `service::accounts::first_start`), bind,
+//! serve until SIGTERM/SIGINT.
 
 use std::net::TcpListener;
 use std::sync::Arc;
 
 use anyhow::Context;
 
-use crate::audit::Origin;
-use crate::auth::{Authenticator, IssuedToken};
+use crate::auth::Authenticator;
 use crate::config::ServeConfig;
 use crate::http::{self, Server, ServerHandle};
 use crate::metrics::Metrics;
-use crate::model::{Account, AccountId, Scope, Slug};
 use crate::store::{self, Conn, DatabaseUrl, Pool, StoreError};
 use crate::webhooks::delivery::Deliverer;
 
@@ -59,6 +58,8 @@ impl Backend {
                  renamed or deleted (see 'roster doctor')"
             );
         }
+        // The first signing key of a new database.
+        crate::service::keys::current(&mut conn)?;
         let authenticator = Arc::new(Authenticator::load(&mut conn)?);
         drop(conn);
         Ok(Self {
@@ -66,60 +67,6 @@ impl Backend {
             authenticator,
             migrations_applied: applied,
         })
-    }
-}
-
-/// The account and tokens created on the first start of an empty database.
-pub struct FirstStart {
-    pub account: Account,
-    pub scim_token: IssuedToken,
-    pub admin_token: IssuedToken,
-}
-
-/// On a database without accounts: creates account `default` with a `scim`
-/// and an `admin` token. Returns `None` when accounts exist already (also when
-/// another replica bootstrapped the same database a moment earlier).
-pub fn first_start(
-    conn: &mut Conn,
-    authenticator: &Authenticator,
-) -> Result<Option<FirstStart>, StoreError> {
-    let created: Result<Option<FirstStart>, StoreError> = store::write_transaction(conn, |conn| {
-        if store::accounts::count(conn)? > 0 {
-            return Ok(None);
-        }
-        let account = Account {
-            id: AccountId::new(),
-            slug: Slug::parse("default").expect("'default' is a valid slug"),
-            name: "Default account".into(),
-            created_at: crate::clock::now(),
-        };
-        store::accounts::insert(conn, &Origin::cli(), &account)?;
-        let label = |what: &str| Some(format!("{what} (created on first start)"));
-        let scim_token = authenticator.issue(
-            conn,
-            &Origin::cli(),
-            account.id,
-            Scope::Scim,
-            label("IdP SCIM token"),
-            None,
-        )?;
-        let admin_token = authenticator.issue(
-            conn,
-            &Origin::cli(),
-            account.id,
-            Scope::Admin,
-            label("admin token"),
-            None,
-        )?;
-        Ok(Some(FirstStart {
-            account,
-            scim_token,
-            admin_token,
-        }))
-    });
-    match created {
-        Err(error) if error.is_unique_violation() => Ok(None),
-        other => other,
     }
 }
 

@@ -50,7 +50,7 @@ fn seed(conn: &mut Conn) -> Result<(), StoreError> {
         name: "Fuzz".to_owned(),
         created_at: roster::clock::now(),
     };
-    store::accounts::insert(conn, &origin, &account)?;
+    store::accounts::insert(conn, &account)?;
     let meta = ResourceMeta::first(roster::clock::now());
     let user = StoredUser {
         id: UserId::new(),

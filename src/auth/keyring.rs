@@ -4,6 +4,9 @@
 //! token's key is retired is read with the token itself when the token is
 //! verified, and retiring a key bumps every account's `auth_version`, so no
 //! remembered token outlives it (`cache`).
+//!
+//! Also the keys' material: a new random key and its stored form, for
+//! `service::keys`, which adds and retires keys.
 
 use std::sync::RwLock;
 
@@ -42,38 +45,47 @@ struct State {
     keys: Vec<SigningKey>,
 }
 
-impl Keyring {
-    /// The key new tokens are signed with (the newest active one), creating
-    /// the first key on a new database.
-    pub fn ensure_signing_key(&self, conn: &mut Conn) -> Result<SigningKey, StoreError> {
-        self.reload(conn)?;
-        if let Some(key) = self.read().keys.first() {
-            return Ok(key.clone());
-        }
-        self.create_key(conn)
-    }
-
-    /// Adds a new signing key: from now on it signs new tokens (on every
-    /// replica: issuing reloads the keys); the older keys stay valid until
-    /// retired.
-    pub fn create_key(&self, conn: &mut Conn) -> Result<SigningKey, StoreError> {
+impl SigningKey {
+    /// A new key: a new id and 32 random bytes.
+    pub fn generate() -> Self {
         let mut secret = vec![0u8; KEY_BYTES];
         rand::rng().fill_bytes(&mut secret);
-        store::signing_keys::insert(
-            conn,
-            &KeyRecord {
-                id: KeyId::new(),
-                secret: BASE64.encode(&secret),
-                created_at: crate::clock::now(),
-                retired_at: None,
-            },
-        )?;
-        self.reload(conn)?;
-        self.read()
-            .keys
-            .first()
-            .cloned()
-            .ok_or_else(|| StoreError::Corrupt("the signing key just created is missing".into()))
+        Self {
+            id: KeyId::new(),
+            secret,
+        }
+    }
+
+    /// The key as the store keeps it (its secret in base64), made at `created_at`.
+    pub fn to_record(&self, created_at: chrono::NaiveDateTime) -> KeyRecord {
+        KeyRecord {
+            id: self.id,
+            secret: BASE64.encode(&self.secret),
+            created_at,
+            retired_at: None,
+        }
+    }
+
+    /// A stored key; corrupt unless its secret is a whole key.
+    pub fn from_record(record: KeyRecord) -> Result<Self, StoreError> {
+        let secret = BASE64
+            .decode(&record.secret)
+            .ok()
+            .filter(|secret| secret.len() >= KEY_BYTES)
+            .ok_or_else(|| StoreError::Corrupt(format!("signing key {}", record.id)))?;
+        Ok(Self {
+            id: record.id,
+            secret,
+        })
+    }
+}
+
+impl Keyring {
+    /// The keyring with the store's active keys.
+    pub fn load(conn: &mut Conn) -> Result<Self, StoreError> {
+        let keyring = Self::default();
+        keyring.reload(conn)?;
+        Ok(keyring)
     }
 
     /// The active key with this id, reloading once if this process has not seen it.
@@ -105,8 +117,7 @@ impl Keyring {
 }
 
 /// How many active signing keys the store holds, each checked to be a whole
-/// key (for `roster doctor`). Unlike [`Keyring::ensure_signing_key`], it
-/// creates none.
+/// key (for `roster doctor`).
 pub fn count_active_keys(conn: &mut Conn) -> Result<usize, StoreError> {
     Ok(load_active(conn)?.len())
 }
@@ -114,16 +125,6 @@ pub fn count_active_keys(conn: &mut Conn) -> Result<usize, StoreError> {
 fn load_active(conn: &mut Conn) -> Result<Vec<SigningKey>, StoreError> {
     store::signing_keys::list_active(conn)?
         .into_iter()
-        .map(|record| {
-            let secret = BASE64
-                .decode(&record.secret)
-                .ok()
-                .filter(|secret| secret.len() >= KEY_BYTES)
-                .ok_or_else(|| StoreError::Corrupt(format!("signing key {}", record.id)))?;
-            Ok(SigningKey {
-                id: record.id,
-                secret,
-            })
-        })
+        .map(SigningKey::from_record)
         .collect()
 }

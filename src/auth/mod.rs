@@ -1,4 +1,7 @@
-//! Authentication of API tokens.
+//! Authentication of API tokens: the check every request makes (a read path
+//! of its own, straight on the store, for speed), and the tokens' crypto —
+//! minting and hashing — for `service::tokens`, which issues and revokes
+//! them.
 //!
 //! A token is a JWT (HS256) signed with one of Roster's signing keys and
 //! carrying the account (`sub`), the scope, the token id (`jti`), the expiry
@@ -20,13 +23,12 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDateTime;
 
 pub use keyring::{Keyring, SigningKey, count_active_keys};
-pub use token::SecretToken;
+pub use token::{SecretToken, mint, secret_hash};
 
 use self::cache::{Verified, VerifiedTokens};
 use self::network::AllowList;
-use crate::audit::Origin;
 use crate::model::{AccountId, KeyId, Scope, TokenId};
-use crate::store::{self, Conn, StoreError, tokens::TokenRecord};
+use crate::store::{self, Conn, StoreError};
 
 /// How often `last used` is written for one token at most.
 const LAST_USED_RESOLUTION: Duration = Duration::from_secs(60);
@@ -91,14 +93,7 @@ impl AuthError {
     }
 }
 
-/// A token just issued: the only moment its secret exists in clear.
-#[derive(Debug)]
-pub struct IssuedToken {
-    pub record: TokenRecord,
-    pub token: SecretToken,
-}
-
-/// Issues and checks tokens; shared by every request.
+/// Checks tokens; shared by every request.
 #[derive(Debug)]
 pub struct Authenticator {
     keyring: Keyring,
@@ -107,60 +102,18 @@ pub struct Authenticator {
 }
 
 impl Authenticator {
-    /// Loads the signing keys, creating the first one on a new database.
+    /// Loads the signing keys.
     pub fn load(conn: &mut Conn) -> Result<Self, StoreError> {
-        let keyring = Keyring::default();
-        keyring.ensure_signing_key(conn)?;
         Ok(Self {
-            keyring,
+            keyring: Keyring::load(conn)?,
             verified: VerifiedTokens::default(),
             last_used_written: Mutex::new(HashMap::new()),
         })
     }
 
-    /// The newest active signing key (what new webhook secrets derive from).
-    pub fn current_key(&self, conn: &mut Conn) -> Result<SigningKey, StoreError> {
-        self.keyring.ensure_signing_key(conn)
-    }
-
-    /// Adds a signing key that signs new tokens from now on (`roster keys rotate`).
-    pub fn rotate_key(&self, conn: &mut Conn) -> Result<SigningKey, StoreError> {
-        self.keyring.create_key(conn)
-    }
-
     /// The active signing key with this id.
     pub fn key(&self, conn: &mut Conn, id: KeyId) -> Result<Option<SigningKey>, StoreError> {
         self.keyring.find(conn, id)
-    }
-
-    /// Issues a token for the account; `expires_at` of `None` never expires.
-    pub fn issue(
-        &self,
-        conn: &mut Conn,
-        origin: &Origin,
-        account_id: AccountId,
-        scope: Scope,
-        label: Option<String>,
-        expires_at: Option<NaiveDateTime>,
-    ) -> Result<IssuedToken, StoreError> {
-        let key = self.keyring.ensure_signing_key(conn)?;
-        let now = crate::clock::now();
-        let id = TokenId::new();
-        let token = token::mint(&key, id, account_id, scope, now, expires_at);
-        let record = TokenRecord {
-            id,
-            account_id,
-            scope,
-            label,
-            secret_hash: token::secret_hash(&token),
-            key_id: key.id,
-            created_at: now,
-            expires_at,
-            last_used_at: None,
-            revoked_at: None,
-        };
-        store::tokens::insert(conn, origin, &record)?;
-        Ok(IssuedToken { record, token })
     }
 
     /// Checks the value of an `Authorization` header (`Bearer <t>`, any case of

@@ -48,7 +48,8 @@ pub(super) struct Claims {
     pub nonce: String,
 }
 
-pub(super) fn mint(
+/// A new token `id` for the account, signed with `key`.
+pub fn mint(
     key: &SigningKey,
     id: TokenId,
     account: AccountId,
@@ -124,7 +125,7 @@ pub(super) fn verify(token: &str, key: &SigningKey) -> Result<Claims, AuthError>
 }
 
 /// Lowercase hex SHA-256 of the whole token: what the store keeps.
-pub(super) fn secret_hash(token: &SecretToken) -> String {
+pub fn secret_hash(token: &SecretToken) -> String {
     hex_sha256(token.expose())
 }
 

@@ -1,14 +1,16 @@
 //! `roster accounts create|list`.
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Subcommand;
 
 use super::output;
 use crate::audit::Origin;
 use crate::auth::network::AllowList;
-use crate::model::{Account, AccountId, Slug};
+use crate::model::Slug;
+use crate::scim::limits::RequestLimits;
+use crate::service::{Caller, accounts};
 use crate::startup::Backend;
-use crate::store::{self, DatabaseUrl};
+use crate::store::DatabaseUrl;
 
 #[derive(Debug, Subcommand)]
 pub enum AccountsCommand {
@@ -45,27 +47,14 @@ pub fn run(command: AccountsCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
     match command {
         AccountsCommand::Create { slug, name } => {
             let slug = Slug::parse(&slug).map_err(anyhow::Error::msg)?;
-            let account = Account {
-                id: AccountId::new(),
-                name: name.unwrap_or_else(|| slug.to_string()),
-                slug,
-                created_at: crate::clock::now(),
-            };
-            let inserted = store::write_transaction(&mut conn, |conn| {
-                store::accounts::insert(conn, &Origin::cli(), &account)
-            });
-            match inserted {
-                Err(error) if error.is_unique_violation() => {
-                    bail!("an account with slug '{}' exists already", account.slug)
-                }
-                other => other?,
-            }
+            // A taken slug: "an account with slug '…' exists already".
+            let account = accounts::create(&mut conn, &Origin::cli(), slug, name)?;
             println!("{}", account.id);
         }
         AccountsCommand::List { json } => {
-            let accounts = store::accounts::list(&mut conn)?;
+            let listed = accounts::list(&mut conn)?;
             if json {
-                let accounts: Vec<_> = accounts
+                let listed: Vec<_> = listed
                     .iter()
                     .map(|a| {
                         serde_json::json!({
@@ -74,10 +63,10 @@ pub fn run(command: AccountsCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
                         })
                     })
                     .collect();
-                println!("{}", serde_json::to_string_pretty(&accounts)?);
+                println!("{}", serde_json::to_string_pretty(&listed)?);
                 return Ok(());
             }
-            let rows: Vec<Vec<String>> = accounts
+            let rows: Vec<Vec<String>> = listed
                 .into_iter()
                 .map(|a| {
                     vec![
@@ -95,21 +84,20 @@ pub fn run(command: AccountsCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
             cidrs,
             any,
         } => {
-            let account = store::accounts::find_by_slug(&mut conn, &account)?.ok_or_else(|| {
+            let account = accounts::find_by_slug(&mut conn, &account)?.ok_or_else(|| {
                 anyhow::anyhow!("no account '{account}' (see 'roster accounts list')")
             })?;
-            if any || !cidrs.is_empty() {
+            let networks = if any || !cidrs.is_empty() {
                 let list = AllowList::parse(&cidrs).map_err(anyhow::Error::msg)?;
-                store::account_transaction(&mut conn, account.id, |conn| {
-                    store::accounts::set_networks(
-                        conn,
-                        account.id,
-                        &Origin::cli(),
-                        &list.to_strings(),
-                    )
-                })?;
-            }
-            let networks = store::accounts::networks(&mut conn, account.id)?;
+                let caller = Caller {
+                    account: account.id,
+                    origin: &Origin::cli(),
+                    limits: &RequestLimits::default(),
+                };
+                accounts::set_networks(&mut conn, &caller, &list)?
+            } else {
+                accounts::networks(&mut conn, account.id)?
+            };
             if networks.is_empty() {
                 println!("any network");
             }

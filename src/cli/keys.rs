@@ -8,8 +8,9 @@ use clap::Subcommand;
 
 use super::output;
 use crate::model::KeyId;
+use crate::service::{self, keys};
 use crate::startup::Backend;
-use crate::store::{self, DatabaseUrl};
+use crate::store::DatabaseUrl;
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -30,58 +31,51 @@ pub fn run(command: KeysCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
     let mut conn = backend.pool.get().context("no database connection")?;
     match command {
         KeysCommand::List { json } => {
-            let keys = store::signing_keys::list(&mut conn)?;
-            let live = store::tokens::live_count_by_key(&mut conn)?;
-            let count = |id: &KeyId| {
-                live.iter()
-                    .find(|(key, _)| *key == id.to_string())
-                    .map_or(0, |(_, n)| *n)
-            };
+            let listed = keys::list(&mut conn)?;
             if json {
-                let keys: Vec<_> = keys
+                let listed: Vec<_> = listed
                     .iter()
                     .map(|key| {
                         serde_json::json!({
                             "id": key.id, "created": output::rfc3339(Some(key.created_at)),
-                            "retired": output::rfc3339(key.retired_at), "liveTokens": count(&key.id),
+                            "retired": output::rfc3339(key.retired_at), "liveTokens": key.live_tokens,
                         })
                     })
                     .collect();
-                println!("{}", serde_json::to_string_pretty(&keys)?);
+                println!("{}", serde_json::to_string_pretty(&listed)?);
                 return Ok(());
             }
-            let rows: Vec<Vec<String>> = keys
+            let rows: Vec<Vec<String>> = listed
                 .iter()
                 .map(|key| {
                     vec![
                         key.id.to_string(),
                         output::time(Some(key.created_at)),
                         output::time(key.retired_at),
-                        count(&key.id).to_string(),
+                        key.live_tokens.to_string(),
                     ]
                 })
                 .collect();
             output::table(&["ID", "CREATED", "RETIRED", "LIVE TOKENS"], &rows);
         }
         KeysCommand::Rotate => {
-            let key = backend.authenticator.rotate_key(&mut conn)?;
-            tracing::info!(key = %key.id, "signing key added");
-            println!("{}", key.id);
+            let key = keys::rotate(&mut conn)?;
+            tracing::info!(key = %key, "signing key added");
+            println!("{key}");
         }
         KeysCommand::Retire { key_id } => {
             let id: KeyId = key_id
                 .parse()
                 .map_err(|_| anyhow!("'{key_id}' is not a key id (see 'roster keys list')"))?;
-            let active = store::signing_keys::list_active(&mut conn)?;
-            if !active.iter().any(|key| key.id == id) {
-                bail!("no active signing key {id} (see 'roster keys list')");
+            match keys::retire(&mut conn, id) {
+                Err(service::Error::NotFound(_)) => {
+                    bail!("no active signing key {id} (see 'roster keys list')")
+                }
+                Err(service::Error::Conflict(_)) => {
+                    bail!("{id} is the only active signing key: run 'roster keys rotate' first")
+                }
+                other => other?,
             }
-            if active.len() == 1 {
-                bail!("{id} is the only active signing key: run 'roster keys rotate' first");
-            }
-            store::write_transaction(&mut conn, |conn| {
-                store::signing_keys::retire(conn, id, crate::clock::now())
-            })?;
             tracing::warn!(key = %id, "signing key retired");
             println!("retired signing key {id}");
         }

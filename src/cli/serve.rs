@@ -5,7 +5,8 @@ use clap::Args;
 
 use super::flags::ServeFlags;
 use crate::config::ServeConfig;
-use crate::startup::{Application, Backend, FirstStart, first_start};
+use crate::service::accounts::{FirstStart, first_start};
+use crate::startup::{Application, Backend};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -18,7 +19,7 @@ pub fn run(config: ServeConfig) -> anyhow::Result<()> {
     let backend = Backend::open(&config.database_url, config.pool_size)?;
     let first = {
         let mut conn = backend.pool.get().context("no database connection")?;
-        first_start(&mut conn, &backend.authenticator)?
+        first_start(&mut conn)?
     };
     crate::http::block_on(async {
         let app = Application::build(&config, &backend)?;

@@ -1,14 +1,17 @@
 //! `roster tokens issue|list|revoke`.
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, anyhow};
 use clap::Subcommand;
 
 use super::output;
 use crate::audit::Origin;
 use crate::model::{Account, Scope, TokenId};
+use crate::scim::limits::RequestLimits;
+use crate::service::Caller;
+use crate::service::accounts;
+use crate::service::tokens::{self, NewToken, Revocation};
 use crate::startup::Backend;
-use crate::store::tokens::Revocation;
-use crate::store::{self, Conn, DatabaseUrl};
+use crate::store::{Conn, DatabaseUrl};
 
 #[derive(Debug, Subcommand)]
 pub enum TokensCommand {
@@ -75,14 +78,17 @@ pub fn run(command: TokensCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
                         .ok_or_else(|| anyhow!("the lifetime is too long"))
                 })
                 .transpose()?;
-            let issued = backend.authenticator.issue(
-                &mut conn,
-                &Origin::cli(),
-                account.id,
+            let caller = Caller {
+                account: account.id,
+                origin: &Origin::cli(),
+                limits: &RequestLimits::default(),
+            };
+            let new = NewToken {
                 scope,
                 label,
                 expires_at,
-            )?;
+            };
+            let issued = tokens::issue(&mut conn, &caller, new)?;
             eprintln!(
                 "Issued {scope} token {} for account '{}'. It is shown only now: store it safely.",
                 issued.record.id, account.slug
@@ -91,9 +97,9 @@ pub fn run(command: TokensCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
         }
         TokensCommand::List { account, json } => {
             let account = find_account(&mut conn, &account)?;
-            let tokens = store::tokens::list_for_account(&mut conn, account.id)?;
+            let listed = tokens::list(&mut conn, account.id)?;
             if json {
-                let tokens: Vec<_> = tokens
+                let listed: Vec<_> = listed
                     .iter()
                     .map(|t| {
                         serde_json::json!({
@@ -105,10 +111,10 @@ pub fn run(command: TokensCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
                         })
                     })
                     .collect();
-                println!("{}", serde_json::to_string_pretty(&tokens)?);
+                println!("{}", serde_json::to_string_pretty(&listed)?);
                 return Ok(());
             }
-            let rows: Vec<Vec<String>> = tokens
+            let rows: Vec<Vec<String>> = listed
                 .into_iter()
                 .map(|t| {
                     vec![
@@ -139,17 +145,13 @@ pub fn run(command: TokensCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
             let id: TokenId = token_id.parse().map_err(|_| {
                 anyhow!("'{token_id}' is not a token id (see 'roster tokens list')")
             })?;
-            let revocation = store::write_transaction(&mut conn, |conn| {
-                store::tokens::revoke(conn, &Origin::cli(), id, crate::clock::now())
-            })?;
-            match revocation {
+            match tokens::revoke(&mut conn, &Origin::cli(), id)? {
                 Revocation::Revoked => println!("revoked token {id}"),
                 // Not an error: the token is refused, as asked.
                 Revocation::AlreadyRevoked(at) => println!(
                     "token {id} was already revoked on {}; nothing changed",
                     output::time(Some(at))
                 ),
-                Revocation::NotFound => bail!("no token with id {id}"),
             }
         }
     }
@@ -157,6 +159,6 @@ pub fn run(command: TokensCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
 }
 
 fn find_account(conn: &mut Conn, slug: &str) -> anyhow::Result<Account> {
-    store::accounts::find_by_slug(conn, slug)?
+    accounts::find_by_slug(conn, slug)?
         .ok_or_else(|| anyhow!("no account '{slug}' (see 'roster accounts list')"))
 }

@@ -90,6 +90,7 @@ fn service_error(error: &service::Error) -> ScimError {
         service::Error::Invalid(error) => error.clone(),
         service::Error::NotFound(detail) => ScimError::not_found(detail.clone()),
         service::Error::Taken(detail) => ScimError::uniqueness(detail.clone()),
+        service::Error::Conflict(detail) => ScimError::new(409, None, detail.clone()),
         service::Error::PreconditionFailed(detail) => ScimError::new(412, None, detail.clone()),
         service::Error::Access(error) => access_error(error),
         service::Error::Store(error) => store_error(error),

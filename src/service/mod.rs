@@ -16,7 +16,10 @@
 //! rows and SQL.
 
 pub mod access;
+pub mod accounts;
 pub mod groups;
+pub mod keys;
+pub mod tokens;
 pub mod users;
 
 use crate::access::AccessError;
@@ -52,6 +55,10 @@ pub enum Error {
     /// A name that must be unique in the account is taken (409 `uniqueness`).
     #[error("{0}")]
     Taken(String),
+    /// The change contradicts what the account holds, short of a taken
+    /// name (409 without `scimType`): a limit reached, the last of something.
+    #[error("{0}")]
+    Conflict(String),
     /// The resource changed since the version the caller named (412).
     #[error("{0}")]
     PreconditionFailed(String),

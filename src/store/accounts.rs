@@ -1,17 +1,17 @@
-//! Accounts (tenants).
+//! Accounts (tenants), their network allow-lists and their authentication
+//! versions.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{account_networks, accounts};
 use super::{Conn, StoreError};
-use crate::audit::{Action, Entry, Origin, Resource};
 use crate::model::{Account, AccountId, Slug};
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = accounts)]
 struct AccountRow {
-    id: String,
+    id: AccountId,
     slug: String,
     name: String,
     created_at: NaiveDateTime,
@@ -22,10 +22,7 @@ impl TryFrom<AccountRow> for Account {
 
     fn try_from(row: AccountRow) -> Result<Self, StoreError> {
         Ok(Account {
-            id: row
-                .id
-                .parse()
-                .map_err(|_| StoreError::Corrupt(format!("account id {}", row.id)))?,
+            id: row.id,
             slug: Slug::parse(&row.slug).map_err(StoreError::Corrupt)?,
             name: row.name,
             created_at: row.created_at,
@@ -33,29 +30,18 @@ impl TryFrom<AccountRow> for Account {
     }
 }
 
-/// Inserts an account, with the default access model. A taken slug is a unique violation
+/// Inserts an account. A taken slug is a unique violation
 /// ([`StoreError::is_unique_violation`]).
-pub fn insert(conn: &mut Conn, origin: &Origin, account: &Account) -> Result<(), StoreError> {
+pub fn insert(conn: &mut Conn, account: &Account) -> Result<(), StoreError> {
     diesel::insert_into(accounts::table)
         .values(AccountRow {
-            id: account.id.to_string(),
+            id: account.id,
             slug: account.slug.to_string(),
             name: account.name.clone(),
             created_at: account.created_at,
         })
         .execute(conn)?;
-    let changes = crate::audit::changes_of(
-        None,
-        Some(&serde_json::json!({"slug": account.slug.to_string(), "name": account.name})),
-    );
-    let entry = Entry::configuration(
-        Resource::Account,
-        account.id.to_string(),
-        Action::Created,
-        changes,
-    );
-    super::audit::record_one(conn, account.id, origin, entry)?;
-    super::access::seed_defaults(conn, account.id)
+    Ok(())
 }
 
 pub fn find_by_slug(conn: &mut Conn, slug: &str) -> Result<Option<Account>, StoreError> {
@@ -70,7 +56,7 @@ pub fn find_by_slug(conn: &mut Conn, slug: &str) -> Result<Option<Account>, Stor
 
 pub fn find(conn: &mut Conn, id: AccountId) -> Result<Option<Account>, StoreError> {
     accounts::table
-        .find(id.to_string())
+        .find(id)
         .select(AccountRow::as_select())
         .first(conn)
         .optional()?
@@ -96,17 +82,36 @@ pub fn count(conn: &mut Conn) -> Result<i64, StoreError> {
 /// The account's network allow-list as stored (empty: any network).
 pub fn networks(conn: &mut Conn, account: AccountId) -> Result<Vec<String>, StoreError> {
     Ok(account_networks::table
-        .filter(account_networks::account_id.eq(account.to_string()))
+        .filter(account_networks::account_id.eq(account))
         .order(account_networks::cidr)
         .select(account_networks::cidr)
         .load(conn)?)
+}
+
+/// Replaces the account's network allow-list with these blocks.
+pub fn replace_networks(
+    conn: &mut Conn,
+    account: AccountId,
+    networks: &[String],
+) -> Result<(), StoreError> {
+    diesel::delete(account_networks::table.filter(account_networks::account_id.eq(account)))
+        .execute(conn)?;
+    for cidr in networks {
+        diesel::insert_into(account_networks::table)
+            .values((
+                account_networks::account_id.eq(account),
+                account_networks::cidr.eq(cidr),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// The account's authentication version, `None` when there is no such
 /// account. See [`bump_auth_version`].
 pub fn auth_version(conn: &mut Conn, account: AccountId) -> Result<Option<i64>, StoreError> {
     let version = accounts::table
-        .find(account.to_string())
+        .find(account)
         .select(accounts::auth_version)
         .load::<i64>(conn)?;
     Ok(super::at_most_one(version))
@@ -118,48 +123,10 @@ pub fn auth_version(conn: &mut Conn, account: AccountId) -> Result<Option<i64>, 
 pub fn bump_auth_version(conn: &mut Conn, account: Option<AccountId>) -> Result<(), StoreError> {
     let bump = accounts::auth_version.eq(accounts::auth_version + 1);
     match account {
-        Some(account) => diesel::update(accounts::table.find(account.to_string()))
+        Some(account) => diesel::update(accounts::table.find(account))
             .set(bump)
             .execute(conn)?,
         None => diesel::update(accounts::table).set(bump).execute(conn)?,
     };
-    Ok(())
-}
-
-/// Replaces the account's network allow-list (audited).
-pub fn set_networks(
-    conn: &mut Conn,
-    account: AccountId,
-    origin: &Origin,
-    networks: &[String],
-) -> Result<(), StoreError> {
-    let before = self::networks(conn, account)?;
-    diesel::delete(
-        account_networks::table.filter(account_networks::account_id.eq(account.to_string())),
-    )
-    .execute(conn)?;
-    for cidr in networks {
-        diesel::insert_into(account_networks::table)
-            .values((
-                account_networks::account_id.eq(account.to_string()),
-                account_networks::cidr.eq(cidr),
-            ))
-            .execute(conn)?;
-    }
-    let after = self::networks(conn, account)?;
-    if before != after {
-        bump_auth_version(conn, Some(account))?;
-        let changes = serde_json::Map::from_iter([(
-            "networks".to_owned(),
-            crate::audit::change("networks", Some(&before.into()), Some(&after.into())),
-        )]);
-        let entry = Entry::configuration(
-            Resource::Account,
-            account.to_string(),
-            Action::Modified,
-            changes,
-        );
-        super::audit::record_one(conn, account, origin, entry)?;
-    }
     Ok(())
 }

@@ -10,7 +10,9 @@ use super::{Conn, StoreError};
 use crate::model::KeyId;
 
 /// A stored signing key; `secret` is base64 of the raw key bytes.
-#[derive(Clone)]
+#[derive(Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = signing_keys)]
+#[diesel(treat_none_as_null = true)]
 pub struct KeyRecord {
     pub id: KeyId,
     pub secret: String,
@@ -29,23 +31,9 @@ impl std::fmt::Debug for KeyRecord {
     }
 }
 
-#[derive(Queryable, Selectable, Insertable)]
-#[diesel(table_name = signing_keys)]
-struct KeyRow {
-    id: String,
-    secret: String,
-    created_at: NaiveDateTime,
-    retired_at: Option<NaiveDateTime>,
-}
-
 pub fn insert(conn: &mut Conn, key: &KeyRecord) -> Result<(), StoreError> {
     diesel::insert_into(signing_keys::table)
-        .values(KeyRow {
-            id: key.id.to_string(),
-            secret: key.secret.clone(),
-            created_at: key.created_at,
-            retired_at: key.retired_at,
-        })
+        .values(key)
         .execute(conn)?;
     Ok(())
 }
@@ -58,40 +46,22 @@ pub fn list_active(conn: &mut Conn) -> Result<Vec<KeyRecord>, StoreError> {
         .collect())
 }
 
-/// Marks the key retired (tokens it signed fail from the next request, on
-/// every replica: every account's authentication version is bumped); false
-/// when no active key has this id.
+/// Marks the key retired at `at`; false when no active key has this id.
 pub fn retire(conn: &mut Conn, id: KeyId, at: NaiveDateTime) -> Result<bool, StoreError> {
     let retired = diesel::update(
         signing_keys::table
-            .find(id.to_string())
+            .find(id)
             .filter(signing_keys::retired_at.is_null()),
     )
     .set(signing_keys::retired_at.eq(Some(at)))
     .execute(conn)?;
-    if retired > 0 {
-        super::accounts::bump_auth_version(conn, None)?;
-    }
     Ok(retired > 0)
 }
 
 /// Every key, retired ones included, newest first.
 pub fn list(conn: &mut Conn) -> Result<Vec<KeyRecord>, StoreError> {
-    signing_keys::table
+    Ok(signing_keys::table
         .order((signing_keys::created_at.desc(), signing_keys::id.desc()))
-        .select(KeyRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(|row| {
-            Ok(KeyRecord {
-                id: row
-                    .id
-                    .parse()
-                    .map_err(|_| StoreError::Corrupt(format!("signing key id {}", row.id)))?,
-                secret: row.secret,
-                created_at: row.created_at,
-                retired_at: row.retired_at,
-            })
-        })
-        .collect()
+        .select(KeyRecord::as_select())
+        .load(conn)?)
 }

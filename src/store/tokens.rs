@@ -6,7 +6,6 @@ use diesel::prelude::*;
 
 use super::schema::{signing_keys, tokens};
 use super::{Conn, StoreError};
-use crate::audit::{Action, Entry, Origin, Resource};
 use crate::model::{AccountId, KeyId, Scope, TokenId};
 
 /// A stored token (without the token itself).
@@ -27,13 +26,14 @@ pub struct TokenRecord {
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = tokens)]
+#[diesel(treat_none_as_null = true)]
 struct TokenRow {
-    id: String,
-    account_id: String,
+    id: TokenId,
+    account_id: AccountId,
     scope: String,
     label: Option<String>,
     secret_hash: String,
-    key_id: String,
+    key_id: KeyId,
     created_at: NaiveDateTime,
     expires_at: Option<NaiveDateTime>,
     last_used_at: Option<NaiveDateTime>,
@@ -44,12 +44,14 @@ impl TryFrom<TokenRow> for TokenRecord {
     type Error = StoreError;
 
     fn try_from(row: TokenRow) -> Result<Self, StoreError> {
-        let corrupt = |what: &str| StoreError::Corrupt(format!("token {}: {what}", row.id));
         Ok(TokenRecord {
-            id: row.id.parse().map_err(|_| corrupt("id"))?,
-            account_id: row.account_id.parse().map_err(|_| corrupt("account id"))?,
-            scope: row.scope.parse().map_err(|_| corrupt("scope"))?,
-            key_id: row.key_id.parse().map_err(|_| corrupt("key id"))?,
+            scope: row
+                .scope
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("token {}: scope", row.id)))?,
+            id: row.id,
+            account_id: row.account_id,
+            key_id: row.key_id,
             label: row.label,
             secret_hash: row.secret_hash,
             created_at: row.created_at,
@@ -60,42 +62,28 @@ impl TryFrom<TokenRow> for TokenRecord {
     }
 }
 
-/// Stores a token (its hash, never the token) and audits its issue.
-pub fn insert(conn: &mut Conn, origin: &Origin, token: &TokenRecord) -> Result<(), StoreError> {
+/// Stores a token (its hash, never the token).
+pub fn insert(conn: &mut Conn, token: &TokenRecord) -> Result<(), StoreError> {
     diesel::insert_into(tokens::table)
         .values(TokenRow {
-            id: token.id.to_string(),
-            account_id: token.account_id.to_string(),
+            id: token.id,
+            account_id: token.account_id,
             scope: token.scope.to_string(),
             label: token.label.clone(),
             secret_hash: token.secret_hash.clone(),
-            key_id: token.key_id.to_string(),
+            key_id: token.key_id,
             created_at: token.created_at,
             expires_at: token.expires_at,
             last_used_at: token.last_used_at,
             revoked_at: token.revoked_at,
         })
         .execute(conn)?;
-    let changes = serde_json::json!({
-        "scope": {"before": null, "after": token.scope.to_string()},
-        "label": {"before": null, "after": token.label},
-        "expiresAt": {"before": null, "after": token.expires_at.map(crate::clock::rfc3339)},
-    });
-    let serde_json::Value::Object(changes) = changes else {
-        unreachable!("a JSON object literal")
-    };
-    let entry = Entry::configuration(
-        Resource::Token,
-        token.id.to_string(),
-        Action::Created,
-        changes,
-    );
-    super::audit::record_one(conn, token.account_id, origin, entry)
+    Ok(())
 }
 
 pub fn find(conn: &mut Conn, id: TokenId) -> Result<Option<TokenRecord>, StoreError> {
     let row = tokens::table
-        .find(id.to_string())
+        .find(id)
         .select(TokenRow::as_select())
         .load(conn)?;
     super::at_most_one(row)
@@ -111,7 +99,7 @@ pub fn find_with_key_state(
 ) -> Result<Option<(TokenRecord, bool)>, StoreError> {
     let row = tokens::table
         .inner_join(signing_keys::table)
-        .filter(tokens::id.eq(id.to_string()))
+        .filter(tokens::id.eq(id))
         .select((TokenRow::as_select(), signing_keys::retired_at))
         .load::<(TokenRow, Option<NaiveDateTime>)>(conn)?;
     super::at_most_one(row)
@@ -120,7 +108,7 @@ pub fn find_with_key_state(
 }
 
 /// How many unrevoked tokens each signing key has signed, by key id.
-pub fn live_count_by_key(conn: &mut Conn) -> Result<Vec<(String, i64)>, StoreError> {
+pub fn live_count_by_key(conn: &mut Conn) -> Result<Vec<(KeyId, i64)>, StoreError> {
     Ok(tokens::table
         .filter(tokens::revoked_at.is_null())
         .group_by(tokens::key_id)
@@ -134,7 +122,7 @@ pub fn list_for_account(
     account: AccountId,
 ) -> Result<Vec<TokenRecord>, StoreError> {
     tokens::table
-        .filter(tokens::account_id.eq(account.to_string()))
+        .filter(tokens::account_id.eq(account))
         .order((tokens::created_at, tokens::id))
         .select(TokenRow::as_select())
         .load(conn)?
@@ -143,53 +131,18 @@ pub fn list_for_account(
         .collect()
 }
 
-/// Marks the token revoked. Revoking a revoked token changes nothing (it
-/// keeps its first revocation time) and says when that was.
-pub fn revoke(
-    conn: &mut Conn,
-    origin: &Origin,
-    id: TokenId,
-    at: NaiveDateTime,
-) -> Result<Revocation, StoreError> {
-    let Some(token) = find(conn, id)? else {
-        return Ok(Revocation::NotFound);
-    };
-    let revoked = diesel::update(
-        tokens::table
-            .find(id.to_string())
-            .filter(tokens::revoked_at.is_null()),
-    )
-    .set(tokens::revoked_at.eq(Some(at)))
-    .execute(conn)?;
-    if revoked == 0 {
-        // Revoked before (perhaps a moment ago, by another process).
-        let earlier = find(conn, id)?.and_then(|token| token.revoked_at);
-        return Ok(earlier.map_or(Revocation::NotFound, Revocation::AlreadyRevoked));
-    }
-    super::accounts::bump_auth_version(conn, Some(token.account_id))?;
-    let changes = serde_json::Map::from_iter([(
-        "revokedAt".to_owned(),
-        crate::audit::change("revokedAt", None, Some(&crate::clock::rfc3339(at).into())),
-    )]);
-    let entry = Entry::configuration(Resource::Token, id.to_string(), Action::Revoked, changes);
-    super::audit::record_one(conn, token.account_id, origin, entry)?;
-    Ok(Revocation::Revoked)
-}
-
-/// What [`revoke`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Revocation {
-    /// Revoked now.
-    Revoked,
-    /// Revoked already, at this time; nothing changed.
-    AlreadyRevoked(NaiveDateTime),
-    /// No token has this id.
-    NotFound,
+/// Marks the token revoked at `at` unless it is revoked already (then it
+/// keeps its first revocation time); false when nothing changed.
+pub fn revoke(conn: &mut Conn, id: TokenId, at: NaiveDateTime) -> Result<bool, StoreError> {
+    let revoked = diesel::update(tokens::table.find(id).filter(tokens::revoked_at.is_null()))
+        .set(tokens::revoked_at.eq(Some(at)))
+        .execute(conn)?;
+    Ok(revoked > 0)
 }
 
 /// Records when the token was last used.
 pub fn touch(conn: &mut Conn, id: TokenId, at: NaiveDateTime) -> Result<(), StoreError> {
-    diesel::update(tokens::table.find(id.to_string()))
+    diesel::update(tokens::table.find(id))
         .set(tokens::last_used_at.eq(Some(at)))
         .execute(conn)?;
     Ok(())

@@ -6,10 +6,13 @@ use std::process::{Command, Output};
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
-use roster::auth::IssuedToken;
 use roster::config::ServeConfig;
 use roster::model::{Account, Scope};
-use roster::startup::{Application, Backend, first_start};
+use roster::scim::limits::RequestLimits;
+use roster::service::accounts::first_start;
+use roster::service::tokens::{IssuedToken, NewToken};
+use roster::service::{Caller, tokens};
+use roster::startup::{Application, Backend};
 use roster::store::DatabaseUrl;
 use serde_json::Value;
 
@@ -124,7 +127,7 @@ impl TestApp {
         let backend = Backend::open(&url, 4).expect("open the test database");
         let first = {
             let mut conn = backend.pool.get().expect("connection");
-            first_start(&mut conn, &backend.authenticator)
+            first_start(&mut conn)
                 .expect("first start")
                 .expect("a new database is bootstrapped")
         };
@@ -179,17 +182,17 @@ impl TestApp {
     /// Issues a token for the first account directly through the library.
     pub fn issue(&self, scope: Scope, expires_at: Option<chrono::NaiveDateTime>) -> IssuedToken {
         let mut conn = self.backend().pool.get().expect("connection");
-        self.backend()
-            .authenticator
-            .issue(
-                &mut conn,
-                &roster::audit::Origin::cli(),
-                self.account.id,
-                scope,
-                Some("test".into()),
-                expires_at,
-            )
-            .expect("issue a token")
+        let caller = Caller {
+            account: self.account.id,
+            origin: &roster::audit::Origin::cli(),
+            limits: &RequestLimits::default(),
+        };
+        let new = NewToken {
+            scope,
+            label: Some("test".into()),
+            expires_at,
+        };
+        tokens::issue(&mut conn, &caller, new).expect("issue a token")
     }
 
     /// GET with the SCIM token as a Bearer token.

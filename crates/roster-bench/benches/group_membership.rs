@@ -27,7 +27,8 @@ use clap::Parser;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use roster::config::ServeConfig;
-use roster::startup::{Application, Backend, first_start};
+use roster::service::accounts::first_start;
+use roster::startup::{Application, Backend};
 use roster::store::DatabaseUrl;
 use serde_json::{Value, json};
 
@@ -223,8 +224,7 @@ impl Scim {
         };
         let backend = Backend::open(&config.database_url, config.pool_size)?;
         let mut conn = backend.pool.get()?;
-        let first =
-            first_start(&mut conn, &backend.authenticator)?.context("the database is not new")?;
+        let first = first_start(&mut conn)?.context("the database is not new")?;
         drop(conn);
         let app = Application::build(&config, &backend)?;
         let base = format!("http://127.0.0.1:{}/scim/v2", app.port());

@@ -9,14 +9,13 @@ use utoipa::ToSchema;
 
 use super::json;
 use super::schemas::{ErrorBody, Forbidden, Unauthorized};
-use crate::access::AccessError;
 use crate::auth::network::AllowList;
 use crate::http::auth::{AdminScope, Authenticated};
 use crate::http::error::ApiError;
 use crate::http::responses::method_not_allowed;
 use crate::http::state::AppState;
-use crate::scim::MEDIA_TYPE;
-use crate::store;
+use crate::scim::{MEDIA_TYPE, ScimError};
+use crate::service::accounts;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -54,8 +53,7 @@ pub(super) async fn get_networks(
     auth: Authenticated<AdminScope>,
 ) -> Result<HttpResponse, ApiError> {
     let account = auth.principal.account_id;
-    let networks =
-        AppState::run(&state, move |conn| store::accounts::networks(conn, account)).await?;
+    let networks = AppState::run(&state, move |conn| accounts::networks(conn, account)).await?;
     Ok(json(Networks { networks }))
 }
 
@@ -83,14 +81,10 @@ pub(super) async fn put_networks(
     auth: Authenticated<AdminScope>,
     body: web::Json<Networks>,
 ) -> Result<HttpResponse, ApiError> {
-    let list = AllowList::parse(&body.networks).map_err(AccessError::Invalid)?;
-    let account = auth.principal.account_id;
-    let origin = auth.origin;
-    let networks = AppState::run(&state, move |conn| {
-        store::account_transaction(conn, account, |conn| {
-            store::accounts::set_networks(conn, account, &origin, &list.to_strings())?;
-            store::accounts::networks(conn, account)
-        })
+    let list = AllowList::parse(&body.networks).map_err(ScimError::invalid_value)?;
+    let (account, origin) = (auth.principal.account_id, auth.origin);
+    let networks = AppState::change(&state, account, origin, move |conn, caller| {
+        Ok(accounts::set_networks(conn, caller, &list)?)
     })
     .await?;
     Ok(json(Networks { networks }))

@@ -101,9 +101,8 @@ pub(super) async fn create(
     let url = check_url(&url, state.webhook_allow_private_destinations).await?;
     let account = auth.principal.account_id;
     let origin = auth.origin;
-    let authenticator = std::sync::Arc::clone(&state.authenticator);
     let (webhook, secret) = AppState::run(&state, move |conn| -> Result<_, ApiError> {
-        let key = authenticator.current_key(conn)?;
+        let key = crate::service::keys::current(conn)?;
         store::account_transaction(conn, account, |conn| -> Result<_, ApiError> {
             if store::webhooks::list(conn, account)?.len() >= MAX_ENDPOINTS {
                 return Err(AccessError::Conflict(format!(
