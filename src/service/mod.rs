@@ -21,6 +21,7 @@ pub mod groups;
 pub mod keys;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use crate::access::AccessError;
 use crate::audit::Origin;

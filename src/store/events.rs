@@ -112,7 +112,7 @@ const BATCH: usize = 256;
 
 /// The account's latest event `seq` (0 when it has none): one probe of the
 /// `(account_id, seq)` key. Under the account's lock, `+ 1` is the next one.
-fn last_seq(conn: &mut Conn, account: AccountId) -> Result<i64, StoreError> {
+pub fn last_seq(conn: &mut Conn, account: AccountId) -> Result<i64, StoreError> {
     Ok(events::table
         .filter(events::account_id.eq(account.to_string()))
         .select(diesel::dsl::max(events::seq))

@@ -37,6 +37,7 @@ use super::resolver::{PublicOnly, check_literal};
 use super::signature::{SIGNATURE_HEADER, backoff, endpoint_secret, sign};
 use crate::auth::Authenticator;
 use crate::metrics::Metrics;
+use crate::model::WebhookId;
 use crate::store::events::Event;
 use crate::store::webhooks::{self, Webhook};
 use crate::store::{self, Conn, Pool, StoreError};
@@ -129,7 +130,7 @@ impl Deliverer {
     pub async fn run(self, stop: impl std::future::Future<Output = ()>) {
         let mut tasks = JoinSet::new();
         // The endpoint each running task serves.
-        let mut serving: HashMap<tokio::task::Id, String> = HashMap::new();
+        let mut serving: HashMap<tokio::task::Id, WebhookId> = HashMap::new();
         let deliver = async {
             let mut ticker = tokio::time::interval(POLL_INTERVAL);
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -161,7 +162,7 @@ impl Deliverer {
     async fn pass(
         &self,
         tasks: &mut JoinSet<()>,
-        serving: &mut HashMap<tokio::task::Id, String>,
+        serving: &mut HashMap<tokio::task::Id, WebhookId>,
     ) -> Result<(), StoreError> {
         let free = self.concurrency.saturating_sub(serving.len());
         if free > 0 {
@@ -171,17 +172,14 @@ impl Deliverer {
                 .worker
                 .store(move |conn| webhooks::due(conn, now, limit))
                 .await?;
-            let fresh: Vec<String> = due
+            let fresh: Vec<WebhookId> = due
                 .into_iter()
                 .filter(|id| !serving.values().any(|served| served == id))
                 .take(free)
                 .collect();
             for id in fresh {
                 let worker = Arc::clone(&self.worker);
-                let handle = tasks.spawn({
-                    let id = id.clone();
-                    async move { worker.serve(id).await }
-                });
+                let handle = tasks.spawn(async move { worker.serve(id).await });
                 serving.insert(handle.id(), id);
             }
         }
@@ -210,29 +208,29 @@ impl Worker {
     }
 
     /// One endpoint's task: lease it, deliver, give the lease back.
-    async fn serve(self: Arc<Self>, id: String) {
-        if let Err(error) = self.serve_endpoint(&id).await {
+    async fn serve(self: Arc<Self>, id: WebhookId) {
+        if let Err(error) = self.serve_endpoint(id).await {
             tracing::warn!(webhook = %id, %error, "webhook delivery failed; retrying");
         }
     }
 
-    async fn serve_endpoint(&self, id: &str) -> Result<(), StoreError> {
+    async fn serve_endpoint(&self, id: WebhookId) -> Result<(), StoreError> {
         let lease = Lease {
             taken: Instant::now(),
         };
         let now = crate::clock::now();
         let until = now + LEASE;
         let claimed = {
-            let (id, owner) = (id.to_owned(), self.owner.clone());
-            self.store(move |conn| webhooks::claim(conn, &id, &owner, now, until))
+            let owner = self.owner.clone();
+            self.store(move |conn| webhooks::claim(conn, id, &owner, now, until))
                 .await?
         };
         let Some(webhook) = claimed else {
             return Ok(()); // another replica has it
         };
         let delivered = self.deliver(&webhook, &lease).await;
-        let (id, owner) = (id.to_owned(), self.owner.clone());
-        self.store(move |conn| webhooks::release(conn, &id, &owner))
+        let owner = self.owner.clone();
+        self.store(move |conn| webhooks::release(conn, id, &owner))
             .await?;
         delivered
     }
@@ -240,35 +238,25 @@ impl Worker {
     /// Sends the endpoint's waiting events in order, until one fails, none
     /// is left, or half the lease is used.
     async fn deliver(&self, webhook: &Webhook, lease: &Lease) -> Result<(), StoreError> {
-        let key_id = webhook
-            .key_id
-            .parse()
-            .map_err(|_| StoreError::Corrupt(format!("webhook {}: key id", webhook.id)))?;
+        let key_id = webhook.key_id;
         let authenticator = Arc::clone(&self.authenticator);
         let key = self
             .store(move |conn| authenticator.key(conn, key_id))
             .await?;
         let Some(key) = key else {
             let error = "the signing key of this endpoint was retired: delete the endpoint and add it again";
-            return self
-                .failed(webhook, webhook.delivery.attempts + 1, error)
-                .await;
+            return self.failed(webhook, webhook.attempts + 1, error).await;
         };
         if let Err(error) = self.check_destination(&webhook.url) {
             // Nothing is sent; it counts as a failed delivery.
             self.metrics.observe_webhook_delivery(false);
-            return self
-                .failed(webhook, webhook.delivery.attempts + 1, &error)
-                .await;
+            return self.failed(webhook, webhook.attempts + 1, &error).await;
         }
-        let secret = endpoint_secret(&key.secret, &webhook.id);
-        let account = webhook
-            .account
-            .parse()
-            .map_err(|_| StoreError::Corrupt(format!("webhook {}: account id", webhook.id)))?;
-        let mut after = webhook.delivery.delivered_seq;
+        let secret = endpoint_secret(&key.secret, &webhook.id.to_string());
+        let account = webhook.account_id;
+        let mut after = webhook.delivered_seq;
         // The first event is the one earlier attempts failed at.
-        let mut attempt = webhook.delivery.attempts + 1;
+        let mut attempt = webhook.attempts + 1;
         while lease.may_send() {
             let events = self
                 .store(move |conn| store::events::feed(conn, account, after, EVENTS_PER_READ))
@@ -285,10 +273,10 @@ impl Worker {
                     return self.failed(webhook, attempt, &error).await;
                 }
                 self.metrics.observe_webhook_delivery(true);
-                let (id, owner, seq) = (webhook.id.clone(), self.owner.clone(), event.seq);
+                let (id, owner, seq) = (webhook.id, self.owner.clone(), event.seq);
                 let at = crate::clock::now();
                 let kept_lease = self
-                    .store(move |conn| webhooks::delivered(conn, &id, &owner, seq, at))
+                    .store(move |conn| webhooks::delivered(conn, id, &owner, seq, at))
                     .await?;
                 if !kept_lease {
                     return Ok(());
@@ -330,8 +318,8 @@ impl Worker {
             %error,
             "webhook delivery failed"
         );
-        let (id, owner) = (webhook.id.clone(), self.owner.clone());
-        self.store(move |conn| webhooks::failed(conn, &id, &owner, attempts, &error, now, next))
+        let (id, owner) = (webhook.id, self.owner.clone());
+        self.store(move |conn| webhooks::failed(conn, id, &owner, attempts, &error, now, next))
             .await
     }
 
@@ -347,7 +335,7 @@ impl Worker {
             "id": event.id,
             "seq": event.seq,
             "kind": event.kind,
-            "account": webhook.account,
+            "account": webhook.account_id,
             "member": event.member,
             "data": event.data,
             "at": event.at,

@@ -164,6 +164,15 @@ where
 const A: &str = "00000000-0000-7000-8000-00000000000a";
 const B: &str = "00000000-0000-7000-8000-00000000000b";
 
+/// The ids of [`OLD_ROWS`]' webhooks, and the names the test gives them.
+const WEBHOOKS: [(&str, &str); 5] = [
+    ("00000000-0000-7000-8000-00000000a000", "wa-none"),
+    ("00000000-0000-7000-8000-00000000a002", "wa-two"),
+    ("00000000-0000-7000-8000-00000000a008", "wa-gap"),
+    ("00000000-0000-7000-8000-00000000b006", "wb-three"),
+    ("00000000-0000-7000-8000-00000000b009", "wb-all"),
+];
+
 /// Two accounts whose events and audit entries were numbered globally,
 /// interleaved (A: 1, 3, 6, 9; B: 2, 4, 5, 7), each with webhooks part way.
 const OLD_ROWS: &str = "
@@ -187,11 +196,11 @@ INSERT INTO audit_log (seq, id, account_id, at, actor, resource_type, resource_i
     (4, 'xa2', '00000000-0000-7000-8000-00000000000a', '2026-11-01 00:00:04', 'cli', 'User', 'u', 'created', '{}'),
     (6, 'xa3', '00000000-0000-7000-8000-00000000000a', '2026-11-01 00:00:00', 'cli', 'User', 'u', 'created', '{}');
 INSERT INTO webhooks (id, account_id, url, key_id, created_at, delivered_seq, next_attempt_at) VALUES
-    ('wa-none', '00000000-0000-7000-8000-00000000000a', 'http://x/', '00000000-0000-7000-8000-0000000000cc', '2026-11-01 00:00:00', 0, '2026-11-01 00:00:00'),
-    ('wa-two', '00000000-0000-7000-8000-00000000000a', 'http://x/', '00000000-0000-7000-8000-0000000000cc', '2026-11-01 00:00:01', 3, '2026-11-01 00:00:00'),
-    ('wa-gap', '00000000-0000-7000-8000-00000000000a', 'http://x/', '00000000-0000-7000-8000-0000000000cc', '2026-11-01 00:00:02', 8, '2026-11-01 00:00:00'),
-    ('wb-three', '00000000-0000-7000-8000-00000000000b', 'http://x/', '00000000-0000-7000-8000-0000000000cc', '2026-11-01 00:00:03', 6, '2026-11-01 00:00:00'),
-    ('wb-all', '00000000-0000-7000-8000-00000000000b', 'http://x/', '00000000-0000-7000-8000-0000000000cc', '2026-11-01 00:00:04', 9, '2026-11-01 00:00:00');
+    ('00000000-0000-7000-8000-00000000a000', '00000000-0000-7000-8000-00000000000a', 'http://x/', '00000000-0000-7000-8000-0000000000cc', '2026-11-01 00:00:00', 0, '2026-11-01 00:00:00'),
+    ('00000000-0000-7000-8000-00000000a002', '00000000-0000-7000-8000-00000000000a', 'http://x/', '00000000-0000-7000-8000-0000000000cc', '2026-11-01 00:00:01', 3, '2026-11-01 00:00:00'),
+    ('00000000-0000-7000-8000-00000000a008', '00000000-0000-7000-8000-00000000000a', 'http://x/', '00000000-0000-7000-8000-0000000000cc', '2026-11-01 00:00:02', 8, '2026-11-01 00:00:00'),
+    ('00000000-0000-7000-8000-00000000b006', '00000000-0000-7000-8000-00000000000b', 'http://x/', '00000000-0000-7000-8000-0000000000cc', '2026-11-01 00:00:03', 6, '2026-11-01 00:00:00'),
+    ('00000000-0000-7000-8000-00000000b009', '00000000-0000-7000-8000-00000000000b', 'http://x/', '00000000-0000-7000-8000-0000000000cc', '2026-11-01 00:00:04', 9, '2026-11-01 00:00:00');
 ";
 
 async fn old_global_numbers_are_renumbered_per_account(db: TestDb) {
@@ -255,10 +264,17 @@ async fn old_global_numbers_are_renumbered_per_account(db: TestDb) {
 
     // Each cursor now counts the account's events it had delivered.
     let cursors = |conn: &mut Conn, account| {
-        store::webhooks::list(conn, account)
+        let name = |id: String| {
+            let (_, name) = WEBHOOKS.iter().find(|(known, _)| *known == id).unwrap();
+            (*name).to_owned()
+        };
+        roster::service::webhooks::list(conn, account)
             .unwrap()
             .into_iter()
-            .map(|hook| (hook.id, hook.delivery.delivered_seq, hook.delivery.backlog))
+            .map(|hook| {
+                let id = name(hook.webhook.id.to_string());
+                (id, hook.webhook.delivered_seq, hook.backlog)
+            })
             .collect::<Vec<_>>()
     };
     let expected = |rows: &[(&str, i64, i64)]| {

@@ -6,13 +6,13 @@
 
 use utoipa::{ToResponse, ToSchema};
 
+use super::webhooks::Webhook;
 use crate::access::{Selector, Workspace};
 use crate::service::access::members::MemberAccess;
 use crate::service::access::rules::AccessDiff;
 use crate::service::access::workspaces::WorkspaceMember;
 use crate::store::audit::AuditRecord;
 use crate::store::events::Event;
-use crate::store::webhooks::Webhook;
 
 /// The SCIM Error body (RFC 7644 §3.12) of every error.
 // As `crate::scim::ScimError::to_body` writes it (a `scim_v2` type).

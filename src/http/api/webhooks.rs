@@ -3,21 +3,20 @@
 //! (`crate::webhooks`; docs/ACCESS.md "Webhooks").
 
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use super::json;
 use super::schemas::{CreatedWebhook, ErrorBody, Forbidden, Unauthorized, WebhookList};
-use crate::access::AccessError;
 use crate::http::auth::{AdminScope, Authenticated};
 use crate::http::error::ApiError;
 use crate::http::responses::method_not_allowed;
 use crate::http::state::AppState;
+use crate::model::WebhookId;
 use crate::scim::MEDIA_TYPE;
-use crate::store;
-use crate::webhooks::signature::endpoint_secret;
-use crate::webhooks::{destination, resolver};
+use crate::service::webhooks::{self, NewWebhook, WebhookView};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -33,14 +32,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// The longest accepted description.
-const MAX_DESCRIPTION_BYTES: usize = 500;
-/// The most endpoints one account may have.
-const MAX_ENDPOINTS: usize = 20;
-
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct NewWebhook {
+#[schema(as = NewWebhook)]
+pub(super) struct NewWebhookBody {
     /// An `http` or `https` URL without credentials or control characters, at
     /// most 2048 bytes, whose host is a public address or resolves only to
     /// public addresses (unless the operator allows internal ones).
@@ -49,15 +44,60 @@ pub(super) struct NewWebhook {
     description: Option<String>,
 }
 
-/// A URL Roster may send to (`webhooks::destination`): its normalised text.
-async fn check_url(text: &str, allow_private: bool) -> Result<String, AccessError> {
-    let target = destination::parse(text).map_err(AccessError::Invalid)?;
-    if !allow_private {
-        resolver::check_new(&target)
-            .await
-            .map_err(|refused| AccessError::Invalid(format!("'url' is refused: {refused}")))?;
+/// An endpoint with its delivery state.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Webhook {
+    #[schema(value_type = String)]
+    id: WebhookId,
+    url: String,
+    description: Option<String>,
+    #[serde(serialize_with = "crate::clock::serialize_rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    created_at: NaiveDateTime,
+    delivery: Delivery,
+}
+
+/// Where delivery to an endpoint stands.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Delivery {
+    /// Every event of the account up to this `seq` (the account's own numbering) is delivered.
+    delivered_seq: i64,
+    /// Events waiting to be delivered (filled in by `list`).
+    backlog: i64,
+    /// Failed attempts at the next event since the last success.
+    attempts: i32,
+    #[serde(serialize_with = "crate::clock::serialize_rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    next_attempt_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::clock::serialize_rfc3339_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    last_attempt_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::clock::serialize_rfc3339_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    last_success_at: Option<NaiveDateTime>,
+    last_error: Option<String>,
+}
+
+impl From<WebhookView> for Webhook {
+    fn from(WebhookView { webhook, backlog }: WebhookView) -> Self {
+        Self {
+            id: webhook.id,
+            url: webhook.url,
+            description: webhook.description,
+            created_at: webhook.created_at,
+            delivery: Delivery {
+                delivered_seq: webhook.delivered_seq,
+                backlog,
+                attempts: webhook.attempts,
+                next_attempt_at: webhook.next_attempt_at,
+                last_attempt_at: webhook.last_attempt_at,
+                last_success_at: webhook.last_success_at,
+                last_error: webhook.last_error,
+            },
+        }
     }
-    Ok(target.url.into())
 }
 
 /// `POST /webhooks` with `{"url": …, "description": …}`: 201 with the
@@ -69,7 +109,7 @@ async fn check_url(text: &str, allow_private: bool) -> Result<String, AccessErro
     tag = "webhooks",
     summary = "Add a webhook endpoint",
     security(("bearer" = ["admin"])),
-    request_body = NewWebhook,
+    request_body = NewWebhookBody,
     responses(
         (status = 201, description = "The endpoint, with its signing `secret`, shown this once",
             body = CreatedWebhook),
@@ -85,47 +125,19 @@ async fn check_url(text: &str, allow_private: bool) -> Result<String, AccessErro
 pub(super) async fn create(
     state: web::Data<AppState>,
     auth: Authenticated<AdminScope>,
-    body: web::Json<NewWebhook>,
+    body: web::Json<NewWebhookBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let NewWebhook { url, description } = body.into_inner();
-    if description
-        .as_ref()
-        .is_some_and(|text| text.len() > MAX_DESCRIPTION_BYTES)
-    {
-        return Err(AccessError::Invalid(format!(
-            "'description' is at most {MAX_DESCRIPTION_BYTES} bytes"
-        ))
-        .into());
-    }
-    // Last, since it may resolve the URL's host.
-    let url = check_url(&url, state.webhook_allow_private_destinations).await?;
-    let account = auth.principal.account_id;
-    let origin = auth.origin;
-    let (webhook, secret) = AppState::run(&state, move |conn| -> Result<_, ApiError> {
-        let key = crate::service::keys::current(conn)?;
-        store::account_transaction(conn, account, |conn| -> Result<_, ApiError> {
-            if store::webhooks::list(conn, account)?.len() >= MAX_ENDPOINTS {
-                return Err(AccessError::Conflict(format!(
-                    "an account has at most {MAX_ENDPOINTS} webhook endpoints: delete one first"
-                ))
-                .into());
-            }
-            let webhook = store::webhooks::create(
-                conn,
-                account,
-                &origin,
-                &url,
-                description.as_deref(),
-                key.id,
-            )?;
-            let secret = endpoint_secret(&key.secret, &webhook.id);
-            Ok((webhook, secret))
-        })
+    let NewWebhookBody { url, description } = body.into_inner();
+    let allow_private = state.webhook_allow_private_destinations;
+    let new = NewWebhook::check(&url, description, allow_private).await?;
+    let (account, origin) = (auth.principal.account_id, auth.origin);
+    let created = AppState::change(&state, account, origin, move |conn, caller| {
+        Ok(webhooks::create(conn, caller, new)?)
     })
     .await?;
-    let mut body = serde_json::to_value(&webhook).unwrap_or(Value::Null);
+    let mut body = serde_json::to_value(Webhook::from(created.webhook)).unwrap_or(Value::Null);
     if let Value::Object(fields) = &mut body {
-        fields.insert("secret".into(), Value::String(secret));
+        fields.insert("secret".into(), Value::String(created.secret));
     }
     Ok(HttpResponse::Created().json(body))
 }
@@ -150,8 +162,9 @@ pub(super) async fn list(
     auth: Authenticated<AdminScope>,
 ) -> Result<HttpResponse, ApiError> {
     let account = auth.principal.account_id;
-    let webhooks = AppState::run(&state, move |conn| store::webhooks::list(conn, account)).await?;
-    Ok(json(json!({ "webhooks": webhooks })))
+    let listed = AppState::run(&state, move |conn| webhooks::list(conn, account)).await?;
+    let listed: Vec<Webhook> = listed.into_iter().map(Webhook::from).collect();
+    Ok(json(json!({ "webhooks": listed })))
 }
 
 /// `DELETE /webhooks/{id}`: 204; its undelivered events are not sent.
@@ -176,20 +189,10 @@ pub(super) async fn delete(
     auth: Authenticated<AdminScope>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let account = auth.principal.account_id;
-    let origin = auth.origin;
-    let id = id.into_inner();
-    let deleted = AppState::run(&state, {
-        let id = id.clone();
-        move |conn| {
-            store::account_transaction(conn, account, |conn| {
-                store::webhooks::delete(conn, account, &origin, &id)
-            })
-        }
+    let (account, origin) = (auth.principal.account_id, auth.origin);
+    AppState::change(&state, account, origin, move |conn, caller| {
+        Ok(webhooks::delete(conn, caller, &id)?)
     })
     .await?;
-    if !deleted {
-        return Err(AccessError::NotFound(format!("no webhook '{id}' in this account")).into());
-    }
     Ok(HttpResponse::NoContent().finish())
 }
