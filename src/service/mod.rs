@@ -17,6 +17,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod audit;
 pub mod groups;
 pub mod keys;
 pub mod tokens;

@@ -12,7 +12,7 @@ use super::schema::audit_log;
 use super::sql::{Bind, Sql};
 use super::{Conn, StoreError};
 use crate::audit::{Actor, Entry, Origin};
-use crate::model::{AccountId, GroupId, UserId};
+use crate::model::{AccountId, GroupId, TokenId, UserId};
 
 /// Rows per `INSERT` (14 values each: well under SQLite's 32,766 bound
 /// parameters and PostgreSQL's 65,535).
@@ -70,7 +70,7 @@ pub fn record(
 /// The account's latest entry `seq` (0 when it has none).
 fn last_seq(conn: &mut Conn, account: AccountId) -> Result<i64, StoreError> {
     Ok(audit_log::table
-        .filter(audit_log::account_id.eq(account.to_string()))
+        .filter(audit_log::account_id.eq(account))
         .select(diesel::dsl::max(audit_log::seq))
         .get_result::<Option<i64>>(conn)?
         .unwrap_or(0))
@@ -100,61 +100,86 @@ pub struct AuditQuery {
     pub limit: i64,
 }
 
-/// A stored entry, as the API shows it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
-pub struct AuditRecord {
+/// A stored entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEntry {
     /// The account's own sequence number: 1, 2, 3 … without gaps.
     pub seq: i64,
     pub id: String,
-    #[schema(format = DateTime)]
-    pub at: String,
-    /// `{"type": "token", "tokenId": …, "label": …}` or `{"type": "cli"}`.
-    #[schema(value_type = Object)]
-    pub actor: Value,
-    #[serde(rename = "requestId")]
+    pub at: NaiveDateTime,
+    /// `token` or `cli` ([`Actor`]).
+    pub actor: String,
+    /// The token's id and label when the actor is a token.
+    pub token_id: Option<TokenId>,
+    pub token_label: Option<String>,
     pub request_id: Option<String>,
-    /// `{"type": "User" | "Group" | "AccessModel" | "Workspace" | "Rule" | "Webhook" | "Token" | "Account", "id": …}`.
-    #[schema(value_type = Object)]
-    pub resource: Value,
+    /// [`crate::audit::Resource::as_str`].
+    pub resource_type: String,
+    pub resource_id: String,
+    /// [`crate::audit::Action::as_str`].
     pub action: String,
-    pub member: Option<String>,
-    pub group: Option<String>,
+    pub member: Option<UserId>,
+    pub group: Option<GroupId>,
     /// Attribute → `{"before": …, "after": …}`.
-    #[schema(value_type = Object)]
     pub changes: Value,
 }
 
-type AuditRow = (
-    i64,
-    String,
-    NaiveDateTime,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-);
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = audit_log)]
+struct EntryRow {
+    seq: i64,
+    id: String,
+    at: NaiveDateTime,
+    actor: String,
+    token_id: Option<TokenId>,
+    token_label: Option<String>,
+    request_id: Option<String>,
+    resource_type: String,
+    resource_id: String,
+    action: String,
+    member_id: Option<UserId>,
+    group_id: Option<GroupId>,
+    changes: String,
+}
+
+impl TryFrom<EntryRow> for StoredEntry {
+    type Error = StoreError;
+
+    fn try_from(row: EntryRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            changes: serde_json::from_str(&row.changes)
+                .map_err(|_| StoreError::Corrupt(format!("audit entry {}: changes", row.id)))?,
+            seq: row.seq,
+            id: row.id,
+            at: row.at,
+            actor: row.actor,
+            token_id: row.token_id,
+            token_label: row.token_label,
+            request_id: row.request_id,
+            resource_type: row.resource_type,
+            resource_id: row.resource_id,
+            action: row.action,
+            member: row.member_id,
+            group: row.group_id,
+        })
+    }
+}
 
 /// The account's entries matching the query, oldest first.
 pub fn query(
     conn: &mut Conn,
     account: AccountId,
     query: &AuditQuery,
-) -> Result<Vec<AuditRecord>, StoreError> {
+) -> Result<Vec<StoredEntry>, StoreError> {
     let mut select = audit_log::table
-        .filter(audit_log::account_id.eq(account.to_string()))
+        .filter(audit_log::account_id.eq(account))
         .filter(audit_log::seq.gt(query.after))
         .into_boxed();
     if let Some(member) = query.member {
-        select = select.filter(audit_log::member_id.eq(member.to_string()));
+        select = select.filter(audit_log::member_id.eq(member));
     }
     if let Some(group) = query.group {
-        select = select.filter(audit_log::group_id.eq(group.to_string()));
+        select = select.filter(audit_log::group_id.eq(group));
     }
     if let Some(since) = query.since {
         select = select.filter(audit_log::at.ge(since));
@@ -165,47 +190,9 @@ pub fn query(
     select
         .order(audit_log::seq)
         .limit(query.limit)
-        .select((
-            audit_log::seq,
-            audit_log::id,
-            audit_log::at,
-            audit_log::actor,
-            audit_log::token_id,
-            audit_log::token_label,
-            audit_log::request_id,
-            audit_log::resource_type,
-            audit_log::resource_id,
-            audit_log::action,
-            audit_log::member_id,
-            audit_log::group_id,
-            audit_log::changes,
-        ))
-        .load::<AuditRow>(conn)?
+        .select(EntryRow::as_select())
+        .load(conn)?
         .into_iter()
-        .map(into_record)
+        .map(StoredEntry::try_from)
         .collect()
-}
-
-fn into_record(row: AuditRow) -> Result<AuditRecord, StoreError> {
-    let (seq, id, at, actor, token_id, token_label, request_id, kind, resource_id, action) = (
-        row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9,
-    );
-    let (member, group, changes) = (row.10, row.11, row.12);
-    let actor = match actor.as_str() {
-        "token" => serde_json::json!({"type": "token", "tokenId": token_id, "label": token_label}),
-        _ => serde_json::json!({"type": actor}),
-    };
-    Ok(AuditRecord {
-        changes: serde_json::from_str(&changes)
-            .map_err(|_| StoreError::Corrupt(format!("audit entry {id}: changes")))?,
-        seq,
-        id,
-        at: crate::clock::rfc3339(at),
-        actor,
-        request_id,
-        resource: serde_json::json!({"type": kind, "id": resource_id}),
-        action,
-        member,
-        group,
-    })
 }

@@ -16,22 +16,25 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::Value;
-use uuid::Uuid;
 
 use super::schema::events;
 use super::sql::{Bind, Sql};
 use super::{Conn, StoreError};
-use crate::model::{AccountId, UserId};
+use crate::model::{AccountId, EventId, UserId};
 
 /// A stored event.
+// Still the feed's API shape (`GET /api/v1/events` serializes it), until
+// that handler moves to a service read with its own response type.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Event {
     /// The account's own sequence number: 1, 2, 3 … without gaps.
     pub seq: i64,
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: EventId,
     /// One of the kinds in the module docs, e.g. `member.deactivated`, `access.changed`.
     pub kind: String,
-    pub member: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub member: Option<UserId>,
     #[schema(value_type = Object)]
     pub data: Value,
     #[schema(format = DateTime)]
@@ -75,7 +78,7 @@ pub fn append_all(
     let mut rows = events.zip(first..).map(|((member, data), seq)| {
         vec![
             Some(Bind::BigInt(seq)),
-            Some(Bind::Text(Uuid::now_v7().to_string())),
+            Some(Bind::Text(EventId::new().to_string())),
             Some(Bind::Text(account_text.clone())),
             Some(Bind::Text(kind.to_owned())),
             member.map(|id| Bind::Text(id.to_string())),
@@ -114,7 +117,7 @@ const BATCH: usize = 256;
 /// `(account_id, seq)` key. Under the account's lock, `+ 1` is the next one.
 pub fn last_seq(conn: &mut Conn, account: AccountId) -> Result<i64, StoreError> {
     Ok(events::table
-        .filter(events::account_id.eq(account.to_string()))
+        .filter(events::account_id.eq(account))
         .select(diesel::dsl::max(events::seq))
         .get_result::<Option<i64>>(conn)?
         .unwrap_or(0))
@@ -128,7 +131,7 @@ pub fn feed(
     limit: i64,
 ) -> Result<Vec<Event>, StoreError> {
     events::table
-        .filter(events::account_id.eq(account.to_string()))
+        .filter(events::account_id.eq(account))
         .filter(events::seq.gt(after))
         .order(events::seq)
         .limit(limit)
@@ -140,7 +143,7 @@ pub fn feed(
             events::payload,
             events::created_at,
         ))
-        .load::<(i64, String, String, Option<String>, String, NaiveDateTime)>(conn)?
+        .load::<(i64, EventId, String, Option<UserId>, String, NaiveDateTime)>(conn)?
         .into_iter()
         .map(|(seq, id, kind, member, payload, at)| {
             Ok(Event {

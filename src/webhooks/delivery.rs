@@ -347,7 +347,7 @@ impl Worker {
             .post(&webhook.url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(SIGNATURE_HEADER, sign(secret, timestamp, body.as_bytes()))
-            .header("Roster-Event-Id", &event.id)
+            .header("Roster-Event-Id", event.id.to_string())
             .header("Roster-Event-Kind", &event.kind)
             .header("Roster-Delivery-Attempt", attempt.to_string())
             .body(body)

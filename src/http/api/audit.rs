@@ -3,19 +3,20 @@
 //! (docs/ACCESS.md "Audit log").
 
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
-use serde_json::json;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
 
 use super::json;
 use super::schemas::{AuditPage, ErrorBody, Forbidden, Unauthorized};
-use crate::access::AccessError;
 use crate::http::auth::{AdminScope, Authenticated};
 use crate::http::error::ApiError;
 use crate::http::responses::method_not_allowed;
 use crate::http::state::AppState;
-use crate::scim::MEDIA_TYPE;
-use crate::store::{self, audit::AuditQuery};
+use crate::model::{GroupId, UserId};
+use crate::scim::{MEDIA_TYPE, ScimError};
+use crate::service;
+use crate::store::audit::{AuditQuery, StoredEntry};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -50,21 +51,70 @@ pub(super) struct AuditParams {
     limit: Option<i64>,
 }
 
-fn parsed<T: std::str::FromStr>(name: &str, value: Option<&str>) -> Result<Option<T>, AccessError> {
+/// A stored entry, as the API shows it.
+#[derive(Serialize, ToSchema)]
+pub(super) struct AuditRecord {
+    /// The account's own sequence number: 1, 2, 3 … without gaps.
+    seq: i64,
+    id: String,
+    #[schema(format = DateTime)]
+    at: String,
+    /// `{"type": "token", "tokenId": …, "label": …}` or `{"type": "cli"}`.
+    #[schema(value_type = Object)]
+    actor: Value,
+    #[serde(rename = "requestId")]
+    request_id: Option<String>,
+    /// `{"type": "User" | "Group" | "AccessModel" | "Workspace" | "Rule" | "Webhook" | "Token" | "Account", "id": …}`.
+    #[schema(value_type = Object)]
+    resource: Value,
+    action: String,
+    #[schema(value_type = Option<String>)]
+    member: Option<UserId>,
+    #[schema(value_type = Option<String>)]
+    group: Option<GroupId>,
+    /// Attribute → `{"before": …, "after": …}`.
+    #[schema(value_type = Object)]
+    changes: Value,
+}
+
+impl From<StoredEntry> for AuditRecord {
+    fn from(entry: StoredEntry) -> Self {
+        let actor = match entry.actor.as_str() {
+            "token" => {
+                json!({"type": "token", "tokenId": entry.token_id, "label": entry.token_label})
+            }
+            _ => json!({"type": entry.actor}),
+        };
+        Self {
+            seq: entry.seq,
+            id: entry.id,
+            at: crate::clock::rfc3339(entry.at),
+            actor,
+            request_id: entry.request_id,
+            resource: json!({"type": entry.resource_type, "id": entry.resource_id}),
+            action: entry.action,
+            member: entry.member,
+            group: entry.group,
+            changes: entry.changes,
+        }
+    }
+}
+
+fn parsed<T: std::str::FromStr>(name: &str, value: Option<&str>) -> Result<Option<T>, ScimError> {
     value
         .map(|text| {
             text.parse().map_err(|_| {
-                AccessError::Invalid(format!("'{name}' must be an id, and '{text}' is not one"))
+                ScimError::invalid_value(format!("'{name}' must be an id, and '{text}' is not one"))
             })
         })
         .transpose()
 }
 
-fn time(name: &str, value: Option<&str>) -> Result<Option<chrono::NaiveDateTime>, AccessError> {
+fn time(name: &str, value: Option<&str>) -> Result<Option<chrono::NaiveDateTime>, ScimError> {
     value
         .map(|text| {
             crate::clock::parse_rfc3339(text).ok_or_else(|| {
-                AccessError::Invalid(format!(
+                ScimError::invalid_value(format!(
                     "'{name}' must be an RFC 3339 time such as 2026-11-22T09:00:00Z, not '{text}'"
                 ))
             })
@@ -99,7 +149,7 @@ pub(super) async fn audit(
 ) -> Result<HttpResponse, ApiError> {
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(AccessError::Invalid(format!("'limit' is 1 to {MAX_LIMIT}")).into());
+        return Err(ScimError::invalid_value(format!("'limit' is 1 to {MAX_LIMIT}")).into());
     }
     let query = AuditQuery {
         member: parsed("member", params.member.as_deref())?,
@@ -111,9 +161,10 @@ pub(super) async fn audit(
     };
     let account = auth.principal.account_id;
     let entries = AppState::run(&state, move |conn| {
-        store::audit::query(conn, account, &query)
+        service::audit::query(conn, account, &query)
     })
     .await?;
+    let entries: Vec<AuditRecord> = entries.into_iter().map(AuditRecord::from).collect();
     let next = match entries.last() {
         Some(last) if i64::try_from(entries.len()) == Ok(limit) => Some(last.seq),
         _ => None,

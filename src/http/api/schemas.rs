@@ -6,12 +6,12 @@
 
 use utoipa::{ToResponse, ToSchema};
 
+use super::audit::AuditRecord;
 use super::webhooks::Webhook;
 use crate::access::{Selector, Workspace};
 use crate::service::access::members::MemberAccess;
 use crate::service::access::rules::AccessDiff;
 use crate::service::access::workspaces::WorkspaceMember;
-use crate::store::audit::AuditRecord;
 use crate::store::events::Event;
 
 /// The SCIM Error body (RFC 7644 §3.12) of every error.
