@@ -1,9 +1,11 @@
-//! Webhook endpoints and their delivery state (`crate::webhooks`).
+//! Webhook endpoints and their delivery state (`crate::webhooks`): the rows
+//! `service::webhooks` adds, lists and deletes, and the queries of the
+//! delivery loop.
 //!
 //! Each endpoint has a cursor, `delivered_seq`: the account's events up to
-//! it (in the account's own numbering, `store::events`) are delivered. The cursor only moves forward, after the receiver
-//! answered 2xx, so a crash or restart resends at most the event in flight
-//! (at least once). A replica delivers an endpoint only while it holds the
+//! it (in the account's own numbering, `store::events`) are delivered. The
+//! cursor only moves forward, after the receiver answered 2xx, so a crash or
+//! restart resends at most the event in flight (at least once). A replica delivers an endpoint only while it holds the
 //! endpoint's lease (`lease_owner`, `lease_until`), taken with one
 //! conditional `UPDATE`, so two replicas do not deliver the same events.
 
