@@ -11,7 +11,7 @@
 //! a refused request is 400 (413 above the operation or member limit); a
 //! request that parses fails in `apply` only with a 400; an applied PATCH
 //! leaves a document that meets the limits of POST and PUT — no U+0000
-//! anywhere (`http/users.rs`, `patch`).
+//! anywhere (`http/scim/users.rs`, `patch`).
 
 use std::sync::LazyLock;
 
