@@ -14,7 +14,6 @@ use diesel::prelude::*;
 use super::filter_sql::{self, Column, ElementTable, ListQuery, Source};
 use super::schema::{group_members, scim_groups, users};
 use super::sql::{Bind, Dialect, Sql, TextRows};
-use super::users as users_store;
 use super::{Conn, StoreError, documents};
 use crate::model::{AccountId, GroupId, UserId, name_key};
 use crate::scim::filter::AttrRef;
@@ -310,7 +309,7 @@ pub fn add_members(
             rows,
         );
         insert.push(" ON CONFLICT (group_id, user_id) DO NOTHING RETURNING user_id");
-        added.extend(users_store::parse_ids(TextRows(insert).load(conn)?)?);
+        added.extend(TextRows(insert).load::<UserId>(conn)?);
     }
     Ok(added)
 }
@@ -329,7 +328,7 @@ pub fn remove_members(
         delete.push(" AND user_id IN (");
         delete.bind_list(chunk.iter().map(|member| Bind::Text(member.to_string())));
         delete.push(") RETURNING user_id");
-        removed.extend(users_store::parse_ids(TextRows(delete).load(conn)?)?);
+        removed.extend(TextRows(delete).load::<UserId>(conn)?);
     }
     Ok(removed)
 }

@@ -176,7 +176,8 @@ impl ValidGrouping<()> for Sql {
 }
 
 /// A statement of [`Sql`] that returns one text column per row (`SELECT
-/// id …`, `… RETURNING id`), to `.load::<String>(conn)`.
+/// id …`, `… RETURNING id`), to `.load::<String>(conn)` or as a typed id
+/// (`.load::<UserId>(conn)`).
 #[derive(Debug, Clone)]
 pub struct TextRows(pub Sql);
 

@@ -19,17 +19,6 @@ use crate::scim::user::is_active;
 
 pub use lookup::{USERS, find_by_name, find_by_user_name, list};
 
-/// A member id read from the database.
-pub(super) fn parse_id(id: &str) -> Result<UserId, StoreError> {
-    id.parse()
-        .map_err(|_| StoreError::Corrupt(format!("user {id}: id")))
-}
-
-/// Member ids read from the database.
-pub(super) fn parse_ids(ids: Vec<String>) -> Result<Vec<UserId>, StoreError> {
-    ids.iter().map(|id| parse_id(id)).collect()
-}
-
 /// A stored member.
 #[derive(Debug, Clone)]
 pub struct StoredUser {
