@@ -8,8 +8,11 @@ use super::error::ApiError;
 use crate::audit::Origin;
 use crate::auth::Authenticator;
 use crate::model::AccountId;
+use crate::scim::ScimError;
 use crate::scim::discovery::Capabilities;
 use crate::scim::limits::RequestLimits;
+use crate::scim::list::{ListParams, ListRequest};
+use crate::scim::schema::ResourceKind;
 use crate::service::Caller;
 use crate::store::{Conn, Pool, StoreError};
 
@@ -34,6 +37,21 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// A list request (RFC 7644 §3.4.2) for resources of `kind`, within this
+    /// server's filter limits and page size.
+    pub fn list_request(
+        &self,
+        kind: ResourceKind,
+        params: &ListParams,
+    ) -> Result<ListRequest, ScimError> {
+        ListRequest::parse(
+            kind,
+            params,
+            &self.limits.filter,
+            self.capabilities.max_results,
+        )
+    }
+
     /// Runs store reads: on SQLite right here on the worker thread, when a
     /// connection is free at once — a WAL read never waits for a writer and
     /// takes less time than the two thread switches to the blocking pool and

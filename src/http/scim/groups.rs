@@ -17,7 +17,7 @@ use crate::http::responses::{list_response, method_not_allowed, scim_base_url};
 use crate::http::state::AppState;
 use crate::model::{AccountId, GroupId};
 use crate::scim::limits::RequestLimits;
-use crate::scim::list::{ListParams, ListRequest};
+use crate::scim::list::ListParams;
 use crate::scim::patch;
 use crate::scim::resource::{self, Projection};
 use crate::scim::schema::ResourceKind;
@@ -355,12 +355,7 @@ async fn search_groups(
     account: AccountId,
     params: &ListParams,
 ) -> Result<HttpResponse, ApiError> {
-    let request = ListRequest::parse(
-        ResourceKind::Group,
-        params,
-        &state.limits.filter,
-        state.capabilities.max_results,
-    )?;
+    let request = state.list_request(ResourceKind::Group, params)?;
     let page = request.page;
     let query = request.clone();
     let (total, views) = AppState::read(state, move |conn| {

@@ -16,7 +16,7 @@ use crate::http::error::ApiError;
 use crate::http::responses::{list_response, method_not_allowed, scim_base_url};
 use crate::http::state::AppState;
 use crate::scim::ScimError;
-use crate::scim::list::{ListParams, ListRequest};
+use crate::scim::list::ListParams;
 use crate::scim::resource::Projection;
 use crate::scim::schema::ResourceKind;
 use crate::service::{groups, users};
@@ -43,14 +43,7 @@ async fn search(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let params = ListParams::from_search_body(&body)?;
-    let parse = |kind| {
-        ListRequest::parse(
-            kind,
-            &params,
-            &state.limits.filter,
-            state.capabilities.max_results,
-        )
-    };
+    let parse = |kind| state.list_request(kind, &params);
     let (users, groups) = match (parse(ResourceKind::User), parse(ResourceKind::Group)) {
         (Err(error), Err(_)) => return Err(error.into()),
         (users, groups) => (users.ok(), groups.ok()),

@@ -13,7 +13,7 @@ use crate::http::responses::{list_response, method_not_allowed, scim_base_url};
 use crate::http::state::AppState;
 use crate::model::{AccountId, UserId};
 use crate::scim::limits::RequestLimits;
-use crate::scim::list::{ListParams, ListRequest};
+use crate::scim::list::ListParams;
 use crate::scim::resource::{self, Projection};
 use crate::scim::schema::ResourceKind;
 use crate::scim::{self, MEDIA_TYPE, ScimError, urns};
@@ -271,12 +271,7 @@ async fn search_users(
     account: AccountId,
     params: &ListParams,
 ) -> Result<HttpResponse, ApiError> {
-    let request = ListRequest::parse(
-        ResourceKind::User,
-        params,
-        &state.limits.filter,
-        state.capabilities.max_results,
-    )?;
+    let request = state.list_request(ResourceKind::User, params)?;
     let page = request.page;
     let query = request.clone();
     let (total, users) = AppState::read(state, move |conn| {
