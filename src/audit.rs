@@ -18,6 +18,12 @@ pub enum Actor {
     Token { id: TokenId, label: Option<String> },
     /// The `roster` command line, run by whoever can reach the database.
     Cli,
+    /// An admin console session (docs/CONSOLE.md), opened from a link that
+    /// this token issued (`None`: `roster console link` issued it).
+    Console {
+        token: Option<TokenId>,
+        label: Option<String>,
+    },
 }
 
 /// Who made a change, and the request it came in (the `X-Request-Id` and
@@ -80,6 +86,11 @@ pub enum Resource {
     Webhook,
     Token,
     Account,
+    /// A one-time link to the admin console.
+    ConsoleLink,
+    /// An admin console session (created when a link opens it, deleted at
+    /// sign-out).
+    ConsoleSession,
 }
 
 impl Resource {
@@ -93,6 +104,8 @@ impl Resource {
             Self::Webhook => "Webhook",
             Self::Token => "Token",
             Self::Account => "Account",
+            Self::ConsoleLink => "ConsoleLink",
+            Self::ConsoleSession => "ConsoleSession",
         }
     }
 }

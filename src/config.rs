@@ -20,6 +20,7 @@ pub use sources::{Given, Origin, Sources};
 
 use crate::scim::filter::FilterLimits;
 use crate::scim::limits::RequestLimits;
+use crate::service::console::SessionPolicy;
 use crate::store::{DatabaseUrl, StoreError};
 use crate::telemetry::LogFormat;
 
@@ -53,6 +54,11 @@ pub struct ServeConfig {
     pub webhook_allow_private_destinations: bool,
     /// When set, `GET /metrics` needs `Authorization: Bearer <this>`.
     pub metrics_token: Option<Secret>,
+    /// When admin console sessions end.
+    pub console_sessions: SessionPolicy,
+    /// Origins that may frame the console (CSP `frame-ancestors`); empty:
+    /// none may.
+    pub console_frame_ancestors: Vec<String>,
 }
 
 impl ServeConfig {
@@ -84,6 +90,8 @@ impl ServeConfig {
             webhook_concurrency: Self::DEFAULT_WEBHOOK_CONCURRENCY,
             webhook_allow_private_destinations: false,
             metrics_token: None,
+            console_sessions: SessionPolicy::default(),
+            console_frame_ancestors: Vec::new(),
         }
     }
 }
@@ -216,6 +224,20 @@ pub fn serve(sources: &Sources) -> Result<ServeConfig, ConfigError> {
             boolean,
         )?,
         metrics_token: optional(sources, &METRICS_TOKEN, parse_token)?,
+        console_sessions: SessionPolicy {
+            idle: required(sources, &CONSOLE_IDLE_TIMEOUT, |raw| {
+                duration(raw, Duration::from_secs(60), Duration::from_secs(24 * 3600))
+            })?,
+            lifetime: required(sources, &CONSOLE_SESSION_LIFETIME, |raw| {
+                duration(
+                    raw,
+                    Duration::from_secs(300),
+                    Duration::from_secs(7 * 24 * 3600),
+                )
+            })?,
+        },
+        console_frame_ancestors: optional(sources, &CONSOLE_FRAME_ANCESTORS, parse_origins)?
+            .unwrap_or_default(),
     })
 }
 
@@ -344,6 +366,42 @@ fn parse_public_url(raw: &str) -> Result<String, String> {
 }
 
 /// An HTTP header name (RFC 9110 token characters), lower-cased.
+/// Space- (or comma-) separated origins: `https://host[:port]` each, or
+/// `'self'` — what may follow `frame-ancestors` in a Content-Security-Policy
+/// (CSP Level 3 §6.4.2), and nothing else (no `*`, no path, no `;`).
+fn parse_origins(raw: &str) -> Result<Vec<String>, String> {
+    let origins: Vec<String> = raw
+        .split(|c: char| c == ',' || c.is_ascii_whitespace())
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            if origin == "'self'" {
+                return Ok(origin.to_owned());
+            }
+            let url = url::Url::parse(origin)
+                .map_err(|_| format!("'{origin}' is not an origin such as https://app.example.com"))?;
+            let bare = matches!(url.scheme(), "http" | "https")
+                && url.host_str().is_some_and(|host| !host.contains('*'))
+                && url.username().is_empty()
+                && url.password().is_none()
+                && url.path() == "/"
+                && url.query().is_none()
+                && url.fragment().is_none()
+                && !origin.ends_with('/');
+            if bare {
+                Ok(url.origin().ascii_serialization())
+            } else {
+                Err(format!(
+                    "'{origin}' is not an origin such as https://app.example.com (a scheme and a host, no path)"
+                ))
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    if origins.is_empty() {
+        return Err("name at least one origin, or leave it unset".into());
+    }
+    Ok(origins)
+}
+
 fn parse_header_name(raw: &str) -> Result<String, String> {
     let valid = !raw.is_empty()
         && raw.len() <= 64

@@ -68,6 +68,14 @@ uuid_id!(
     WorkspaceId
 );
 uuid_id!(
+    /// The id of a one-time console link (docs/CONSOLE.md).
+    ConsoleLinkId
+);
+uuid_id!(
+    /// The id of a console session (docs/CONSOLE.md).
+    ConsoleSessionId
+);
+uuid_id!(
     /// The id of an access rule.
     RuleId
 );

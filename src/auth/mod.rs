@@ -12,6 +12,7 @@
 //! included) cannot rebuild a usable token.
 
 mod cache;
+pub mod console;
 mod keyring;
 pub mod network;
 mod token;

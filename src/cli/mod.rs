@@ -4,6 +4,7 @@
 mod access;
 mod accounts;
 mod config;
+mod console;
 mod doctor;
 mod flags;
 mod keys;
@@ -63,6 +64,9 @@ enum Command {
     /// Add a member that no identity provider manages (a break-glass account)
     #[command(subcommand)]
     Members(members::MembersCommand),
+    /// One-time links to an account's admin console
+    #[command(subcommand)]
+    Console(console::ConsoleCommand),
     /// Check the configuration (flags, ROSTER_… variables, --config file)
     #[command(subcommand)]
     Config(config::ConfigCommand),
@@ -143,6 +147,13 @@ pub fn run() -> anyhow::Result<()> {
         Command::Members(command) => {
             let common = start(&Sources::load(given)?, "warn")?;
             members::run(command, &common.database_url)
+        }
+        Command::Console(command) => {
+            let flags = flags::ServeFlags(console::serve_flags(&command));
+            let sources = Sources::load(with_serve_flags(given, flags))?;
+            let serve = crate::config::serve(&sources)?;
+            start(&sources, "warn")?;
+            console::run(command, &serve)
         }
         Command::Config(command) => config::run(command, given),
         Command::Doctor(args) => doctor::run(args, given),

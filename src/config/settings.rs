@@ -135,6 +135,20 @@ setting!(METRICS_TOKEN, "metrics_token", "metrics-token", "ROSTER_METRICS_TOKEN"
     default: None, unset: "not set: /metrics is open", secret: true,
     "Require 'Authorization: Bearer TOKEN' on GET /metrics (at least 16 visible ASCII characters)");
 
+setting!(CONSOLE_IDLE_TIMEOUT, "console_idle_timeout", "console-idle-timeout", "ROSTER_CONSOLE_IDLE_TIMEOUT",
+    Serve, "DURATION",
+    default: Some("30m"), unset: "", secret: false,
+    "An admin console session ends after this long without a request (1m to 24h)");
+setting!(CONSOLE_SESSION_LIFETIME, "console_session_lifetime", "console-session-lifetime",
+    "ROSTER_CONSOLE_SESSION_LIFETIME", Serve, "DURATION",
+    default: Some("8h"), unset: "", secret: false,
+    "An admin console session ends this long after its link opened it, however busy (5m to 7d)");
+setting!(CONSOLE_FRAME_ANCESTORS, "console_frame_ancestors", "console-frame-ancestors",
+    "ROSTER_CONSOLE_FRAME_ANCESTORS", Serve, "ORIGINS",
+    default: None, unset: "not set: the console may not be framed", secret: false,
+    "Origins that may show the admin console in a frame, space-separated (e.g. https://app.example.com); \
+     they become its Content-Security-Policy frame-ancestors (docs/CONSOLE.md, \"Embedding\")");
+
 /// Every setting that can appear in the configuration file, in the order
 /// `roster config check` prints them.
 pub const ALL: &[&Setting] = &[
@@ -160,6 +174,9 @@ pub const ALL: &[&Setting] = &[
     &WEBHOOK_CONCURRENCY,
     &WEBHOOK_ALLOW_PRIVATE_DESTINATIONS,
     &METRICS_TOKEN,
+    &CONSOLE_IDLE_TIMEOUT,
+    &CONSOLE_SESSION_LIFETIME,
+    &CONSOLE_FRAME_ANCESTORS,
 ];
 
 /// The settings with this reach.

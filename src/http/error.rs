@@ -35,7 +35,7 @@ pub enum ApiError {
 
 impl ApiError {
     /// The SCIM error the client sees.
-    fn to_scim(&self) -> ScimError {
+    pub(super) fn to_scim(&self) -> ScimError {
         match self {
             Self::Scim(error) => error.clone(),
             Self::Auth(AuthError::WrongScope { .. }) => ScimError::forbidden(self.client_detail()),

@@ -1,6 +1,7 @@
 //! The HTTP layer: the only module that knows actix-web.
 //!
-//! `scim/` holds the SCIM endpoints, `api/` the `/api/v1` ones, one file per
+//! `scim/` holds the SCIM endpoints, `api/` the `/api/v1` ones, `console/`
+//! the admin console's pages, one file per
 //! endpoint family, each exposing `configure`; `middleware/` what wraps every
 //! request; [`server`] builds the actix-web server from them. Errors become
 //! responses in [`error`] only. A request flows: request span and id →
@@ -11,6 +12,7 @@
 mod api;
 mod auth;
 mod base_url;
+mod console;
 mod error;
 mod health;
 mod home;
@@ -29,7 +31,7 @@ pub use server::{Server, ServerHandle, block_on, spawn_local};
 pub use state::AppState;
 
 /// Registers every route and the extractor configuration.
-fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
+fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize, frame_ancestors: &[String]) {
     use middleware::limits;
     cfg.app_data(limits::json_config(max_body_bytes))
         .app_data(limits::payload_config(max_body_bytes))
@@ -39,6 +41,7 @@ fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
         .configure(health::configure)
         .configure(metrics::configure)
         .configure(api::configure)
+        .configure(|cfg| console::configure(cfg, frame_ancestors))
         .service(web::scope("/scim/v2").configure(scim::configure))
         .default_service(web::to(responses::no_such_endpoint));
 }

@@ -63,17 +63,19 @@ impl Server {
                 .context("client_ip_header")?,
             public_url: config.public_url.clone(),
             webhook_allow_private_destinations: config.webhook_allow_private_destinations,
+            console_sessions: config.console_sessions,
         });
         let metrics = web::Data::from(metrics);
         let metrics_access = web::Data::new(MetricsAccess::new(config.metrics_token.as_ref()));
         let max_body_bytes = config.max_body_bytes;
+        let frame_ancestors = config.console_frame_ancestors.clone();
         let body_timeout = config.body_timeout;
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(metrics.clone())
                 .app_data(metrics_access.clone())
-                .configure(|cfg| super::configure(cfg, max_body_bytes))
+                .configure(|cfg| super::configure(cfg, max_body_bytes, &frame_ancestors))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .wrap_fn(|mut req, srv| {
                     paths::canonicalize(&mut req);

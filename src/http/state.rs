@@ -34,6 +34,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// Whether webhook URLs may name internal addresses.
     pub webhook_allow_private_destinations: bool,
+    /// When admin console sessions end.
+    pub console_sessions: crate::service::console::SessionPolicy,
 }
 
 impl AppState {

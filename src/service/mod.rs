@@ -18,6 +18,7 @@
 pub mod access;
 pub mod accounts;
 pub mod audit;
+pub mod console;
 pub mod groups;
 pub mod keys;
 pub mod tokens;

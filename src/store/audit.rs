@@ -36,6 +36,9 @@ pub fn record(
     let (actor, token_id, token_label) = match &origin.actor {
         Actor::Token { id, label } => ("token", Some(id.to_string()), label.clone()),
         Actor::Cli => ("cli", None, None),
+        Actor::Console { token, label } => {
+            ("console", token.map(|id| id.to_string()), label.clone())
+        }
     };
     for chunk in entries.chunks(ENTRIES_PER_STATEMENT) {
         let rows = chunk.iter().map(|entry| {
@@ -107,7 +110,7 @@ pub struct StoredEntry {
     pub seq: i64,
     pub id: String,
     pub at: NaiveDateTime,
-    /// `token` or `cli` ([`Actor`]).
+    /// `token`, `cli` or `console` ([`Actor`]).
     pub actor: String,
     /// The token's id and label when the actor is a token.
     pub token_id: Option<TokenId>,

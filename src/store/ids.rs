@@ -19,7 +19,8 @@ use diesel::sqlite::Sqlite;
 
 use super::connection::MultiBackend;
 use crate::model::{
-    AccountId, EventId, GroupId, KeyId, RuleId, TokenId, UserId, WebhookId, WorkspaceId,
+    AccountId, ConsoleLinkId, ConsoleSessionId, EventId, GroupId, KeyId, RuleId, TokenId, UserId,
+    WebhookId, WorkspaceId,
 };
 
 /// A stored id that is not a UUID: the row was written by something else.
@@ -129,5 +130,7 @@ text_id!(
     WorkspaceId,
     RuleId,
     WebhookId,
-    EventId
+    EventId,
+    ConsoleLinkId,
+    ConsoleSessionId
 );

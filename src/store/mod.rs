@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod activity;
 pub mod audit;
 mod connection;
+pub mod console;
 mod documents;
 mod error;
 pub mod events;

@@ -247,6 +247,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    console_links (id) {
+        id -> Text,
+        account_id -> Text,
+        secret_hash -> Text,
+        issued_by -> Text,
+        token_id -> Nullable<Text>,
+        token_label -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    console_sessions (id) {
+        id -> Text,
+        account_id -> Text,
+        link_id -> Text,
+        secret_hash -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(console_sessions -> console_links (link_id));
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(member_logins -> users (user_id));
 diesel::joinable!(access_rules -> workspaces (workspace_id));
@@ -279,5 +307,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     member_logins,
     account_networks,
     key_function,
-    name_key_conflicts
+    name_key_conflicts,
+    console_links,
+    console_sessions
 );

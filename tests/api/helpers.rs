@@ -175,6 +175,13 @@ impl TestApp {
     }
 
     /// The store the server runs on.
+    /// Runs SQL on the app's database directly: for tests that must put
+    /// the store in a state no request can (a link whose time has passed).
+    pub fn execute_sql(&self, sql: &str) {
+        let mut conn = self.backend().pool.get().expect("connection");
+        diesel::connection::SimpleConnection::batch_execute(&mut *conn, sql).expect("the SQL runs");
+    }
+
     pub fn backend(&self) -> &Backend {
         self.backend.as_ref().expect("Roster is running")
     }
@@ -309,6 +316,18 @@ impl Running {
 }
 
 /// Runs the real `roster` binary with `--database-url`.
+/// Runs the `roster` binary on the app's database with extra environment
+/// variables.
+pub fn run_roster(app: &TestApp, args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(args)
+        .env("ROSTER_DATABASE_URL", &app.db.url)
+        .env_remove("ROSTER_LOG")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run the roster binary")
+}
+
 pub fn roster_cli(database_url: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_roster"))
         .args(args)

@@ -18,6 +18,7 @@ mod auth;
 mod bench_smoke;
 mod cli;
 mod config;
+mod console;
 mod crash;
 mod discovery;
 mod docs_examples;

@@ -43,6 +43,7 @@ const REGISTERED: &[(&str, &str)] = &[
     ("DELETE", "/api/v1/webhooks/{id}"),
     ("GET", "/api/v1/network-allow-list"),
     ("PUT", "/api/v1/network-allow-list"),
+    ("POST", "/api/v1/console/links"),
     ("GET", "/api/v1/openapi.json"),
 ];
 
@@ -222,6 +223,7 @@ fn valid_body(method: &str, path: &str, rule: &str) -> Value {
         ("POST", "/api/v1/webhooks") => json!({"url": "http://127.0.0.1:9/events"}),
         // The test's own address, so the requests after it still pass.
         ("PUT", "/api/v1/network-allow-list") => json!({"networks": ["127.0.0.0/8", "::1"]}),
+        ("POST", "/api/v1/console/links") => json!({"expiresInSeconds": 60}),
         _ => panic!("{method} {path} takes a body: add one here"),
     }
 }

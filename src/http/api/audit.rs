@@ -59,7 +59,8 @@ pub(super) struct AuditRecord {
     id: String,
     #[schema(format = DateTime)]
     at: String,
-    /// `{"type": "token", "tokenId": …, "label": …}` or `{"type": "cli"}`.
+    /// `{"type": "token", "tokenId": …, "label": …}`, `{"type": "cli"}`, or
+    /// `{"type": "console", "linkIssuedBy": <the token or cli that issued the session's link>}`.
     #[schema(value_type = Object)]
     actor: Value,
     #[serde(rename = "requestId")]
@@ -83,6 +84,13 @@ impl From<StoredEntry> for AuditRecord {
             "token" => {
                 json!({"type": "token", "tokenId": entry.token_id, "label": entry.token_label})
             }
+            "console" => json!({
+                "type": "console",
+                "linkIssuedBy": match entry.token_id {
+                    Some(token) => json!({"type": "token", "tokenId": token, "label": entry.token_label}),
+                    None => json!({"type": "cli"}),
+                },
+            }),
             _ => json!({"type": entry.actor}),
         };
         Self {

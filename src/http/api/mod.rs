@@ -7,6 +7,7 @@
 //! ([`openapi`]).
 
 mod audit;
+mod console;
 mod members;
 mod model;
 mod networks;
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(reports::configure)
             .configure(webhooks::configure)
             .configure(networks::configure)
+            .configure(console::configure)
             // A route of its own, so the token-checking default below never sees it.
             .configure(openapi::configure)
             .default_service(web::to(unknown_endpoint)),

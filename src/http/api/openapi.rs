@@ -12,7 +12,7 @@ use utoipa::openapi::{OpenApi as Document, Required};
 use utoipa::{Modify, OpenApi};
 
 use super::schemas::{Forbidden, Unauthorized};
-use super::{audit, members, model, networks, reports, rules, webhooks, workspaces};
+use super::{audit, console, members, model, networks, reports, rules, webhooks, workspaces};
 use crate::http::responses::method_not_allowed;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -78,6 +78,7 @@ static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
         webhooks::delete,
         networks::get_networks,
         networks::put_networks,
+        console::create_link,
         openapi_json,
     ),
     components(responses(Unauthorized, Forbidden)),
@@ -90,6 +91,8 @@ static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
         (name = "audit", description = "The audit log (`admin` tokens)."),
         (name = "webhooks", description = "Webhook endpoints and their delivery (`admin` tokens)."),
         (name = "reports", description = "The access review (`admin` tokens)."),
+        (name = "console",
+            description = "One-time links to the admin console for the account's admin (`admin` tokens)."),
         (name = "openapi", description = "This document (no token)."),
     )
 )]

@@ -67,7 +67,7 @@ impl UserRow {
     fn new(account: AccountId, origin: &Origin, user: &StoredUser) -> Result<Self, StoreError> {
         let (provisioned_via, provisioned_by) = match &origin.actor {
             Actor::Token { id, .. } => ("scim", Some(*id)),
-            Actor::Cli => ("local", None),
+            Actor::Cli | Actor::Console { .. } => ("local", None),
         };
         let user_name = documents::text(&user.document, "userName")
             .ok_or_else(|| StoreError::Corrupt("a user without userName".into()))?;
