@@ -19,7 +19,7 @@ use diesel::sqlite::Sqlite;
 
 use super::connection::MultiBackend;
 use crate::model::{
-    AccountId, EventId, GroupId, KeyId, RuleId, TokenId, UserId, WebhookId, WorkspaceId,
+    AccountId, EventId, GrantId, GroupId, KeyId, RuleId, TokenId, UserId, WebhookId, WorkspaceId,
 };
 
 /// A stored id that is not a UUID: the row was written by something else.
@@ -128,6 +128,7 @@ text_id!(
     GroupId,
     WorkspaceId,
     RuleId,
+    GrantId,
     WebhookId,
     EventId
 );

@@ -25,6 +25,7 @@ mod doctor;
 mod errors;
 mod filter_oracle;
 mod fuzz_regressions;
+mod grants;
 mod group_limits;
 mod groups;
 mod hostile_clients;
