@@ -14,6 +14,7 @@
 mod explain;
 pub mod grants;
 pub mod review;
+pub mod team;
 
 pub use explain::{Reason, Via, effective, explain};
 

@@ -20,6 +20,7 @@ pub mod accounts;
 pub mod audit;
 pub mod groups;
 pub mod keys;
+pub mod team;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;

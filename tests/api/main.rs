@@ -44,6 +44,7 @@ mod replicas;
 mod review;
 mod sequences;
 mod server;
+mod team;
 mod users;
 mod users_list;
 mod users_patch;

@@ -23,3 +23,8 @@ CREATE UNIQUE INDEX member_grants_role ON member_grants (user_id, source) WHERE 
 CREATE UNIQUE INDEX member_grants_level ON member_grants (user_id, workspace_id, source) WHERE workspace_id IS NOT NULL;
 CREATE INDEX member_grants_account ON member_grants (account_id);
 CREATE INDEX member_grants_workspace ON member_grants (workspace_id) WHERE workspace_id IS NOT NULL;
+
+-- The team listing (issue 17): members in userName-key order, filtered by
+-- search text, status and creation time, is a scan of this one index
+-- (covering those columns) rather than of the table's rows.
+CREATE INDEX users_team ON users (account_id, user_name_key, id, display_name_key, active, created_at);
