@@ -80,6 +80,10 @@ uuid_id!(
     RuleId
 );
 uuid_id!(
+    /// The id of a direct grant (a row of `member_grants`).
+    GrantId
+);
+uuid_id!(
     /// The id of a webhook endpoint.
     WebhookId
 );

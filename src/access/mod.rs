@@ -6,11 +6,17 @@
 //! Effective access: an inactive or deleted member has nothing. Otherwise
 //! the role is the highest role among the rules that match the member (else
 //! the account's default role), and each workspace level is the highest
-//! among the rules for that workspace (else no access). The store computes
-//! the same with set-based SQL (`store::access`); [`explain`] says which
-//! rules and groups produced a member's access.
+//! among the rules for that workspace (else no access). Direct grants
+//! ([`grants`]) join the rules under the same "highest wins". The store
+//! computes the same with set-based SQL (`store::access`); [`explain`] says
+//! which rules and groups, and which grants, produced a member's access.
 
+mod explain;
+pub mod grants;
 pub mod review;
+pub mod team;
+
+pub use explain::{Reason, Via, effective, explain};
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -33,7 +39,10 @@ pub enum AccessError {
 
 /// A member's level in one workspace: every API lists a member's levels as
 /// an array of these, sorted by workspace (`[{"workspace","level"}]`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(deny_unknown_fields)]
 pub struct WorkspaceLevel {
     pub workspace: String,
     pub level: String,
@@ -255,110 +264,6 @@ pub struct GroupFacts {
     pub external_id: Option<String>,
 }
 
-/// Why a member has what it has: one rule that matched, and through what.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct Reason {
-    #[schema(value_type = String)]
-    pub rule: RuleId,
-    /// `group` (with its id and displayName) or `scim_role` (with the value).
-    pub via: Via,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub role: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub workspace: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub level: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(
-    tag = "kind",
-    rename_all = "snake_case",
-    rename_all_fields = "camelCase"
-)]
-pub enum Via {
-    Group {
-        #[schema(value_type = String)]
-        id: GroupId,
-        display_name: String,
-    },
-    ScimRole {
-        value: String,
-    },
-}
-
-/// The rules that match a member with these groups and SCIM role values,
-/// and through what, in rule order.
-pub fn explain(rules: &[Rule], groups: &[GroupFacts], role_values: &[String]) -> Vec<Reason> {
-    let mut reasons = Vec::new();
-    for rule in rules {
-        let reason = |via: Via| Reason {
-            rule: rule.id,
-            via,
-            role: rule.spec.role.clone(),
-            workspace: rule.spec.workspace.clone(),
-            level: rule.spec.level.clone(),
-        };
-        match &rule.spec.selector {
-            Selector::ScimRole(value) => {
-                let key = fold_case(value);
-                if let Some(found) = role_values.iter().find(|v| fold_case(v) == key) {
-                    reasons.push(reason(Via::ScimRole {
-                        value: found.clone(),
-                    }));
-                }
-            }
-            selector => {
-                for group in groups.iter().filter(|group| matches_group(selector, group)) {
-                    reasons.push(reason(Via::Group {
-                        id: group.id,
-                        display_name: group.display_name.clone(),
-                    }));
-                }
-            }
-        }
-    }
-    reasons
-}
-
-fn matches_group(selector: &Selector, group: &GroupFacts) -> bool {
-    match selector {
-        Selector::GroupName(name) => name_key(name) == name_key(&group.display_name),
-        Selector::GroupExternalId(id) => group.external_id.as_deref() == Some(id.as_str()),
-        Selector::GroupId(id) => *id == group.id.to_string(),
-        Selector::ScimRole(_) => false,
-    }
-}
-
-/// Effective access from the reasons that apply to an active member: the
-/// highest role (else the default) and the highest level per workspace.
-pub fn effective(model: &AccessModel, reasons: &[Reason]) -> (String, Vec<(String, String)>) {
-    let role = reasons
-        .iter()
-        .filter_map(|reason| reason.role.as_deref())
-        .filter_map(|role| Some((model.role_rank(role)?, role)))
-        .max()
-        .map_or_else(|| model.default_role.clone(), |(_, role)| role.to_owned());
-    let mut levels: Vec<(String, String)> = Vec::new();
-    for reason in reasons {
-        let (Some(workspace), Some(level)) = (&reason.workspace, &reason.level) else {
-            continue;
-        };
-        let Some(rank) = model.level_rank(level) else {
-            continue;
-        };
-        match levels.iter_mut().find(|(known, _)| known == workspace) {
-            Some((_, current)) if model.level_rank(current).is_some_and(|r| r < rank) => {
-                *current = level.clone();
-            }
-            Some(_) => {}
-            None => levels.push((workspace.clone(), level.clone())),
-        }
-    }
-    levels.sort();
-    (role, levels)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -423,10 +328,10 @@ mod tests {
                 external_id: Some("ext-ops".into()),
             },
         ];
-        let reasons = explain(&rules, &groups, &["auditor".into()]);
+        let reasons = explain(&rules, &groups, &["auditor".into()], &[]);
         assert_eq!(
             reasons.iter().map(|r| r.rule).collect::<Vec<_>>(),
-            [r1, r2, r3]
+            [Some(r1), Some(r2), Some(r3)]
         );
         assert_eq!(
             reasons[0].via,

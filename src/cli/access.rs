@@ -290,6 +290,10 @@ pub fn access(command: AccessCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
                         format!("group '{display_name}'")
                     }
                     crate::access::Via::ScimRole { value } => format!("SCIM role '{value}'"),
+                    crate::access::Via::Grant { source, granted_at } => format!(
+                        "a direct grant ({source}, {})",
+                        output::time(Some(*granted_at))
+                    ),
                 };
                 let grants: Vec<String> = reason
                     .role
@@ -303,7 +307,10 @@ pub fn access(command: AccessCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
                             .map(|(w, l)| format!("{l} in {w}")),
                     )
                     .collect();
-                println!("  rule {} via {via}: {}", reason.rule, grants.join(", "));
+                match reason.rule {
+                    Some(rule) => println!("  rule {rule} via {via}: {}", grants.join(", ")),
+                    None => println!("  {via}: {}", grants.join(", ")),
+                }
             }
         }
         AccessCommand::Who {

@@ -61,7 +61,7 @@ enum Command {
     /// Show a member's effective access, or who has a role
     #[command(subcommand)]
     Access(access::AccessCommand),
-    /// Add a member that no identity provider manages (a break-glass account)
+    /// List the account's members; add a local (break-glass) member and grant it access directly
     #[command(subcommand)]
     Members(members::MembersCommand),
     /// One-time links to an account's admin console

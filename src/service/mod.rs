@@ -21,6 +21,7 @@ pub mod audit;
 pub mod console;
 pub mod groups;
 pub mod keys;
+pub mod team;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;

@@ -19,8 +19,8 @@ use diesel::sqlite::Sqlite;
 
 use super::connection::MultiBackend;
 use crate::model::{
-    AccountId, ConsoleLinkId, ConsoleSessionId, EventId, GroupId, KeyId, RuleId, TokenId, UserId,
-    WebhookId, WorkspaceId,
+    AccountId, ConsoleLinkId, ConsoleSessionId, EventId, GrantId, GroupId, KeyId, RuleId, TokenId,
+    UserId, WebhookId, WorkspaceId,
 };
 
 /// A stored id that is not a UUID: the row was written by something else.
@@ -129,6 +129,7 @@ text_id!(
     GroupId,
     WorkspaceId,
     RuleId,
+    GrantId,
     WebhookId,
     EventId,
     ConsoleLinkId,

@@ -21,6 +21,7 @@ pub mod name_keys;
 pub mod schema;
 pub mod signing_keys;
 mod sql;
+pub mod team;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;

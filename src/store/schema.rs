@@ -166,6 +166,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    member_grants (id) {
+        id -> Text,
+        user_id -> Text,
+        account_id -> Text,
+        source -> Text,
+        role -> Nullable<Text>,
+        workspace_id -> Nullable<Text>,
+        level -> Nullable<Text>,
+        granted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     events (account_id, seq) {
         seq -> BigInt,
         id -> Text,
@@ -281,6 +294,8 @@ diesel::joinable!(access_rules -> workspaces (workspace_id));
 diesel::joinable!(member_workspace_levels -> workspaces (workspace_id));
 diesel::joinable!(member_workspace_levels -> users (user_id));
 diesel::joinable!(member_roles -> users (user_id));
+diesel::joinable!(member_grants -> users (user_id));
+diesel::joinable!(member_grants -> workspaces (workspace_id));
 diesel::joinable!(scim_groups -> accounts (account_id));
 diesel::joinable!(group_members -> scim_groups (group_id));
 diesel::joinable!(group_members -> users (user_id));
@@ -301,6 +316,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_role_values,
     member_roles,
     member_workspace_levels,
+    member_grants,
     events,
     audit_log,
     webhooks,

@@ -21,7 +21,7 @@ crate::on_both_databases!(
 
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
-async fn access(app: &TestApp, id: &str) -> (Value, Vec<(String, String)>) {
+pub(crate) async fn access(app: &TestApp, id: &str) -> (Value, Vec<(String, String)>) {
     let body = admin(app)
         .ok(
             reqwest::Method::GET,
@@ -43,21 +43,21 @@ async fn access(app: &TestApp, id: &str) -> (Value, Vec<(String, String)>) {
     (body["role"].clone(), levels)
 }
 
-fn levels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn levels(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
         .iter()
         .map(|(w, l)| ((*w).to_owned(), (*l).to_owned()))
         .collect()
 }
 
-async fn user(app: &TestApp, user_name: &str) -> String {
+pub(crate) async fn user(app: &TestApp, user_name: &str) -> String {
     app.create_user(&json!({"userName": user_name})).await["id"]
         .as_str()
         .unwrap()
         .to_owned()
 }
 
-async fn group(app: &TestApp, name: &str, members: &[&str]) -> String {
+pub(crate) async fn group(app: &TestApp, name: &str, members: &[&str]) -> String {
     let members: Vec<Value> = members.iter().map(|id| json!({"value": id})).collect();
     scim(app)
         .ok(
@@ -71,7 +71,7 @@ async fn group(app: &TestApp, name: &str, members: &[&str]) -> String {
         .to_owned()
 }
 
-async fn patch_group(app: &TestApp, id: &str, operations: Value) {
+pub(crate) async fn patch_group(app: &TestApp, id: &str, operations: Value) {
     let response = scim(app)
         .send(
             reqwest::Method::PATCH,
@@ -82,7 +82,7 @@ async fn patch_group(app: &TestApp, id: &str, operations: Value) {
     assert_eq!(response.status(), 204, "{}", response.text().await.unwrap());
 }
 
-async fn patch_user(app: &TestApp, id: &str, operations: Value) {
+pub(crate) async fn patch_user(app: &TestApp, id: &str, operations: Value) {
     scim(app)
         .ok(
             reqwest::Method::PATCH,
@@ -92,7 +92,7 @@ async fn patch_user(app: &TestApp, id: &str, operations: Value) {
         .await;
 }
 
-async fn rule(app: &TestApp, body: Value) -> String {
+pub(crate) async fn rule(app: &TestApp, body: Value) -> String {
     admin(app)
         .ok(reqwest::Method::POST, "/api/v1/rules", Some(body))
         .await["id"]
@@ -101,7 +101,7 @@ async fn rule(app: &TestApp, body: Value) -> String {
         .to_owned()
 }
 
-async fn workspace(app: &TestApp, slug: &str) {
+pub(crate) async fn workspace(app: &TestApp, slug: &str) {
     admin(app)
         .ok(
             reqwest::Method::POST,
@@ -795,7 +795,7 @@ async fn the_cli_configures_rules_and_answers_who_has_what(db: TestDb) {
     );
 }
 
-async fn feed(app: &TestApp, after: i64, limit: i64) -> Value {
+pub(crate) async fn feed(app: &TestApp, after: i64, limit: i64) -> Value {
     admin(app)
         .ok(
             reqwest::Method::GET,

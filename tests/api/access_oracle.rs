@@ -1,6 +1,6 @@
 //! Property test of effective access (PRODUCT.md "Effective access"): random
-//! sequences of SCIM membership, group and user changes and of rule changes;
-//! after each step, every member's stored access (through the access API)
+//! sequences of SCIM membership, group and user changes, of rule changes and
+//! of direct grants to local members; after each step, every member's stored access (through the access API)
 //! equals a from-scratch recomputation by the oracle below, and adding a
 //! member to a group never lowers anyone's access.
 
@@ -22,6 +22,9 @@ const LEVELS: [&str; 3] = ["viewer", "editor", "admin"];
 const WORKSPACES: [&str; 2] = ["prod", "staging"];
 const GROUP_NAMES: [&str; 4] = ["Engineering", "ENGINEERING-2", "Sales", "Straße"];
 const ROLE_VALUES: [&str; 3] = ["Auditor", "Billing", "Ops"];
+/// Members made in Roster itself (the last ones of `World::users`), which
+/// direct grants may be given to.
+const LOCAL_MEMBERS: usize = 2;
 
 #[derive(Debug, Clone)]
 enum Step {
@@ -53,6 +56,14 @@ enum Step {
     DeleteRule {
         index: usize,
     },
+    /// A direct grant to a local member: its role grant set (or taken
+    /// away), and its level in a workspace set (or taken away).
+    Grant {
+        local: usize,
+        role: Option<usize>,
+        workspace: usize,
+        level: Option<usize>,
+    },
 }
 
 fn step(users: usize, groups: usize) -> impl Strategy<Value = Step> {
@@ -64,6 +75,8 @@ fn step(users: usize, groups: usize) -> impl Strategy<Value = Step> {
         1 => (0..users, prop::collection::vec(0..ROLE_VALUES.len(), 0..3)).prop_map(|(user, roles)| Step::SetRoles { user, roles }),
         2 => (0..4usize, 0..8usize, 0..100usize).prop_map(|(selector, target, grant)| Step::AddRule { selector, target, grant }),
         1 => (0..100usize).prop_map(|index| Step::DeleteRule { index }),
+        2 => (0..LOCAL_MEMBERS, prop::option::of(0..ROLES.len()), 0..WORKSPACES.len(), prop::option::of(0..LEVELS.len()))
+            .prop_map(|(local, role, workspace, level)| Step::Grant { local, role, workspace, level }),
     ]
 }
 
@@ -83,6 +96,8 @@ struct World {
     /// (id, displayName, externalId, members)
     groups: Vec<(String, String, String, BTreeSet<usize>)>,
     rules: Vec<StoredRule>,
+    /// Direct grants by user index: (role rank, workspace → level rank).
+    grants: BTreeMap<usize, (Option<usize>, BTreeMap<&'static str, usize>)>,
 }
 
 /// (role, workspace → level); `None`: no access.
@@ -132,6 +147,13 @@ impl World {
                 let rank = LEVELS.iter().position(|l| l == level).unwrap();
                 let entry = levels.entry((*workspace).to_owned()).or_insert(rank);
                 *entry = (*entry).max(rank);
+            }
+        }
+        if let Some((granted_role, granted_levels)) = self.grants.get(&user) {
+            role = role.max(granted_role.unwrap_or(0));
+            for (workspace, rank) in granted_levels {
+                let entry = levels.entry((*workspace).to_owned()).or_insert(*rank);
+                *entry = (*entry).max(*rank);
             }
         }
         Some((
@@ -229,6 +251,9 @@ async fn stored_access_equals_a_from_scratch_recomputation(db: TestDb) {
             .users
             .push((user["id"].as_str().unwrap().to_owned(), true, Vec::new()));
     }
+    for id in app.seed_users("local", LOCAL_MEMBERS) {
+        world.users.push((id, true, Vec::new()));
+    }
     for (index, name) in ["Engineering", "Sales", "Support"].iter().enumerate() {
         let external_id = format!("ext-{index}");
         let group = send(
@@ -248,16 +273,28 @@ async fn stored_access_equals_a_from_scratch_recomputation(db: TestDb) {
     }
     let mut runner = TestRunner::default();
     let steps = prop::collection::vec(step(world.users.len(), world.groups.len()), 60);
-    // Two fixed steps first — a member in a group, a rule on that group that
-    // grants a role and a level — so that every run checks real grants (a
-    // random run of 60 steps now and then granted nothing and failed the
-    // check at the end); the random steps then change and undo them.
+    // Fixed steps first — a member in a group, a rule on that group that
+    // grants a role and a level, a local member in that group with a direct
+    // grant — so that every run checks real grants (a random run of 60 steps
+    // now and then granted nothing and failed the check at the end); the
+    // random steps then change and undo them.
+    let local = world.users.len() - LOCAL_MEMBERS;
     let steps: Vec<Step> = [
         Step::Add { group: 0, user: 0 },
         Step::AddRule {
             selector: 2,
             target: 0,
             grant: 1,
+        },
+        Step::Add {
+            group: 0,
+            user: local,
+        },
+        Step::Grant {
+            local: 0,
+            role: Some(1),
+            workspace: 0,
+            level: Some(0),
         },
     ]
     .into_iter()
@@ -380,6 +417,29 @@ async fn stored_access_equals_a_from_scratch_recomputation(db: TestDb) {
                     .await
                     .unwrap();
                 assert_eq!(response.status(), 204);
+            }
+            Step::Grant {
+                local,
+                role,
+                workspace,
+                level,
+            } => {
+                let user = world.users.len() - LOCAL_MEMBERS + local;
+                let (granted_role, granted_levels) = world.grants.entry(user).or_default();
+                *granted_role = *role;
+                match level {
+                    Some(level) => granted_levels.insert(WORKSPACES[*workspace], *level),
+                    None => granted_levels.remove(WORKSPACES[*workspace]),
+                };
+                let body = json!({
+                    "role": role.map(|role| ROLES[role]),
+                    "workspaces": granted_levels
+                        .iter()
+                        .map(|(workspace, level)| json!({"workspace": workspace, "level": LEVELS[*level]}))
+                        .collect::<Vec<_>>(),
+                });
+                let path = format!("/api/v1/members/{}/grants", world.users[user].0);
+                send(&app, reqwest::Method::PUT, &path, &admin, body).await;
             }
         }
         let granted = (0..world.users.len()).any(|user| {

@@ -36,6 +36,8 @@ const REGISTERED: &[(&str, &str)] = &[
     ("POST", "/api/v1/members/{id}/logins"),
     ("GET", "/api/v1/events"),
     ("GET", "/api/v1/workspaces/{slug}/members"),
+    ("GET", "/api/v1/members/{id}/grants"),
+    ("PUT", "/api/v1/members/{id}/grants"),
     ("GET", "/api/v1/audit"),
     ("GET", "/api/v1/reports/access-review"),
     ("GET", "/api/v1/webhooks"),
@@ -219,6 +221,7 @@ fn valid_body(method: &str, path: &str, rule: &str) -> Value {
         ("POST", "/api/v1/rules") | ("PUT", "/api/v1/rules/{id}") => rule_spec,
         ("POST", "/api/v1/rules/preview") => json!({"delete": {"id": rule}}),
         ("POST", "/api/v1/members/{id}/logins") => json!({"at": "2020-01-01T09:00:00Z"}),
+        ("PUT", "/api/v1/members/{id}/grants") => json!({"role": "admin", "workspaces": []}),
         // Nothing listens on port 9: deliveries fail and are retried, harmlessly.
         ("POST", "/api/v1/webhooks") => json!({"url": "http://127.0.0.1:9/events"}),
         // The test's own address, so the requests after it still pass.

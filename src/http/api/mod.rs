@@ -1,5 +1,6 @@
 //! `/api/v1`: the JSON API for account admins (`admin` tokens: the access
-//! model, workspaces, rules, the audit log, the access review, webhooks)
+//! model, workspaces, rules, direct grants, the audit log, the access
+//! review, webhooks)
 //! and for the product (`access` or `admin` tokens: a member's effective
 //! access, logins, the change-event feed). Every path is scoped to the
 //! token's account; errors have the SCIM Error shape, like `/scim/v2`.
@@ -8,6 +9,7 @@
 
 mod audit;
 mod console;
+mod grants;
 mod members;
 mod model;
 mod networks;
@@ -31,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(workspaces::configure)
             .configure(rules::configure)
             .configure(members::configure)
+            .configure(grants::configure)
             .configure(audit::configure)
             .configure(reports::configure)
             .configure(webhooks::configure)

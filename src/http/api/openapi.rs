@@ -12,7 +12,9 @@ use utoipa::openapi::{OpenApi as Document, Required};
 use utoipa::{Modify, OpenApi};
 
 use super::schemas::{Forbidden, Unauthorized};
-use super::{audit, console, members, model, networks, reports, rules, webhooks, workspaces};
+use super::{
+    audit, console, grants, members, model, networks, reports, rules, webhooks, workspaces,
+};
 use crate::http::responses::method_not_allowed;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -42,7 +44,8 @@ static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
             and workspace levels; members' effective access; change events; webhooks; the audit \
             log; the access review.\n\n\
             Every request carries `Authorization: Bearer <token>`. Tokens have a scope: `admin` \
-            tokens for the configuration (`/access-model`, `/workspaces`, `/rules`), the audit \
+            tokens for the configuration (`/access-model`, `/workspaces`, `/rules`, \
+            `/members/{id}/grants`), the audit \
             log, webhooks and reports; `access` or `admin` tokens for member access (`/members`, \
             `/workspaces/{slug}/members`), logins and events. A `scim` token (for identity \
             providers, on `/scim/v2`) is refused on all of `/api/v1` (403). Every path is scoped \
@@ -71,6 +74,8 @@ static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
         members::record_login,
         members::events,
         members::workspace_members,
+        grants::get_grants,
+        grants::put_grants,
         audit::audit,
         reports::access_review,
         webhooks::list,
@@ -85,7 +90,7 @@ static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
     modifiers(&BearerScheme, &OptionalLoginBody),
     tags(
         (name = "configuration",
-            description = "The access model, workspaces and rules (`admin` tokens)."),
+            description = "The access model, workspaces, rules and direct grants (`admin` tokens)."),
         (name = "access",
             description = "Members' access, logins and change events (`access` or `admin` tokens)."),
         (name = "audit", description = "The audit log (`admin` tokens)."),

@@ -1,5 +1,5 @@
 //! Members' access as the product and the admins read it: a member's role
-//! and workspace levels with the rules that explain them, members found by
+//! and workspace levels with the rules and direct grants that explain them, members found by
 //! userName or externalId with theirs, and who holds a role.
 
 use serde::Serialize;
@@ -22,7 +22,8 @@ pub struct MemberAccess {
     /// `None` (`null`): no access at all (inactive).
     pub role: Option<String>,
     pub workspaces: Vec<WorkspaceLevel>,
-    /// The rules that match the member, and through which group or role value.
+    /// The rules that match the member, and through which group or role
+    /// value; then the member's direct grants (`via.kind` `grant`).
     pub explanation: Vec<Reason>,
 }
 
@@ -57,6 +58,10 @@ fn view(
     let held = store::access::held_by(conn, account, user.id)?;
     let (groups, role_values) = store::access::members::facts(conn, user.id)?;
     let rules = store::access::rules::list(conn, account)?;
+    let grants: Vec<_> = store::access::grants::of_member(conn, user.id)?
+        .into_iter()
+        .map(|stored| stored.grant)
+        .collect();
     Ok(MemberAccess {
         id: user.id,
         user_name: user
@@ -76,7 +81,7 @@ fn view(
             .into_iter()
             .map(|(workspace, level)| WorkspaceLevel { workspace, level })
             .collect(),
-        explanation: crate::access::explain(&rules, &groups, &role_values),
+        explanation: crate::access::explain(&rules, &groups, &role_values, &grants),
     })
 }
 

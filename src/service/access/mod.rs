@@ -1,13 +1,15 @@
 //! The access configuration (docs/ACCESS.md) as operations: the model
 //! ([`model`]), workspaces ([`workspaces`]), rules and their preview
-//! ([`rules`]), a member's effective access and who holds a role
-//! ([`members`]), the access review ([`review`]).
+//! ([`rules`]), direct grants to local members ([`grants`]), a member's
+//! effective access and who holds a role ([`members`]), the access review
+//! ([`review`]).
 //!
 //! Each change owns its transaction, its audit entry and the recomputation
 //! of exactly the access it affects; [`recompute`] writes an
 //! `access.changed` event for each member whose access changed, for these
 //! operations and for those on members and groups.
 
+pub mod grants;
 pub mod members;
 pub mod model;
 pub mod review;

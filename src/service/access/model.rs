@@ -1,5 +1,5 @@
 //! The access model (PRODUCT.md "The model"): reading it, and replacing it
-//! — a role or level that a rule uses cannot be removed, and everyone's
+//! — a role or level that a rule or a direct grant uses cannot be removed, and everyone's
 //! access is recomputed (ranks may have moved).
 
 use super::super::{Caller, Error};
@@ -15,7 +15,7 @@ pub fn get(conn: &mut Conn, account: AccountId) -> Result<AccessModel, Error> {
 }
 
 /// Replaces the model (400 when it is not valid, 409 when it drops a role
-/// or level a rule uses); returns it as stored.
+/// or level a rule or a direct grant uses); returns it as stored.
 pub fn replace(
     conn: &mut Conn,
     caller: &Caller<'_>,
@@ -44,6 +44,22 @@ pub fn replace(
                 ))
                 .into());
             }
+        }
+        if let Some((role, user_name)) =
+            store::access::grants::role_outside(conn, account, &model.roles)?
+        {
+            return Err(AccessError::Conflict(format!(
+                "role '{role}' is granted directly to '{user_name}': change or remove the grant first"
+            ))
+            .into());
+        }
+        if let Some((level, user_name)) =
+            store::access::grants::level_outside(conn, account, &model.levels)?
+        {
+            return Err(AccessError::Conflict(format!(
+                "level '{level}' is granted directly to '{user_name}': change or remove the grant first"
+            ))
+            .into());
         }
         store::access::model::replace(conn, account, model)?;
         let entry = Entry::changed(

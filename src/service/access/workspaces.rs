@@ -1,7 +1,7 @@
 //! Workspaces: the places of an account where members get a level, named
 //! by a slug. Creating, renaming and deleting one is audited; deleting one
-//! takes its rules and every level in it, with an `access.changed` event
-//! for each member who had one.
+//! takes its rules, the levels granted directly in it and every level in
+//! it, with an `access.changed` event for each member who had one.
 
 use serde::Serialize;
 
@@ -87,17 +87,20 @@ pub fn rename(
     })
 }
 
-/// Deletes the workspace `slug` (404 when absent), its rules and every
-/// level in it.
+/// Deletes the workspace `slug` (404 when absent), its rules, the levels
+/// granted directly in it and every level in it.
 pub fn delete(conn: &mut Conn, caller: &Caller<'_>, slug: &str) -> Result<(), Error> {
     let account = caller.account;
     store::account_transaction(conn, account, |conn| {
         let before = get(conn, account, slug)?;
-        // Its rules go first and its members' access is recomputed, so those
-        // who lose a level get their `access.changed` event; then the
-        // workspace.
-        let holders = store::access::workspaces::level_holders(conn, before.id)?;
+        // Its rules and grants go first and its members' access is
+        // recomputed, so those who lose a level get their `access.changed`
+        // event; then the workspace.
+        let mut holders = store::access::workspaces::level_holders(conn, before.id)?;
         store::access::rules::delete_in_workspace(conn, before.id)?;
+        holders.extend(store::access::grants::delete_in_workspace(conn, before.id)?);
+        holders.sort();
+        holders.dedup();
         super::recompute(conn, account, Who::Users(&holders))?;
         if !store::access::workspaces::delete(conn, account, slug)? {
             return Err(no_workspace(slug));

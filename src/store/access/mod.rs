@@ -1,5 +1,5 @@
 //! The access configuration's rows — the model, workspaces, rules, the
-//! members' SCIM role values — and effective access (`member_roles`,
+//! members' SCIM role values, direct grants — and effective access (`member_roles`,
 //! `member_workspace_levels`), recomputed with set-based SQL ([`recompute`])
 //! in the transaction of every change that affects it: a rule change on a
 //! 50,000-member group is a few statements, not 50,000 round trips.
@@ -10,6 +10,7 @@
 //! is); what that means — not found, a conflict — and the audit entries
 //! and change events of a change are `service::access`'s.
 
+pub mod grants;
 pub mod held;
 pub mod members;
 pub mod model;

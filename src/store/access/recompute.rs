@@ -1,4 +1,5 @@
-//! Recomputing effective access (the SQL form of [`crate::access`]): the
+//! Recomputing effective access (the SQL form of [`crate::access`], rules
+//! and direct grants under "highest wins"): the
 //! members a change may affect are named ([`Who`]), their stored access is
 //! read before, rewritten by a few set-based statements, read after, and
 //! the members whose access changed are reported to the caller, a chunk at
@@ -38,7 +39,7 @@ pub struct AccessChange {
 }
 
 /// The most members one recomputation names: its statements bind the list
-/// up to five times, far below SQLite's 32,766 and PostgreSQL's 65,535
+/// up to six times, far below SQLite's 32,766 and PostgreSQL's 65,535
 /// bound values.
 const RECOMPUTE_CHUNK: usize = 2000;
 
@@ -247,22 +248,34 @@ fn write_access(conn: &mut Conn, account: AccountId, who: Who<'_>) -> Result<(),
         restrict(&mut delete, &account, "user_id", who);
         prepared(delete).execute(conn)?;
     }
-    // Roles: every active member gets one: the highest its rules give, else
-    // the default. A join on the best rank per member, not a subquery per
-    // member: PostgreSQL has no index on a materialized CTE, and scanned
-    // it once for each of the account's members (minutes at 100,000).
+    // Roles: every active member gets one: the highest its rules and its
+    // direct grants give, else the default. A join on the best rank per
+    // member, not a subquery per member: PostgreSQL has no index on a
+    // materialized CTE, and scanned it once for each of the account's
+    // members (minutes at 100,000).
     let mut roles = matches_cte(&account, who);
     roles.push(
         "INSERT INTO member_roles (user_id, account_id, role) \
          SELECT users.id, users.account_id, COALESCE(account_roles.name, access_models.default_role) \
          FROM users \
          LEFT JOIN (\
-           SELECT matches.user_id AS user_id, MAX(account_roles.rank) AS best_rank \
-             FROM matches \
-             JOIN access_rules ON access_rules.id = matches.rule_id \
-             JOIN account_roles ON account_roles.account_id = access_rules.account_id \
-               AND account_roles.name = access_rules.role \
-            GROUP BY matches.user_id) best ON best.user_id = users.id \
+           SELECT ranks.user_id AS user_id, MAX(ranks.rank) AS best_rank FROM (\
+             SELECT matches.user_id AS user_id, account_roles.rank AS rank \
+               FROM matches \
+               JOIN access_rules ON access_rules.id = matches.rule_id \
+               JOIN account_roles ON account_roles.account_id = access_rules.account_id \
+                 AND account_roles.name = access_rules.role \
+             UNION ALL \
+             SELECT member_grants.user_id, account_roles.rank \
+               FROM member_grants \
+               JOIN account_roles ON account_roles.account_id = member_grants.account_id \
+                 AND account_roles.name = member_grants.role \
+              WHERE member_grants.workspace_id IS NULL AND member_grants.account_id = ",
+    );
+    roles.bind(Bind::Text(account.clone()));
+    restrict(&mut roles, &account, "member_grants.user_id", who);
+    roles.push(
+        ") ranks GROUP BY ranks.user_id) best ON best.user_id = users.id \
          LEFT JOIN account_roles ON account_roles.account_id = users.account_id \
            AND account_roles.rank = best.best_rank \
          LEFT JOIN access_models ON access_models.account_id = users.account_id \
@@ -273,23 +286,35 @@ fn write_access(conn: &mut Conn, account: AccountId, who: Who<'_>) -> Result<(),
     roles.bind(Bind::Text(account.clone()));
     restrict(&mut roles, &account, "users.id", who);
     prepared(roles).execute(conn)?;
-    // Levels: per (active member, workspace), the highest its rules give.
+    // Levels: per (active member, workspace), the highest its rules and its
+    // direct grants give.
     let mut levels = matches_cte(&account, who);
     levels.push(
         "INSERT INTO member_workspace_levels (user_id, workspace_id, account_id, level) \
          SELECT best.user_id, best.workspace_id, workspace_levels.account_id, workspace_levels.name FROM (\
-           SELECT matches.user_id AS user_id, access_rules.workspace_id AS workspace_id, \
-                  MAX(workspace_levels.rank) AS best_rank, access_rules.account_id AS account_id \
-             FROM matches \
-             JOIN access_rules ON access_rules.id = matches.rule_id \
-             JOIN workspace_levels ON workspace_levels.account_id = access_rules.account_id \
-               AND workspace_levels.name = access_rules.level \
-             JOIN users ON users.id = matches.user_id AND users.active = ",
+           SELECT ranks.user_id AS user_id, ranks.workspace_id AS workspace_id, \
+                  MAX(ranks.rank) AS best_rank, ranks.account_id AS account_id FROM (\
+             SELECT matches.user_id AS user_id, access_rules.workspace_id AS workspace_id, \
+                    workspace_levels.rank AS rank, access_rules.account_id AS account_id \
+               FROM matches \
+               JOIN access_rules ON access_rules.id = matches.rule_id \
+               JOIN workspace_levels ON workspace_levels.account_id = access_rules.account_id \
+                 AND workspace_levels.name = access_rules.level \
+              WHERE access_rules.workspace_id IS NOT NULL \
+             UNION ALL \
+             SELECT member_grants.user_id, member_grants.workspace_id, workspace_levels.rank, \
+                    member_grants.account_id \
+               FROM member_grants \
+               JOIN workspace_levels ON workspace_levels.account_id = member_grants.account_id \
+                 AND workspace_levels.name = member_grants.level \
+              WHERE member_grants.workspace_id IS NOT NULL AND member_grants.account_id = ",
     );
+    levels.bind(Bind::Text(account.clone()));
+    restrict(&mut levels, &account, "member_grants.user_id", who);
+    levels.push(") ranks JOIN users ON users.id = ranks.user_id AND users.active = ");
     levels.bind(Bind::Bool(true));
     levels.push(
-        " WHERE access_rules.workspace_id IS NOT NULL \
-           GROUP BY matches.user_id, access_rules.workspace_id, access_rules.account_id) best \
+        " GROUP BY ranks.user_id, ranks.workspace_id, ranks.account_id) best \
          JOIN workspace_levels ON workspace_levels.account_id = best.account_id \
            AND workspace_levels.rank = best.best_rank",
     );

@@ -293,3 +293,18 @@ pub fn delete(conn: &mut Conn, account: AccountId, id: UserId) -> Result<bool, S
         .execute(conn)?;
     Ok(deleted > 0)
 }
+
+/// The userName of the account's member and how it was provisioned
+/// (`users.provisioned_via`: `scim` or `local`).
+pub fn provenance(
+    conn: &mut Conn,
+    account: AccountId,
+    id: UserId,
+) -> Result<Option<(String, String)>, StoreError> {
+    Ok(users::table
+        .find(id)
+        .filter(users::account_id.eq(account))
+        .select((users::user_name, users::provisioned_via))
+        .load(conn)
+        .map(super::at_most_one)?)
+}

@@ -1,0 +1,2 @@
+DROP INDEX users_team;
+DROP TABLE member_grants;
