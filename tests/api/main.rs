@@ -16,6 +16,8 @@ mod access_oracle;
 mod audit;
 mod auth;
 mod bench_smoke;
+mod browser;
+mod browser_home;
 mod cli;
 mod config;
 mod console;
