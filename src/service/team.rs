@@ -9,11 +9,15 @@
 
 use chrono::Duration;
 
-use super::Error;
+use serde_json::json;
+
+use super::users::UserEdit;
+use super::{Caller, Error, Precondition};
 use crate::access::AccessError;
 use crate::access::team::Cursor;
 pub use crate::access::team::TeamMember;
-use crate::model::{AccountId, fold_case};
+use crate::model::{AccountId, UserId, fold_case};
+use crate::scim::resource::Projection;
 use crate::store::team::TeamFilter;
 use crate::store::{self, Conn};
 
@@ -189,6 +193,60 @@ impl Iterator for AllPages<'_> {
     }
 }
 
+/// The account's member `id` as the listing shows it (404 when absent).
+pub fn member(conn: &mut Conn, account: AccountId, id: UserId) -> Result<TeamMember, Error> {
+    let filter = TeamFilter {
+        member: Some(id),
+        ..TeamFilter::default()
+    };
+    let (mut members, _) = store::team::page(conn, account, &filter, None, 1)?;
+    members
+        .pop()
+        .ok_or_else(|| Error::NotFound(format!("no member '{id}' in this account")))
+}
+
+/// Offboards the local member `id` now: deactivates them with the PATCH an
+/// identity provider sends (`active` false), so their access ends and the
+/// same audit entry and events follow. A member an IdP manages is refused
+/// (409): they are offboarded in the IdP.
+pub fn offboard_local(conn: &mut Conn, caller: &Caller<'_>, id: UserId) -> Result<(), Error> {
+    ensure_local(conn, caller.account, id, "offboard")?;
+    let deactivate = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "active", "value": false}],
+    });
+    let patch = crate::scim::patch::parse_user_request(&deactivate, caller.limits)?;
+    super::users::update(
+        conn,
+        caller,
+        id,
+        &Precondition::none(),
+        UserEdit::Patch(patch),
+        &Projection::default(),
+    )?;
+    Ok(())
+}
+
+/// Removes (deletes) the local member `id`; an IdP's member is refused
+/// (409), as for [`offboard_local`].
+pub fn remove_local(conn: &mut Conn, caller: &Caller<'_>, id: UserId) -> Result<(), Error> {
+    ensure_local(conn, caller.account, id, "remove")?;
+    super::users::delete(conn, caller, id)
+}
+
+/// 404 when the account has no member `id`; 409 when an IdP manages it.
+fn ensure_local(conn: &mut Conn, account: AccountId, id: UserId, what: &str) -> Result<(), Error> {
+    let (user_name, via) = store::users::provenance(conn, account, id)?
+        .ok_or_else(|| Error::NotFound(format!("no member '{id}' in this account")))?;
+    if via == "scim" {
+        return Err(Error::Conflict(format!(
+            "'{user_name}' is managed by the identity provider: {what} them there (deactivate or \
+             unassign them), and Roster ends their access the moment it hears"
+        )));
+    }
+    Ok(())
+}
+
 /// The query's filter, checked against the account: its role is the
 /// model's, its workspace exists.
 fn filter(conn: &mut Conn, account: AccountId, query: &TeamQuery) -> Result<TeamFilter, Error> {
@@ -239,6 +297,7 @@ fn filter(conn: &mut Conn, account: AccountId, query: &TeamQuery) -> Result<Team
         workspace,
         active: query.status.map(|status| status == Status::Active),
         not_seen_since,
+        member: None,
     })
 }
 

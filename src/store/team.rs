@@ -35,6 +35,8 @@ pub struct TeamFilter {
     /// Not logged in since: the last login, else the creation, is before
     /// this time (the access review's "stale", without its "active").
     pub not_seen_since: Option<NaiveDateTime>,
+    /// Only this member (the console's Member page).
+    pub member: Option<UserId>,
 }
 
 /// `value` for a `LIKE … ESCAPE '\'` pattern: its `%`, `_` and `\` literal.
@@ -86,6 +88,10 @@ fn condition(dialect: Dialect, account: AccountId, filter: &TeamFilter) -> Sql {
         );
         sql.bind(Bind::Text(workspace.to_string()));
         sql.push(")");
+    }
+    if let Some(member) = filter.member {
+        sql.push(" AND users.id = ");
+        sql.bind(Bind::Text(member.to_string()));
     }
     if let Some(active) = filter.active {
         sql.push(" AND users.active = ");

@@ -103,7 +103,7 @@ async fn a_link_opens_one_session_once(db: TestDb) {
     );
     assert_eq!(page.headers()["x-frame-options"], "DENY");
     assert_eq!(page.headers()["cache-control"], "no-store");
-    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(page.headers()["referrer-policy"], "same-origin");
     let html = page.text().await.unwrap();
     assert!(html.contains(r#"action="/console/enter""#), "{html}");
     assert!(!html.contains("<script>"), "no inline script: {html}");

@@ -21,6 +21,7 @@ mod browser_home;
 mod cli;
 mod config;
 mod console;
+mod console_browser;
 mod crash;
 mod discovery;
 mod docs_examples;

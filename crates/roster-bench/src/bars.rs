@@ -69,6 +69,12 @@ pub fn evaluate(report: &Report, small_lookup: &str) -> Vec<Bar> {
             at_most(2.0),
         ),
         (
+            "console Team page p99 ≤ 200 ms",
+            report.find("console.team").map(|m| m.p99_ms),
+            "ms",
+            at_most(200.0),
+        ),
+        (
             "server RSS ≤ 150 MB",
             report.server_peak_rss_bytes.map(|bytes| bytes as f64 / 1e6),
             "MB",

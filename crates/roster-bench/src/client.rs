@@ -21,6 +21,8 @@ use tokio::net::TcpStream;
 pub const SCIM_JSON: &str = "application/scim+json";
 /// `Content-Type` of the `/api/v1` requests.
 pub const JSON: &str = "application/json";
+/// `Content-Type` of the admin console's forms.
+pub const FORM: &str = "application/x-www-form-urlencoded";
 
 /// Where requests go: a base URL `http://host:port/path`, resolved once, with
 /// the bearer token and content type of every request.
@@ -30,6 +32,9 @@ pub struct Endpoint {
     base_path: String,
     token: String,
     content_type: &'static str,
+    /// A `Cookie` header value sent with every request (the console's
+    /// session), if any.
+    cookie: Option<String>,
 }
 
 impl Endpoint {
@@ -62,7 +67,20 @@ impl Endpoint {
             base_path: base_path.trim_end_matches('/').to_owned(),
             token: token.to_owned(),
             content_type,
+            cookie: None,
         }))
+    }
+
+    /// The same endpoint, sending `cookie` (`name=value`) with every request.
+    pub fn with_cookie(&self, cookie: String) -> Rc<Self> {
+        Rc::new(Self {
+            address: self.address,
+            host: self.host.clone(),
+            base_path: self.base_path.clone(),
+            token: self.token.clone(),
+            content_type: self.content_type,
+            cookie: Some(cookie),
+        })
     }
 
     /// The base URL, for the report.
@@ -71,9 +89,11 @@ impl Endpoint {
     }
 }
 
-/// An answer: its status and body.
+/// An answer: its status, the cookies it sets and its body.
 pub struct Response {
     pub status: u16,
+    /// The `Set-Cookie` header values.
+    pub set_cookies: Vec<String>,
     pub body: Vec<u8>,
 }
 
@@ -125,15 +145,23 @@ impl Connection {
         let request = &mut self.request;
         request.clear();
         let head = format!(
-            "{method} {}{path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n\
-             Accept: {SCIM_JSON}, {JSON}\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n",
+            "{method} {}{path} HTTP/1.1\r\nHost: {}\r\n\
+             Accept: {SCIM_JSON}, {JSON}\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
             endpoint.base_path,
             endpoint.host,
-            endpoint.token,
             endpoint.content_type,
             body.len()
         );
         request.extend_from_slice(head.as_bytes());
+        if !endpoint.token.is_empty() {
+            request.extend_from_slice(
+                format!("Authorization: Bearer {}\r\n", endpoint.token).as_bytes(),
+            );
+        }
+        if let Some(cookie) = &endpoint.cookie {
+            request.extend_from_slice(format!("Cookie: {cookie}\r\n").as_bytes());
+        }
+        request.extend_from_slice(b"\r\n");
         request.extend_from_slice(body);
     }
 
@@ -192,6 +220,7 @@ struct Framing {
     content_length: Option<usize>,
     chunked: bool,
     close: bool,
+    set_cookies: Vec<String>,
 }
 
 /// Reads a status line, headers and body; skips interim (1xx) answers.
@@ -217,9 +246,25 @@ async fn read_response(
         } else {
             let mut body = Vec::new();
             stream.read_to_end(&mut body).await?;
-            return Ok((Response { status, body }, false));
+            let set_cookies = framing.set_cookies;
+            return Ok((
+                Response {
+                    status,
+                    set_cookies,
+                    body,
+                },
+                false,
+            ));
         };
-        return Ok((Response { status, body }, !framing.close));
+        let set_cookies = framing.set_cookies;
+        return Ok((
+            Response {
+                status,
+                set_cookies,
+                body,
+            },
+            !framing.close,
+        ));
     }
 }
 
@@ -260,6 +305,8 @@ async fn read_headers(
                 .rsplit(',')
                 .next()
                 .is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"));
+        } else if name.eq_ignore_ascii_case("set-cookie") {
+            framing.set_cookies.push(value.to_owned());
         } else if name.eq_ignore_ascii_case("connection") {
             framing.close = value
                 .split(',')

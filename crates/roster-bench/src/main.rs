@@ -33,7 +33,7 @@ use serde_json::json;
 
 use self::client::{Endpoint, JSON, SCIM_JSON};
 use self::report::Report;
-use self::scenarios::{Bench, Settings, access, list, lookup, membership, sync, writes};
+use self::scenarios::{Bench, Settings, access, console, list, lookup, membership, sync, writes};
 use self::server::{Database, Server};
 
 /// The full-size run the bars are set for.
@@ -67,6 +67,9 @@ pub enum Scenario {
     /// 7: lookup at 1,000 users against at full size
     #[value(name = "scaling", alias = "7")]
     Scaling,
+    /// 8: the admin console's Team page, filtered and paged
+    #[value(name = "console", alias = "8")]
+    Console,
 }
 
 /// A bearer token given on the command line; `Debug` does not show it.
@@ -362,6 +365,9 @@ async fn scenarios(args: &BenchArgs, target: Target, report: Report) -> anyhow::
     }
     if selected(Scenario::Access) {
         access::run(&mut bench).await?;
+    }
+    if selected(Scenario::Console) {
+        console::run(&mut bench).await?;
     }
     if scaling && started_server {
         lookup::compare(&mut bench, small);

@@ -30,6 +30,12 @@ pub enum ConsoleError {
     Api(#[from] ApiError),
 }
 
+impl From<crate::service::Error> for ConsoleError {
+    fn from(error: crate::service::Error) -> Self {
+        Self::Api(error.into())
+    }
+}
+
 impl ResponseError for ConsoleError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -64,6 +70,8 @@ impl ResponseError for ConsoleError {
                          (the request id is in the response's X-Request-Id header)."
                             .to_owned(),
                     )
+                } else if scim.status == 404 {
+                    ("Not found", scim.detail)
                 } else {
                     ("That did not work", scim.detail)
                 }

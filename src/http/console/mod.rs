@@ -12,12 +12,11 @@
 
 mod assets;
 mod enter;
-#[expect(dead_code, reason = "the pages that use all of it follow")]
 mod error;
-#[expect(dead_code, reason = "the pages that use all of it follow")]
+mod member;
 mod page;
-#[expect(dead_code, reason = "the pages that use all of it follow")]
 mod session;
+mod team;
 
 use actix_web::http::StatusCode;
 use actix_web::middleware::DefaultHeaders;
@@ -39,7 +38,9 @@ pub fn headers(frame_ancestors: &[String]) -> DefaultHeaders {
     let headers = DefaultHeaders::new()
         .add(("Content-Security-Policy", policy))
         .add(("X-Content-Type-Options", "nosniff"))
-        .add(("Referrer-Policy", "no-referrer"))
+        // same-origin, not no-referrer: with no-referrer a browser sends
+        // `Origin: null` on the console's own form posts, which look forged.
+        .add(("Referrer-Policy", "same-origin"))
         .add(("Cache-Control", "no-store"))
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
         .add(("Cross-Origin-Resource-Policy", "same-origin"))
@@ -63,6 +64,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, frame_ancestors: &[String]) {
             .wrap(headers(frame_ancestors))
             .configure(assets::configure)
             .configure(enter::configure)
+            .configure(team::configure)
+            .configure(member::configure)
             .default_service(web::to(no_such_page)),
     );
 }

@@ -128,7 +128,7 @@ fn head(title: &str) -> Markup {
         head {
             meta charset="utf-8";
             meta name="viewport" content="width=device-width, initial-scale=1";
-            meta name="referrer" content="no-referrer";
+            meta name="referrer" content="same-origin";
             title { (title) " · Roster" }
             link rel="stylesheet" href=(super::assets::STYLESHEET.as_str());
             script src=(super::assets::SCRIPT.as_str()) defer {}

@@ -2,6 +2,7 @@
 //! endpoints, the sizes, and the users and groups the initial sync created.
 
 pub mod access;
+pub mod console;
 pub mod list;
 pub mod lookup;
 pub mod membership;
