@@ -49,6 +49,8 @@ mod review;
 mod sequences;
 mod server;
 mod team;
+mod team_cli;
+mod team_scale;
 mod users;
 mod users_list;
 mod users_patch;
