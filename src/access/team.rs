@@ -79,7 +79,35 @@ impl TeamMember {
                 .or_else(|| token.token_id.clone())
                 .unwrap_or_default(),
         ]
+        .map(spreadsheet_safe)
     }
+}
+
+/// A cell a spreadsheet will not run: text an identity provider sent
+/// (a userName, a display name) that starts like a formula (`=`, `+`, `-`,
+/// `@`, a tab or a carriage return) gets a leading `'`, as the OWASP "CSV
+/// injection" guidance advises, so opening an export runs nothing.
+pub fn spreadsheet_safe(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+/// Members as a chunk of CSV (the header first when `header`): for an
+/// export streamed a page at a time.
+pub fn csv_chunk(members: &[TeamMember], header: bool) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    if header {
+        out.write_record(TeamMember::CSV_HEADER)?;
+    }
+    for member in members {
+        out.write_record(member.csv_record())?;
+    }
+    out.into_inner().map_err(|error| error.into_error().into())
 }
 
 /// Members as CSV, written as they come: [`TeamMember::CSV_HEADER`] first,
@@ -224,5 +252,15 @@ mod tests {
         assert_eq!(record[6], "");
         assert_eq!(record[7], "2026-01-01T00:00:00.000Z");
         assert_eq!(record[9], "t1");
+    }
+
+    #[test]
+    fn cells_that_start_like_formulas_are_quoted() {
+        for formula in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(super::spreadsheet_safe(formula.into()), format!("'{formula}"));
+        }
+        for plain in ["ada@example.com", "", "Ada = admin", "1-2"] {
+            assert_eq!(super::spreadsheet_safe(plain.into()), plain);
+        }
     }
 }

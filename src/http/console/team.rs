@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::error::ConsoleError;
 use super::page::{self, Section};
 use super::session::ConsoleSession;
+use crate::access::team::csv_chunk;
 use crate::access::{AccessModel, Workspace};
 use crate::http::state::AppState;
 use crate::service::team::{self, Status, TeamMember, TeamPage, TeamQuery};
@@ -282,12 +283,14 @@ async fn team_csv(
         let query = query.clone();
         AppState::read(&state, move |conn| team::list(conn, account, &query)).await?
     };
-    let header = csv_lines(&[], true).map_err(csv_failed)?;
+    let header = csv_chunk(&[], true).map(web::Bytes::from).map_err(csv_failed)?;
     let pages = stream::unfold(
         (Some((first, query)), state),
         move |(next, state)| async move {
             let (page, mut query) = next?;
-            let bytes = csv_lines(&page.members, false).map_err(csv_failed);
+            let bytes = csv_chunk(&page.members, false)
+                .map(web::Bytes::from)
+                .map_err(csv_failed);
             let next = match page.next_cursor {
                 Some(cursor) => {
                     query.cursor = Some(cursor);
@@ -322,19 +325,4 @@ async fn team_csv(
 
 fn csv_failed(error: csv::Error) -> ConsoleError {
     ConsoleError::Invalid(format!("the export could not be written: {error}"))
-}
-
-/// The members as CSV lines (with the header line first when asked).
-fn csv_lines(members: &[TeamMember], header: bool) -> Result<web::Bytes, csv::Error> {
-    let mut out = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(Vec::new());
-    if header {
-        out.write_record(TeamMember::CSV_HEADER)?;
-    }
-    for member in members {
-        out.write_record(member.csv_record())?;
-    }
-    let bytes = out.into_inner().map_err(|error| error.into_error())?;
-    Ok(web::Bytes::from(bytes))
 }
