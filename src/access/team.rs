@@ -257,7 +257,10 @@ mod tests {
     #[test]
     fn cells_that_start_like_formulas_are_quoted() {
         for formula in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
-            assert_eq!(super::spreadsheet_safe(formula.into()), format!("'{formula}"));
+            assert_eq!(
+                super::spreadsheet_safe(formula.into()),
+                format!("'{formula}")
+            );
         }
         for plain in ["ada@example.com", "", "Ada = admin", "1-2"] {
             assert_eq!(super::spreadsheet_safe(plain.into()), plain);

@@ -283,7 +283,9 @@ async fn team_csv(
         let query = query.clone();
         AppState::read(&state, move |conn| team::list(conn, account, &query)).await?
     };
-    let header = csv_chunk(&[], true).map(web::Bytes::from).map_err(csv_failed)?;
+    let header = csv_chunk(&[], true)
+        .map(web::Bytes::from)
+        .map_err(csv_failed)?;
     let pages = stream::unfold(
         (Some((first, query)), state),
         move |(next, state)| async move {
