@@ -17,6 +17,7 @@ mod audit;
 mod auth;
 mod bench_smoke;
 mod browser;
+mod browser_connections;
 mod browser_home;
 mod cli;
 mod config;

@@ -99,10 +99,10 @@ pub fn section(session: &ConsoleSession, tokens: &[TokenRecord]) -> Markup {
                                         }
                                         (when_or(token.expires_at, "no expiry"))
                                     }
-                                    td.actions {
+                                    td { div.actions {
                                         a href={ (PATH) "/tokens/" (token.id) "/rotate" } { "Rotate" }
                                         a href={ (PATH) "/tokens/" (token.id) "/revoke" } { "Revoke" }
-                                    }
+                                    } }
                                 }
                             }
                         }

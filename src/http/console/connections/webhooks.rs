@@ -64,9 +64,9 @@ pub fn section(session: &ConsoleSession, endpoints: &[WebhookView]) -> Markup {
                                             span.muted { "none" }
                                         }
                                     }
-                                    td.actions {
+                                    td { div.actions {
                                         a href={ (PATH) "/webhooks/" (hook.id) "/delete" } { "Delete" }
-                                    }
+                                    } }
                                 }
                             }
                         }
