@@ -94,7 +94,9 @@ pub fn explain(
     reasons
 }
 
-fn matches_group(selector: &Selector, group: &GroupFacts) -> bool {
+/// Whether `selector` names `group`: by displayName (case-insensitively,
+/// as [`name_key`] compares), externalId or id. A SCIM role names none.
+pub fn matches_group(selector: &Selector, group: &GroupFacts) -> bool {
     match selector {
         Selector::GroupName(name) => name_key(name) == name_key(&group.display_name),
         Selector::GroupExternalId(id) => group.external_id.as_deref() == Some(id.as_str()),

@@ -16,7 +16,7 @@ pub mod grants;
 pub mod review;
 pub mod team;
 
-pub use explain::{Reason, Via, effective, explain};
+pub use explain::{Reason, Via, effective, explain, matches_group};
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};

@@ -19,6 +19,7 @@ pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod console;
+pub mod group_overview;
 pub mod groups;
 pub mod keys;
 pub mod team;

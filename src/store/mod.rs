@@ -14,6 +14,7 @@ mod documents;
 mod error;
 pub mod events;
 pub mod filter_sql;
+pub mod group_overview;
 pub mod groups;
 mod ids;
 pub mod migrations;

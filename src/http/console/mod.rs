@@ -11,8 +11,10 @@
 //! the origins that may (`console_frame_ancestors`).
 
 mod assets;
+mod connections;
 mod enter;
 mod error;
+mod groups;
 mod member;
 mod page;
 mod session;
@@ -66,6 +68,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, frame_ancestors: &[String]) {
             .configure(enter::configure)
             .configure(team::configure)
             .configure(member::configure)
+            .configure(connections::configure)
+            .configure(groups::configure)
             .default_service(web::to(no_such_page)),
     );
 }
