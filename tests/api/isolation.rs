@@ -153,6 +153,7 @@ fn body_for(method: &str, path: &str, other: &Other) -> Option<Value> {
         ("PUT", "/api/v1/rules/{id}") => rule,
         ("POST", "/api/v1/rules/preview") => json!({"delete": {"id": other.rule}}),
         ("POST", "/api/v1/members/{id}/logins") => json!({}),
+        ("PUT", "/api/v1/members/{id}/grants") => json!({"role": "admin", "workspaces": []}),
         ("POST", "/api/v1/webhooks") | ("PUT", "/api/v1/network-allow-list") => return None,
         (_, _) => Value::Null,
     })
