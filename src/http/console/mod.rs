@@ -19,6 +19,7 @@ mod error;
 mod groups;
 mod member;
 mod page;
+mod review;
 mod session;
 mod team;
 
@@ -73,6 +74,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, frame_ancestors: &[String]) {
             .configure(connections::configure)
             .configure(groups::configure)
             .configure(access::configure)
+            .configure(review::configure)
             .default_service(web::to(no_such_page)),
     );
 }
