@@ -23,6 +23,7 @@ mod cli;
 mod config;
 mod console;
 mod console_access;
+mod console_access_browser;
 mod console_browser;
 mod console_client;
 mod console_connections;
