@@ -26,6 +26,29 @@ pub enum Actor {
     },
 }
 
+impl Actor {
+    /// The actor as the API shows it: `{"type": "token", "tokenId", "label"}`,
+    /// `{"type": "cli"}`, or `{"type": "console", "linkIssuedBy": <the token
+    /// or cli that issued the session's link>}`.
+    pub fn to_json(&self) -> Value {
+        let token = |id: &TokenId, label: &Option<String>| json!({"type": "token", "tokenId": id.to_string(), "label": label});
+        match self {
+            Self::Token { id, label } => token(id, label),
+            Self::Cli => json!({"type": "cli"}),
+            Self::Console {
+                token: issuer,
+                label,
+            } => json!({
+                "type": "console",
+                "linkIssuedBy": match issuer {
+                    Some(id) => token(id, label),
+                    None => json!({"type": "cli"}),
+                },
+            }),
+        }
+    }
+}
+
 /// Who made a change, and the request it came in (the `X-Request-Id` and
 /// log field `request_id`), if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +114,10 @@ pub enum Resource {
     /// An admin console session (created when a link opens it, deleted at
     /// sign-out).
     ConsoleSession,
+    /// The access review: `created` when an admin signs it off (the id is
+    /// the sign-off's), `modified` when its interval changes (the id is the
+    /// account's).
+    AccessReview,
 }
 
 impl Resource {
@@ -106,6 +133,7 @@ impl Resource {
             Self::Account => "Account",
             Self::ConsoleLink => "ConsoleLink",
             Self::ConsoleSession => "ConsoleSession",
+            Self::AccessReview => "AccessReview",
         }
     }
 }

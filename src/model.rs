@@ -76,6 +76,10 @@ uuid_id!(
     ConsoleSessionId
 );
 uuid_id!(
+    /// The id of an access review's sign-off.
+    AccessReviewId
+);
+uuid_id!(
     /// The id of an access rule.
     RuleId
 );

@@ -14,6 +14,7 @@
 mod explain;
 pub mod grants;
 pub mod review;
+pub mod sign_off;
 pub mod team;
 
 pub use explain::{Reason, Via, effective, explain, matches_group};

@@ -12,11 +12,17 @@
 //!   when the member never logged in);
 //! - `local`: not provisioned by an identity provider, so offboarding in the
 //!   IdP does not reach it.
+//!
+//! The report also says when the review was last signed off and when the
+//! next one is due ([`super::sign_off`]). Its CSV guards every cell against
+//! formula injection (OWASP "CSV Injection"): the values come from the IdP,
+//! and a spreadsheet must not run a member named `=HYPERLINK(…)`.
 
 use chrono::{Duration, NaiveDateTime};
 use serde::Serialize;
 
-use super::{AccessModel, WorkspaceLevel};
+use super::sign_off::Schedule;
+use super::{AccessError, AccessModel, WorkspaceLevel};
 
 /// Who created a member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -64,6 +70,36 @@ pub struct ReviewPolicy {
     pub generated_at: NaiveDateTime,
 }
 
+impl ReviewPolicy {
+    /// A member without a login for this many days is stale, by default.
+    pub const DEFAULT_STALE_DAYS: u32 = 90;
+    /// More admins than this is too many, by default.
+    pub const DEFAULT_MAX_ADMINS: u32 = 5;
+    /// Ten years: beyond that "stale" means nothing.
+    pub const MAX_STALE_DAYS: u32 = 3650;
+
+    /// The policy asked for (defaults for what was not), at `now`; a
+    /// `stale_days` outside 1 to [`Self::MAX_STALE_DAYS`] is refused.
+    pub fn new(
+        stale_days: Option<u32>,
+        max_admins: Option<u32>,
+        now: NaiveDateTime,
+    ) -> Result<Self, AccessError> {
+        let stale_days = stale_days.unwrap_or(Self::DEFAULT_STALE_DAYS);
+        if !(1..=Self::MAX_STALE_DAYS).contains(&stale_days) {
+            return Err(AccessError::Invalid(format!(
+                "'stale_days' is 1 to {}",
+                Self::MAX_STALE_DAYS
+            )));
+        }
+        Ok(Self {
+            stale_days,
+            max_admins: max_admins.unwrap_or(Self::DEFAULT_MAX_ADMINS),
+            generated_at: now,
+        })
+    }
+}
+
 /// Counts over the whole account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -81,6 +117,9 @@ pub struct ReviewSummary {
 pub struct Review {
     pub policy: ReviewPolicy,
     pub summary: ReviewSummary,
+    /// The last sign-off and when the next review is due.
+    #[serde(flatten)]
+    pub schedule: Schedule,
     pub members: Vec<ReviewedMember>,
 }
 
@@ -89,6 +128,7 @@ pub fn review(
     model: &AccessModel,
     mut members: Vec<ReviewedMember>,
     policy: ReviewPolicy,
+    schedule: Schedule,
 ) -> Review {
     let admin_rank = model
         .role_rank("admin")
@@ -131,6 +171,18 @@ pub fn review(
         policy,
         summary,
         members,
+        schedule,
+    }
+}
+
+/// A cell a spreadsheet shows as text: one that starts with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return (what spreadsheets read as a formula) gets
+/// a leading apostrophe.
+pub fn spreadsheet_text(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
     }
 }
 
@@ -158,7 +210,7 @@ pub fn to_csv(review: &Review) -> Result<String, csv::Error> {
             .map(|level| format!("{}={}", level.workspace, level.level))
             .collect();
         let token = &member.provisioned_by;
-        writer.write_record([
+        let record: [&str; 11] = [
             member.id.as_str(),
             &member.user_name,
             member.display_name.as_deref().unwrap_or_default(),
@@ -177,7 +229,12 @@ pub fn to_csv(review: &Review) -> Result<String, csv::Error> {
                 .or(token.token_id.as_deref())
                 .unwrap_or_default(),
             &member.flags.join(";"),
-        ])?;
+        ];
+        writer.write_record(
+            record
+                .iter()
+                .map(|cell| spreadsheet_text(cell).into_owned()),
+        )?;
     }
     let bytes = writer.into_inner().map_err(|error| error.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
@@ -215,6 +272,15 @@ mod tests {
         }
     }
 
+    fn unscheduled() -> Schedule {
+        super::super::sign_off::schedule(
+            14,
+            None,
+            at("2026-01-01T00:00:00Z"),
+            at("2026-01-02T00:00:00Z"),
+        )
+    }
+
     fn policy(max_admins: u32) -> ReviewPolicy {
         ReviewPolicy {
             stale_days: 90,
@@ -231,7 +297,7 @@ mod tests {
             member("cy", Some("member"), None, "local"),
             member("dee", None, None, "scim"),
         ];
-        let review = review(&AccessModel::default(), members, policy(1));
+        let review = review(&AccessModel::default(), members, policy(1), unscheduled());
         let flags: Vec<(&str, Vec<&str>)> = review
             .members
             .iter()
@@ -261,7 +327,7 @@ mod tests {
             member("ada", Some("owner"), Some("2026-11-20T00:00:00Z"), "scim"),
             member("bob", Some("admin"), Some("2026-11-20T00:00:00Z"), "scim"),
         ];
-        let review = review(&model, members, policy(1));
+        let review = review(&model, members, policy(1), unscheduled());
         assert!(review.summary.too_many_admins);
         for member in &review.members {
             assert_eq!(member.flags, vec!["admin", "too_many_admins"]);
@@ -287,7 +353,13 @@ mod tests {
                 level: "admin".into(),
             },
         ];
-        let csv = to_csv(&review(&AccessModel::default(), vec![odd], policy(3))).unwrap();
+        let csv = to_csv(&review(
+            &AccessModel::default(),
+            vec![odd],
+            policy(3),
+            unscheduled(),
+        ))
+        .unwrap();
         let mut lines = csv.lines();
         assert!(lines.next().unwrap().starts_with("id,userName,"));
         assert_eq!(
@@ -295,5 +367,37 @@ mod tests {
             "u1,\"o\"\"brien, jr\",,true,member,prod=editor;staging=admin,\
              2026-11-20T00:00:00.000Z,2026-01-01T00:00:00.000Z,scim,,"
         );
+    }
+
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        for (name, expected) in [
+            (
+                "=HYPERLINK(\"http://x\")",
+                "\"'=HYPERLINK(\"\"http://x\"\")\"",
+            ),
+            ("+1", "'+1"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "\"'\rx\""),
+            ("a=b", "a=b"),
+        ] {
+            let mut odd = member(name, Some("member"), None, "scim");
+            odd.id = "u1".into();
+            odd.display_name = Some(name.into());
+            let csv = to_csv(&review(
+                &AccessModel::default(),
+                vec![odd],
+                policy(3),
+                unscheduled(),
+            ))
+            .unwrap();
+            let line = csv.split('\n').nth(1).unwrap();
+            assert!(
+                line.starts_with(&format!("u1,{expected},{expected},")),
+                "{name:?}: {line:?}"
+            );
+        }
     }
 }

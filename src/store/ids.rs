@@ -19,8 +19,8 @@ use diesel::sqlite::Sqlite;
 
 use super::connection::MultiBackend;
 use crate::model::{
-    AccountId, ConsoleLinkId, ConsoleSessionId, EventId, GrantId, GroupId, KeyId, RuleId, TokenId,
-    UserId, WebhookId, WorkspaceId,
+    AccessReviewId, AccountId, ConsoleLinkId, ConsoleSessionId, EventId, GrantId, GroupId, KeyId,
+    RuleId, TokenId, UserId, WebhookId, WorkspaceId,
 };
 
 /// A stored id that is not a UUID: the row was written by something else.
@@ -133,5 +133,6 @@ text_id!(
     WebhookId,
     EventId,
     ConsoleLinkId,
-    ConsoleSessionId
+    ConsoleSessionId,
+    AccessReviewId
 );

@@ -287,6 +287,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    access_reviews (id) {
+        id -> Text,
+        account_id -> Text,
+        reviewed_at -> Timestamp,
+        actor -> Text,
+        token_id -> Nullable<Text>,
+        token_label -> Nullable<Text>,
+        reviewer -> Nullable<Text>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    access_review_schedules (account_id) {
+        account_id -> Text,
+        interval_days -> Integer,
+    }
+}
+
 diesel::joinable!(console_sessions -> console_links (link_id));
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(member_logins -> users (user_id));
@@ -325,5 +345,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     key_function,
     name_key_conflicts,
     console_links,
-    console_sessions
+    console_sessions,
+    access_reviews,
+    access_review_schedules
 );

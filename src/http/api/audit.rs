@@ -65,7 +65,8 @@ pub(super) struct AuditRecord {
     actor: Value,
     #[serde(rename = "requestId")]
     request_id: Option<String>,
-    /// `{"type": "User" | "Group" | "AccessModel" | "Workspace" | "Rule" | "Webhook" | "Token" | "Account", "id": …}`.
+    /// `{"type": "User" | "Group" | "AccessModel" | "Workspace" | "Rule" | "Webhook" | "Token" | "Account"
+    /// | "ConsoleLink" | "ConsoleSession" | "AccessReview", "id": …}`.
     #[schema(value_type = Object)]
     resource: Value,
     action: String,

@@ -1,6 +1,7 @@
 //! `GET /api/v1/reports/access-review` (`admin` tokens): every member with
 //! role, workspace levels, last login and provenance, flagged for review
-//! (`crate::access::review`), as JSON or CSV.
+//! (`crate::access::review`), with the last sign-off and when the next
+//! review is due (`crate::access::sign_off`), as JSON or CSV.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -26,13 +27,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// Defaults: a member without a login for 90 days is stale; more than 5
-/// admins is too many.
-const DEFAULT_STALE_DAYS: u32 = 90;
-const DEFAULT_MAX_ADMINS: u32 = 5;
-/// Ten years: beyond that "stale" means nothing.
-const MAX_STALE_DAYS: u32 = 3650;
-
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -54,14 +48,17 @@ pub(super) struct ReviewParams {
     tag = "reports",
     summary = "The access review",
     description = "`format=csv` answers CSV (`Content-Disposition: attachment`): a header, \
-                   then one line per member, workspaces as `slug=level` and flags joined by `;`.",
+                   then one line per member, workspaces as `slug=level` and flags joined by `;`; \
+                   a cell that a spreadsheet would read as a formula (starting with `=`, `+`, \
+                   `-`, `@`, a tab or a carriage return) begins with `'`.",
     security(("bearer" = ["admin"])),
     params(ReviewParams),
     responses(
         (
             status = 200,
             description = "Every member with role, workspace levels, last login and \
-                           provenance, flagged for review",
+                           provenance, flagged for review; the last sign-off \
+                           (`lastReview`) and when the next review is due",
             content((Review = "application/json"), (String = "text/csv")),
         ),
         (status = 400, description = "A parameter is unknown or not valid",
@@ -75,10 +72,7 @@ pub(super) async fn access_review(
     auth: Authenticated<AdminScope>,
     params: web::Query<ReviewParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let stale_days = params.stale_days.unwrap_or(DEFAULT_STALE_DAYS);
-    if !(1..=MAX_STALE_DAYS).contains(&stale_days) {
-        return Err(AccessError::Invalid(format!("'stale_days' is 1 to {MAX_STALE_DAYS}")).into());
-    }
+    let policy = ReviewPolicy::new(params.stale_days, params.max_admins, crate::clock::now())?;
     let csv = match params.format.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,
@@ -87,11 +81,6 @@ pub(super) async fn access_review(
                 AccessError::Invalid(format!("'format' is json or csv, not '{other}'")).into(),
             );
         }
-    };
-    let policy = ReviewPolicy {
-        stale_days,
-        max_admins: params.max_admins.unwrap_or(DEFAULT_MAX_ADMINS),
-        generated_at: crate::clock::now(),
     };
     let account = auth.principal.account_id;
     let report = AppState::run(&state, move |conn| {

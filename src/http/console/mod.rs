@@ -10,6 +10,8 @@
 //! console's own files load or run, and no framing unless the operator names
 //! the origins that may (`console_frame_ancestors`).
 
+mod access;
+mod access_view;
 mod assets;
 mod connections;
 mod enter;
@@ -17,6 +19,7 @@ mod error;
 mod groups;
 mod member;
 mod page;
+mod review;
 mod session;
 mod team;
 
@@ -70,6 +73,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, frame_ancestors: &[String]) {
             .configure(member::configure)
             .configure(connections::configure)
             .configure(groups::configure)
+            .configure(access::configure)
+            .configure(review::configure)
             .default_service(web::to(no_such_page)),
     );
 }

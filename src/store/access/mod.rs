@@ -15,6 +15,7 @@ pub mod held;
 pub mod members;
 pub mod model;
 mod recompute;
+pub mod reviews;
 pub mod role_values;
 pub mod rules;
 pub mod workspaces;

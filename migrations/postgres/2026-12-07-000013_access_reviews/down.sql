@@ -1,0 +1,2 @@
+DROP TABLE access_review_schedules;
+DROP TABLE access_reviews;
