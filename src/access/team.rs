@@ -79,19 +79,7 @@ impl TeamMember {
                 .or_else(|| token.token_id.clone())
                 .unwrap_or_default(),
         ]
-        .map(spreadsheet_safe)
-    }
-}
-
-/// A cell a spreadsheet will not run: text an identity provider sent
-/// (a userName, a display name) that starts like a formula (`=`, `+`, `-`,
-/// `@`, a tab or a carriage return) gets a leading `'`, as the OWASP "CSV
-/// injection" guidance advises, so opening an export runs nothing.
-pub fn spreadsheet_safe(cell: String) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell
+        .map(|cell| super::review::spreadsheet_text(&cell).into_owned())
     }
 }
 
@@ -252,18 +240,5 @@ mod tests {
         assert_eq!(record[6], "");
         assert_eq!(record[7], "2026-01-01T00:00:00.000Z");
         assert_eq!(record[9], "t1");
-    }
-
-    #[test]
-    fn cells_that_start_like_formulas_are_quoted() {
-        for formula in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
-            assert_eq!(
-                super::spreadsheet_safe(formula.into()),
-                format!("'{formula}")
-            );
-        }
-        for plain in ["ada@example.com", "", "Ada = admin", "1-2"] {
-            assert_eq!(super::spreadsheet_safe(plain.into()), plain);
-        }
     }
 }
