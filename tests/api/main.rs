@@ -22,6 +22,7 @@ mod browser_home;
 mod cli;
 mod config;
 mod console;
+mod console_audit;
 mod console_browser;
 mod console_client;
 mod console_connections;

@@ -11,6 +11,7 @@
 //! the origins that may (`console_frame_ancestors`).
 
 mod assets;
+mod audit;
 mod connections;
 mod enter;
 mod error;
@@ -70,6 +71,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, frame_ancestors: &[String]) {
             .configure(member::configure)
             .configure(connections::configure)
             .configure(groups::configure)
+            .configure(audit::configure)
             .default_service(web::to(no_such_page)),
     );
 }
