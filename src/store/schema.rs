@@ -287,7 +287,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    offboarding_acknowledgements (webhook_id, event_seq) {
+        webhook_id -> Text,
+        account_id -> Text,
+        event_seq -> BigInt,
+        acknowledged_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(console_sessions -> console_links (link_id));
+diesel::joinable!(offboarding_acknowledgements -> webhooks (webhook_id));
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(member_logins -> users (user_id));
 diesel::joinable!(access_rules -> workspaces (workspace_id));
@@ -325,5 +335,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     key_function,
     name_key_conflicts,
     console_links,
-    console_sessions
+    console_sessions,
+    offboarding_acknowledgements
 );

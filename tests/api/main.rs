@@ -27,6 +27,7 @@ mod console_browser;
 mod console_client;
 mod console_connections;
 mod console_groups;
+mod console_offboarding;
 mod console_tokens;
 mod crash;
 mod discovery;

@@ -17,6 +17,7 @@ mod enter;
 mod error;
 mod groups;
 mod member;
+mod offboarding;
 mod page;
 mod session;
 mod team;
@@ -71,6 +72,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, frame_ancestors: &[String]) {
             .configure(member::configure)
             .configure(connections::configure)
             .configure(groups::configure)
+            .configure(offboarding::configure)
             .configure(audit::configure)
             .default_service(web::to(no_such_page)),
     );
