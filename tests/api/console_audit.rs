@@ -13,6 +13,7 @@ crate::on_both_databases!(
     entries_are_filtered_by_member_group_actor_token_and_days,
     entries_are_paged_newest_first_by_cursor,
     bad_filters_and_other_accounts_ids_are_refused_in_words,
+    a_form_posted_with_origin_null_needs_sec_fetch_site,
 );
 
 pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -286,4 +287,27 @@ async fn bad_filters_and_other_accounts_ids_are_refused_in_words(db: TestDb) {
             .0,
         401
     );
+}
+
+/// The console's pages send no referrer, so a browser posts their forms
+/// with `Origin: null`: taken when `Sec-Fetch-Site` says this origin,
+/// refused otherwise.
+async fn a_form_posted_with_origin_null_needs_sec_fetch_site(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let cookie = sign_in(&app).await;
+    let csrf = crate::console::csrf_token(&cookie);
+    let sign_out = |site: Option<&'static str>| {
+        let mut request = browserless()
+            .post(app.url("/console/sign-out"))
+            .header("Cookie", &cookie)
+            .header("Origin", "null")
+            .form(&[("csrf", csrf.as_str())]);
+        if let Some(site) = site {
+            request = request.header("Sec-Fetch-Site", site);
+        }
+        request.send()
+    };
+    assert_eq!(sign_out(None).await.unwrap().status(), 403);
+    assert_eq!(sign_out(Some("cross-site")).await.unwrap().status(), 403);
+    assert_eq!(sign_out(Some("same-origin")).await.unwrap().status(), 200);
 }
