@@ -19,6 +19,7 @@ mod bench_smoke;
 mod browser;
 mod browser_connections;
 mod browser_home;
+mod browser_receipts;
 mod cli;
 mod config;
 mod console;
