@@ -97,6 +97,9 @@ fn member(receipt: &Receipt) -> Markup {
             span.badge.inactive { "deactivated" }
         }
         @if let Some(id) = receipt.member {
+            @if !receipt.deleted {
+                " " a href=(format!("/console/members/{id}")) { "member" }
+            }
             " " a href=(format!("/console/audit?member={id}")) { "audit trail" }
         }
     }
