@@ -22,6 +22,7 @@ pub mod console;
 pub mod group_overview;
 pub mod groups;
 pub mod keys;
+pub mod offboarding;
 pub mod team;
 pub mod tokens;
 pub mod users;

@@ -1,7 +1,7 @@
 //! The audit log (PRODUCT.md "Audit event"; vocabulary in [`crate::audit`]):
 //! written in the transaction of the change it records, so a change and its
 //! entry commit together or not at all; append-only (an `UPDATE` is refused
-//! by a trigger); read by member, group, time range and `seq` cursor.
+//! by a trigger); read by member, group, actor, time range and `seq` cursor.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -94,12 +94,20 @@ pub fn record_one(
 pub struct AuditQuery {
     pub member: Option<UserId>,
     pub group: Option<GroupId>,
+    /// Entries of this kind of actor: `token`, `cli` or `console`.
+    pub actor: Option<String>,
+    /// Entries by this token, or by console sessions from links it issued.
+    pub token: Option<TokenId>,
     /// At or after this time.
     pub since: Option<NaiveDateTime>,
     /// Before this time.
     pub until: Option<NaiveDateTime>,
     /// Entries with a greater `seq` (the cursor of the previous page).
     pub after: i64,
+    /// Entries with a smaller `seq` (the cursor of a newest-first page).
+    pub before: Option<i64>,
+    /// Newest first (the console) instead of oldest first (the API's feed).
+    pub newest_first: bool,
     pub limit: i64,
 }
 
@@ -168,7 +176,32 @@ impl TryFrom<EntryRow> for StoredEntry {
     }
 }
 
-/// The account's entries matching the query, oldest first.
+/// The latest entry about the member on a `resource_type` resource
+/// ([`crate::audit::Resource::as_str`]) made at or before `at`.
+pub fn latest_about_member(
+    conn: &mut Conn,
+    account: AccountId,
+    member: UserId,
+    resource_type: &str,
+    at: NaiveDateTime,
+) -> Result<Option<StoredEntry>, StoreError> {
+    audit_log::table
+        .filter(audit_log::account_id.eq(account))
+        .filter(audit_log::member_id.eq(member))
+        .filter(audit_log::resource_type.eq(resource_type))
+        .filter(audit_log::at.le(at))
+        .order(audit_log::seq.desc())
+        .limit(1)
+        .select(EntryRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .next()
+        .map(StoredEntry::try_from)
+        .transpose()
+}
+
+/// The account's entries matching the query, oldest first (newest first
+/// when the query says so).
 pub fn query(
     conn: &mut Conn,
     account: AccountId,
@@ -190,8 +223,21 @@ pub fn query(
     if let Some(until) = query.until {
         select = select.filter(audit_log::at.lt(until));
     }
+    if let Some(actor) = &query.actor {
+        select = select.filter(audit_log::actor.eq(actor.clone()));
+    }
+    if let Some(token) = query.token {
+        select = select.filter(audit_log::token_id.eq(token));
+    }
+    if let Some(before) = query.before {
+        select = select.filter(audit_log::seq.lt(before));
+    }
+    select = if query.newest_first {
+        select.order(audit_log::seq.desc())
+    } else {
+        select.order(audit_log::seq)
+    };
     select
-        .order(audit_log::seq)
         .limit(query.limit)
         .select(EntryRow::as_select())
         .load(conn)?

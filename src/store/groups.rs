@@ -180,6 +180,22 @@ pub fn find(
     find_locked(conn, account, id, false)
 }
 
+/// The ids of the account's groups with this displayName (compared by
+/// [`name_key`], as the SCIM filter compares it), at most 10.
+pub fn ids_by_display_name(
+    conn: &mut Conn,
+    account: AccountId,
+    display_name: &str,
+) -> Result<Vec<GroupId>, StoreError> {
+    Ok(scim_groups::table
+        .filter(scim_groups::account_id.eq(account))
+        .filter(scim_groups::display_name_key.eq(name_key(display_name)))
+        .order(scim_groups::id)
+        .limit(10)
+        .select(scim_groups::id)
+        .load(conn)?)
+}
+
 /// The account's group with this id, its row locked until the transaction
 /// ends (PostgreSQL `FOR UPDATE`; on SQLite the write transaction already
 /// excludes other writers), so concurrent changes to one group queue.

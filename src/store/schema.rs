@@ -307,7 +307,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    offboarding_acknowledgements (webhook_id, event_seq) {
+        webhook_id -> Text,
+        account_id -> Text,
+        event_seq -> BigInt,
+        acknowledged_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(console_sessions -> console_links (link_id));
+diesel::joinable!(offboarding_acknowledgements -> webhooks (webhook_id));
 diesel::joinable!(users -> accounts (account_id));
 diesel::joinable!(member_logins -> users (user_id));
 diesel::joinable!(access_rules -> workspaces (workspace_id));
@@ -347,5 +357,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     console_links,
     console_sessions,
     access_reviews,
-    access_review_schedules
+    access_review_schedules,
+    offboarding_acknowledgements
 );

@@ -2,9 +2,10 @@
 //! whose next attempt is due are leased (one replica at a time each), and
 //! each leased endpoint gets a task of its own that POSTs its events in
 //! `seq` order, one per request, one request at a time. A 2xx moves the
-//! endpoint's cursor past the event; anything else (status, timeout,
-//! refused connection) records the error and schedules the next attempt
-//! after [`backoff`]. Nothing is lost on a restart: the cursor is in the
+//! endpoint's cursor past the event, and for a leaver's event records when
+//! (`store::offboarding`: the console's offboarding receipts); anything else
+//! (status, timeout, refused connection) records the error and schedules the
+//! next attempt after [`backoff`]. Nothing is lost on a restart: the cursor is in the
 //! database, so undelivered events go out once Roster runs again.
 //!
 //! **Isolation.** Endpoints are served side by side, at most
@@ -39,6 +40,7 @@ use crate::auth::Authenticator;
 use crate::metrics::Metrics;
 use crate::model::WebhookId;
 use crate::store::events::Event;
+use crate::store::offboarding;
 use crate::store::webhooks::{self, Webhook};
 use crate::store::{self, Conn, Pool, StoreError};
 
@@ -275,8 +277,16 @@ impl Worker {
                 self.metrics.observe_webhook_delivery(true);
                 let (id, owner, seq) = (webhook.id, self.owner.clone(), event.seq);
                 let at = crate::clock::now();
+                // A leaver's event gets its receipt in the same transaction.
+                let leaver = offboarding::LEAVER_KINDS.contains(&event.kind.as_str());
                 let kept_lease = self
-                    .store(move |conn| webhooks::delivered(conn, id, &owner, seq, at))
+                    .store(move |conn| {
+                        let kept = webhooks::delivered(conn, id, &owner, seq, at)?;
+                        if kept && leaver {
+                            offboarding::acknowledge(conn, id, account, seq, at)?;
+                        }
+                        Ok(kept)
+                    })
                     .await?;
                 if !kept_lease {
                     return Ok(());

@@ -167,6 +167,7 @@ pub(super) async fn audit(
         until: time("until", params.until.as_deref())?,
         after: params.after.unwrap_or(0).max(0),
         limit,
+        ..AuditQuery::default()
     };
     let account = auth.principal.account_id;
     let entries = AppState::run(&state, move |conn| {

@@ -13,11 +13,13 @@
 mod access;
 mod access_view;
 mod assets;
+mod audit;
 mod connections;
 mod enter;
 mod error;
 mod groups;
 mod member;
+mod offboarding;
 mod page;
 mod review;
 mod session;
@@ -75,6 +77,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, frame_ancestors: &[String]) {
             .configure(groups::configure)
             .configure(access::configure)
             .configure(review::configure)
+            .configure(offboarding::configure)
+            .configure(audit::configure)
             .default_service(web::to(no_such_page)),
     );
 }

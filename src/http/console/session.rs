@@ -193,13 +193,25 @@ pub fn check_same_origin(req: &HttpRequest) -> Result<(), ConsoleError> {
         )
     };
     let headers = req.headers();
-    if let Some(site) = headers.get("sec-fetch-site")
-        && site.as_bytes() != b"same-origin"
-    {
+    let same_site = headers
+        .get("sec-fetch-site")
+        .map(|site| site.as_bytes() == b"same-origin");
+    if same_site == Some(false) {
         return Err(refused());
     }
     if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = origin.to_str().map_err(|_| refused())?;
+        // The console's pages send no referrer (`Referrer-Policy:
+        // no-referrer`), so a browser's form post says `Origin: null`
+        // (Fetch, "serialize a request origin"): then its Sec-Fetch-Site
+        // alone must say this origin.
+        if origin == "null" {
+            return if same_site == Some(true) {
+                Ok(())
+            } else {
+                Err(refused())
+            };
+        }
         let Ok(origin) = url::Url::parse(origin) else {
             return Err(refused());
         };

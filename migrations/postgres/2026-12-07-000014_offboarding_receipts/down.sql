@@ -1,0 +1,2 @@
+DROP INDEX events_offboarding;
+DROP TABLE offboarding_acknowledgements;
