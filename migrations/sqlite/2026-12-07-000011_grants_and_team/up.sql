@@ -28,3 +28,9 @@ CREATE INDEX member_grants_workspace ON member_grants (workspace_id) WHERE works
 -- search text, status and creation time, is a scan of this one index
 -- (covering those columns) rather than of the table's rows.
 CREATE INDEX users_team ON users (account_id, user_name_key, id, display_name_key, active, created_at);
+
+-- An IdP's displayName lookup (Entra's `displayName eq "…"`) must seek its
+-- own index, not walk users_team, which covers display_name_key too: with
+-- the id in it, users_account_display_name covers the lookup as well.
+DROP INDEX users_account_display_name;
+CREATE INDEX users_account_display_name ON users (account_id, display_name_key, id);
