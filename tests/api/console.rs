@@ -64,10 +64,25 @@ fn session_cookie(headers: &HeaderMap) -> (String, String) {
     (pair.trim().to_owned(), attributes.to_owned())
 }
 
-/// Opens a session; its cookie (`name=value`).
+/// Opens a session of the app's first account; its cookie (`name=value`).
 pub async fn sign_in(app: &TestApp) -> String {
-    let link = new_link(app).await;
-    let response = enter(app, &link).await;
+    sign_in_with(app, &app.admin_token).await
+}
+
+/// Opens a session of the account whose admin token is `admin_token`; its
+/// cookie (`name=value`).
+pub async fn sign_in_with(app: &TestApp, admin_token: &str) -> String {
+    let response = app
+        .client
+        .post(app.url("/api/v1/console/links"))
+        .bearer_auth(admin_token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let link: Value = response.json().await.unwrap();
+    let response = enter(app, link["url"].as_str().unwrap()).await;
     assert_eq!(response.status(), 303);
     session_cookie(response.headers()).0
 }

@@ -8,7 +8,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::console::{browserless, csrf_token, sign_in};
+use crate::console::{browserless, csrf_token, sign_in, sign_in_with};
 use crate::helpers::{TestApp, TestDb, admin, cli_token, scim};
 
 crate::on_both_databases!(
@@ -33,39 +33,7 @@ impl<'a> Console<'a> {
 
     /// A session of the account whose admin token is `admin_token`.
     pub async fn open_with(app: &'a TestApp, admin_token: &str) -> Self {
-        let response = app
-            .client
-            .post(app.url("/api/v1/console/links"))
-            .bearer_auth(admin_token)
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201);
-        let link: Value = response.json().await.unwrap();
-        let secret = link["url"].as_str().unwrap().rsplit('/').next().unwrap();
-        let entered = browserless()
-            .post(app.url("/console/enter"))
-            .form(&[("link", secret)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(entered.status(), 303);
-        let cookie = entered
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .map(|value| {
-                value
-                    .to_str()
-                    .unwrap()
-                    .split(';')
-                    .next()
-                    .unwrap()
-                    .to_owned()
-            })
-            .find(|pair| pair.contains("roster_console="))
-            .unwrap();
+        let cookie = sign_in_with(app, admin_token).await;
         let csrf = csrf_token(&cookie);
         Self { app, cookie, csrf }
     }

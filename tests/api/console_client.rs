@@ -3,9 +3,9 @@
 //! the pages: the account's tokens, a token's reach, the audit log.
 
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::console::{browserless, csrf_token, sign_in};
+use crate::console::{browserless, csrf_token, sign_in, sign_in_with};
 use crate::helpers::{TestApp, admin, stdout};
 
 /// A console session of one account, as a browser without script drives
@@ -26,36 +26,10 @@ impl<'a> Console<'a> {
 
     /// A session of the account whose admin token this is.
     pub async fn open_with(app: &'a TestApp, admin_token: &str) -> Self {
-        let response = app
-            .client
-            .post(app.url("/api/v1/console/links"))
-            .bearer_auth(admin_token)
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201);
-        let link: Value = response.json().await.unwrap();
-        let secret = link["url"].as_str().unwrap().rsplit('/').next().unwrap();
-        let entered = browserless()
-            .post(app.url("/console/enter"))
-            .form(&[("link", secret)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(entered.status(), 303);
-        let cookie = entered
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .map(|value| value.to_str().unwrap())
-            .find(|value| value.contains("roster_console="))
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
-        Self { app, cookie }
+        Self {
+            app,
+            cookie: sign_in_with(app, admin_token).await,
+        }
     }
 
     /// `GET path`: the status and the page.
