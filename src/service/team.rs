@@ -127,15 +127,17 @@ fn read_page(
         .transpose()?;
     let filter = filter(conn, account, query)?;
     let limit = i64::try_from(query.page_size).unwrap_or(i64::MAX);
+    // A first page that holds every match has counted them: only a full
+    // page, or a later one, needs the count (which, like a page of few
+    // matches, may have to read every member).
     let ((members, next), total) = store::read_transaction(conn, |conn| {
-        Ok((
-            store::team::page(conn, account, &filter, cursor.as_ref(), limit)?,
-            if count {
-                store::team::count(conn, account, &filter)?
-            } else {
-                -1
-            },
-        ))
+        let page = store::team::page(conn, account, &filter, cursor.as_ref(), limit)?;
+        let total = match (&page, &cursor) {
+            _ if !count => -1,
+            ((members, None), None) => i64::try_from(members.len()).unwrap_or(i64::MAX),
+            _ => store::team::count(conn, account, &filter)?,
+        };
+        Ok((page, total))
     })?;
     Ok(TeamPage {
         members,

@@ -154,6 +154,15 @@ impl Report {
         self.measurements.iter().find(|m| m.name == name)
     }
 
+    /// The highest p99 of the measurements whose name starts with `prefix`.
+    pub fn worst_p99(&self, prefix: &str) -> Option<f64> {
+        self.measurements
+            .iter()
+            .filter(|m| m.name.starts_with(prefix))
+            .map(|m| m.p99_ms)
+            .reduce(f64::max)
+    }
+
     /// Failed requests, over every measurement.
     pub fn errors(&self) -> u64 {
         self.measurements.iter().map(|m| m.errors).sum()

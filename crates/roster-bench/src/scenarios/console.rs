@@ -1,9 +1,14 @@
 //! Scenario 8, the admin console's Team page (docs/CONSOLE.md): a one-time
 //! link from `POST /api/v1/console/links` opens a session, then
-//! - `console.team`: `GET /console/team` with the filters an admin uses —
-//!   none, a search, a role, a status, "not logged in for 30 days" — in turn,
-//!   one request at a time on one connection for `--duration` (the latency
-//!   of a page is the figure: the bar is 200 ms at 100,000 members);
+//! - `console.team.<filter>`: `GET /console/team` with each filter an admin
+//!   uses, each measured on its own for `--duration`, one request at a time
+//!   on one connection (the latency of a page is the figure: the bar is
+//!   200 ms at 100,000 members, for every filter): `all` (none), `search`
+//!   (many match), `search.one` (one member matches: every member is read),
+//!   `role` (most match), `role.none` (none does: every member is read),
+//!   `workspace` (a workspace the largest sized group gets a level
+//!   in, by a rule made for the scenario and deleted after it), `status`
+//!   (inactive) and `stale` ("not logged in for 30 days");
 //! - `console.team.paging`: the first 50 pages of the unfiltered list, each
 //!   asked for by the "Next page" link of the one before (cursor paging:
 //!   page 50 must cost what page 1 does).
@@ -23,17 +28,12 @@ use crate::report::Measurement;
 /// Pages the paging walk follows.
 const PAGES: usize = 50;
 
-/// The Team page with each filter in turn.
-struct Filters {
-    paths: Vec<String>,
-    next: usize,
-}
+/// One Team page, asked for again and again.
+struct Repeat(String);
 
-impl Workload for Filters {
+impl Workload for Repeat {
     fn next(&mut self) -> Option<Request> {
-        let path = self.paths[self.next % self.paths.len()].clone();
-        self.next += 1;
-        Some(Request::get(path))
+        Some(Request::get(self.0.clone()))
     }
 }
 
@@ -47,14 +47,6 @@ pub async fn run(bench: &mut Bench) -> anyhow::Result<()> {
     };
     eprintln!("8. console: the Team page");
     let console = sign_in(&admin).await?;
-    let tag = &bench.tag;
-    let paths = vec![
-        "/team".to_owned(),
-        format!("/team?q={tag}-user-1"),
-        "/team?role=member".to_owned(),
-        "/team?status=inactive".to_owned(),
-        "/team?stale_days=30".to_owned(),
-    ];
     let first = first_page_total(&console).await?;
     bench.report.check(
         "console.team.total",
@@ -64,13 +56,78 @@ pub async fn run(bench: &mut Bench) -> anyhow::Result<()> {
             bench.users.len()
         ),
     );
-    let settings = &bench.settings;
-    let workload = Filters { paths, next: 0 };
-    let (recorder, _) = load::run(&console, 1, workload, settings.timed()).await?;
-    bench
-        .report
-        .push(Measurement::of(8, "console.team", &recorder));
+    let tag = bench.tag.clone();
+    let one = bench.users.len().saturating_sub(1);
+    let workspace = WorkspaceRule::create(bench, &admin).await?;
+    let mut filters = vec![
+        ("all", "/team".to_owned()),
+        ("search", format!("/team?q={tag}.user1")),
+        ("search.one", format!("/team?q={tag}.user{one}%40")),
+        ("role", "/team?role=member".to_owned()),
+        ("role.none", "/team?role=admin".to_owned()),
+        ("status", "/team?status=inactive".to_owned()),
+        ("stale", "/team?stale_days=30".to_owned()),
+    ];
+    if let Some(workspace) = &workspace {
+        filters.push(("workspace", format!("/team?workspace={}", workspace.slug)));
+    }
+    for (name, path) in filters {
+        let settings = bench.settings.timed();
+        let (recorder, _) = load::run(&console, 1, Repeat(path), settings).await?;
+        bench.report.push(Measurement::of(
+            8,
+            format!("console.team.{name}"),
+            &recorder,
+        ));
+    }
+    if let Some(workspace) = workspace {
+        workspace.delete(&admin).await?;
+    }
     paging(bench, &console).await
+}
+
+/// A workspace whose level the largest sized group's members get by a rule.
+struct WorkspaceRule {
+    slug: String,
+    rule: String,
+}
+
+impl WorkspaceRule {
+    async fn create(bench: &Bench, admin: &Rc<Endpoint>) -> anyhow::Result<Option<Self>> {
+        let Some(group) = bench.largest_group() else {
+            return Ok(None);
+        };
+        let mut api = Connection::new(Rc::clone(admin));
+        let slug = format!("bench-console-{}", bench.tag);
+        let body = serde_json::json!({"slug": slug, "name": "roster bench console"});
+        let created = api
+            .send("POST", "/workspaces", body.to_string().as_bytes())
+            .await?;
+        anyhow::ensure!(created.status == 201, "a workspace: {}", created.excerpt());
+        let rule = serde_json::json!({"match": {"group_id": group.id}, "workspace": slug, "level": "viewer"});
+        let created = api
+            .send("POST", "/rules", rule.to_string().as_bytes())
+            .await?;
+        anyhow::ensure!(created.status == 201, "a rule: {}", created.excerpt());
+        let rule = super::id_of(&created).map_err(anyhow::Error::msg)?;
+        Ok(Some(Self { slug, rule }))
+    }
+
+    async fn delete(self, admin: &Rc<Endpoint>) -> anyhow::Result<()> {
+        let mut api = Connection::new(Rc::clone(admin));
+        for path in [
+            format!("/rules/{}", self.rule),
+            format!("/workspaces/{}", self.slug),
+        ] {
+            let deleted = api.send("DELETE", &path, b"").await?;
+            anyhow::ensure!(
+                matches!(deleted.status, 200 | 204),
+                "DELETE {path}: {}",
+                deleted.excerpt()
+            );
+        }
+        Ok(())
+    }
 }
 
 /// Opens a console session with a new link; the console endpoint that
