@@ -240,7 +240,13 @@ fn print_table(listed: &[ClientView]) {
             view.client.scope.to_string(),
         ];
         if view.secrets.is_empty() {
-            rows.push([client.clone(), vec!["-".into(); 5]].concat());
+            let none = if view.client.federation.is_some() {
+                "(federated)"
+            } else {
+                "-"
+            };
+            let rest = vec!["-".to_owned(); 4];
+            rows.push([client.clone(), vec![none.to_owned()], rest].concat());
         }
         for secret in &view.secrets {
             rows.push(
