@@ -254,10 +254,11 @@ async fn every_refusal_has_the_shape_of_rfc_6749_5_2(db: TestDb) {
 }
 
 async fn token_requests_are_rate_limited_per_client_and_address(db: TestDb) {
-    let app = TestApp::spawn_with(db, |config| config.rate_limit = 2).await;
+    // One a second per client (a new one every second), four per address.
+    let app = TestApp::spawn_with(db, |config| config.rate_limit = 1).await;
     let client = create_client(&app, &[]);
     let mut statuses = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..2 {
         statuses.push(token_basic(&app, &client).await);
     }
     let limited = statuses.pop().unwrap();
@@ -274,7 +275,7 @@ async fn token_requests_are_rate_limited_per_client_and_address(db: TestDb) {
         refusal(limited, 429, "over the client's rate").await,
         "temporarily_unavailable"
     );
-    // The address's own limit (8 a second) refuses even unknown clients.
+    // The address's own limit (4 a second) refuses even unknown clients.
     let mut statuses = Vec::new();
     for _ in 0..10 {
         let nobody = Credentials {
@@ -285,4 +286,13 @@ async fn token_requests_are_rate_limited_per_client_and_address(db: TestDb) {
     }
     assert!(statuses.contains(&429), "{statuses:?}");
     assert!(statuses.contains(&401), "{statuses:?}");
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .header("accept", "text/plain");
+    let metrics = metrics.send().await.unwrap().text().await.unwrap();
+    assert!(
+        metrics.contains("roster_oauth_token_requests_total{outcome=\"rate_limited\"}"),
+        "{metrics}"
+    );
 }
