@@ -12,7 +12,9 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::json;
-use super::schemas::{ErrorBody, Forbidden, Unauthorized};
+use super::schemas::{
+    CreatedClient, CreatedSecret, ErrorBody, Forbidden, OAuthClientList, Unauthorized,
+};
 use crate::http::auth::{AdminScope, Authenticated};
 use crate::http::error::ApiError;
 use crate::http::responses::method_not_allowed;
@@ -123,36 +125,6 @@ pub(super) struct ClientSecretInfo {
     #[serde(serialize_with = "crate::clock::serialize_rfc3339_option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     revoked_at: Option<NaiveDateTime>,
-}
-
-/// A client just created, with its first secret, shown this once (`null`
-/// for a federated client).
-#[derive(ToSchema)]
-#[schema(as = CreatedOAuthClient)]
-#[serde(rename_all = "camelCase")]
-#[expect(dead_code, reason = "a schema for the OpenAPI document only")]
-pub(super) struct CreatedClient {
-    client: OAuthClient,
-    /// The `client_secret` of the token endpoint: shown this once.
-    client_secret: Option<String>,
-}
-
-/// A secret just added, shown this once.
-#[derive(ToSchema)]
-#[schema(as = CreatedOAuthClientSecret)]
-#[serde(rename_all = "camelCase")]
-#[expect(dead_code, reason = "a schema for the OpenAPI document only")]
-pub(super) struct CreatedSecret {
-    secret: ClientSecretInfo,
-    /// The `client_secret` of the token endpoint: shown this once.
-    client_secret: String,
-}
-
-/// The account's clients, oldest first.
-#[derive(ToSchema)]
-#[expect(dead_code, reason = "a schema for the OpenAPI document only")]
-pub(super) struct OAuthClientList {
-    clients: Vec<OAuthClient>,
 }
 
 impl From<ClientView> for OAuthClient {
