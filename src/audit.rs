@@ -118,6 +118,10 @@ pub enum Resource {
     /// the sign-off's), `modified` when its interval changes (the id is the
     /// account's).
     AccessReview,
+    /// An OAuth client (`roster clients`, `/api/v1/oauth-clients`).
+    OAuthClient,
+    /// One of an OAuth client's secrets (created, revoked).
+    OAuthClientSecret,
 }
 
 impl Resource {
@@ -134,6 +138,8 @@ impl Resource {
             Self::ConsoleLink => "ConsoleLink",
             Self::ConsoleSession => "ConsoleSession",
             Self::AccessReview => "AccessReview",
+            Self::OAuthClient => "OAuthClient",
+            Self::OAuthClientSecret => "OAuthClientSecret",
         }
     }
 }

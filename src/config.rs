@@ -41,6 +41,10 @@ pub struct ServeConfig {
     pub shutdown_timeout: Duration,
     /// Requests per second per token (an account: four times as many); 0 is no limit.
     pub rate_limit: u32,
+    /// How long the token endpoint's access tokens live (1 to 6 hours).
+    pub oauth_token_lifetime: Duration,
+    /// Tests only: fetch federated issuers' keys over http:// on loopback.
+    pub oauth_allow_http_loopback_issuers: bool,
     /// How long a request body may take to arrive (then 408).
     pub body_timeout: Duration,
     /// The header a trusted reverse proxy puts the client's address in; when
@@ -68,6 +72,7 @@ impl ServeConfig {
     pub const DEFAULT_POOL_SIZE: u32 = 16;
     pub const DEFAULT_RATE_LIMIT: u32 = 1000;
     pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+    pub const DEFAULT_OAUTH_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
     pub const DEFAULT_WEBHOOK_CONCURRENCY: usize = 16;
     /// How long in-flight requests may take to finish after SIGTERM.
     pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -84,6 +89,8 @@ impl ServeConfig {
             workers: None,
             shutdown_timeout: Self::DEFAULT_SHUTDOWN_TIMEOUT,
             rate_limit: Self::DEFAULT_RATE_LIMIT,
+            oauth_token_lifetime: Self::DEFAULT_OAUTH_TOKEN_LIFETIME,
+            oauth_allow_http_loopback_issuers: false,
             body_timeout: Self::DEFAULT_BODY_TIMEOUT,
             client_ip_header: None,
             public_url: None,
@@ -210,6 +217,18 @@ pub fn serve(sources: &Sources) -> Result<ServeConfig, ConfigError> {
         rate_limit: required(sources, &RATE_LIMIT, |raw| {
             count(whole_number(raw, 0, 1_000_000)?)
         })?,
+        oauth_token_lifetime: required(sources, &OAUTH_TOKEN_LIFETIME, |raw| {
+            duration(
+                raw,
+                Duration::from_secs(3600),
+                Duration::from_secs(6 * 3600),
+            )
+        })?,
+        oauth_allow_http_loopback_issuers: required(
+            sources,
+            &OAUTH_ALLOW_HTTP_LOOPBACK_ISSUERS,
+            boolean,
+        )?,
         body_timeout: required(sources, &BODY_TIMEOUT, |raw| {
             duration(raw, Duration::from_secs(1), Duration::from_secs(600))
         })?,

@@ -99,6 +99,7 @@ pub struct Metrics {
     pool_max: Gauge,
     webhook_deliveries: Family<OutcomeLabels, Counter>,
     webhook_backlog: Gauge,
+    oauth_token_requests: Family<OutcomeLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -158,6 +159,14 @@ impl Metrics {
              last delivery pass)",
             webhook_backlog.clone(),
         );
+        let oauth_token_requests = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "oauth_token_requests",
+            "Requests to POST /oauth/token, by outcome: issued, or the RFC 6749 error (invalid_request, \
+             invalid_client, invalid_grant, unsupported_grant_type, invalid_scope), rate_limited or \
+             unavailable",
+            oauth_token_requests.clone(),
+        );
         registry.register(
             "build",
             "The running Roster's version",
@@ -174,7 +183,15 @@ impl Metrics {
             pool_max,
             webhook_deliveries,
             webhook_backlog,
+            oauth_token_requests,
         }
+    }
+
+    /// Counts a request of the token endpoint by its outcome.
+    pub fn observe_oauth_token(&self, outcome: &'static str) {
+        self.oauth_token_requests
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
     }
 
     /// Counts a webhook request: delivered (2xx) or failed.

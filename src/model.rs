@@ -80,6 +80,14 @@ uuid_id!(
     AccessReviewId
 );
 uuid_id!(
+    /// The id of an OAuth client: its `client_id` (RFC 6749 §2.2).
+    ClientId
+);
+uuid_id!(
+    /// The id of one of an OAuth client's secrets.
+    ClientSecretId
+);
+uuid_id!(
     /// The id of an access rule.
     RuleId
 );

@@ -13,8 +13,10 @@
 
 mod cache;
 pub mod console;
+pub mod federation;
 mod keyring;
 pub mod network;
+pub mod oauth;
 mod token;
 
 use std::collections::HashMap;

@@ -3,6 +3,7 @@
 
 mod access;
 mod accounts;
+mod clients;
 mod config;
 mod console;
 mod doctor;
@@ -49,6 +50,9 @@ enum Command {
     /// Issue, list and revoke API tokens
     #[command(subcommand)]
     Tokens(tokens::TokensCommand),
+    /// OAuth clients: create them, add and revoke their secrets, delete them
+    #[command(subcommand)]
+    Clients(clients::ClientsCommand),
     /// List, rotate and retire the keys that sign tokens
     #[command(subcommand)]
     Keys(keys::KeysCommand),
@@ -127,6 +131,10 @@ pub fn run() -> anyhow::Result<()> {
         Command::Tokens(command) => {
             let common = start(&Sources::load(given)?, "warn")?;
             tokens::run(command, &common.database_url)
+        }
+        Command::Clients(command) => {
+            let common = start(&Sources::load(given)?, "warn")?;
+            clients::run(command, &common.database_url)
         }
         Command::Workspaces(command) => {
             let common = start(&Sources::load(given)?, "warn")?;

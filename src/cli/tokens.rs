@@ -46,11 +46,11 @@ pub enum TokensCommand {
     },
 }
 
-fn parse_scope(raw: &str) -> Result<Scope, String> {
+pub(super) fn parse_scope(raw: &str) -> Result<Scope, String> {
     raw.parse()
 }
 
-fn parse_lifetime(raw: &str) -> Result<std::time::Duration, String> {
+pub(super) fn parse_lifetime(raw: &str) -> Result<std::time::Duration, String> {
     let lifetime = humantime::parse_duration(raw)
         .map_err(|e| format!("'{raw}' is not a lifetime like 90d or 12h: {e}"))?;
     if lifetime.is_zero() {
@@ -158,7 +158,7 @@ pub fn run(command: TokensCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn find_account(conn: &mut Conn, slug: &str) -> anyhow::Result<Account> {
+pub(super) fn find_account(conn: &mut Conn, slug: &str) -> anyhow::Result<Account> {
     accounts::find_by_slug(conn, slug)?
         .ok_or_else(|| anyhow!("no account '{slug}' (see 'roster accounts list')"))
 }

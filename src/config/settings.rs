@@ -115,6 +115,15 @@ setting!(RATE_LIMIT, "rate_limit", "rate-limit", "ROSTER_RATE_LIMIT", Serve, "N"
     default: Some("1000"), unset: "", secret: false,
     "Requests per second one token may send (0 for no limit, else 1 to 1000000); an account's tokens \
      together may send four times as many; more get 429 with Retry-After");
+setting!(OAUTH_TOKEN_LIFETIME, "oauth_token_lifetime", "oauth-token-lifetime",
+    "ROSTER_OAUTH_TOKEN_LIFETIME", Serve, "DURATION",
+    default: Some("1h"), unset: "", secret: false,
+    "How long the access tokens of POST /oauth/token live (1h to 6h; never past the secret's expiry)");
+setting!(OAUTH_ALLOW_HTTP_LOOPBACK_ISSUERS, "oauth_allow_http_loopback_issuers",
+    "oauth-allow-http-loopback-issuers", "ROSTER_OAUTH_ALLOW_HTTP_LOOPBACK_ISSUERS", Serve, "BOOL",
+    default: Some("false"), unset: "", secret: false,
+    "For tests only: fetch federated issuers' keys over plain http:// from a loopback address (true or \
+     false); off, only https:// is fetched");
 setting!(CLIENT_IP_HEADER, "client_ip_header", "client-ip-header", "ROSTER_CLIENT_IP_HEADER", Serve,
     "HEADER",
     default: None, unset: "not set: the socket's address", secret: false,
@@ -169,6 +178,8 @@ pub const ALL: &[&Setting] = &[
     &SHUTDOWN_TIMEOUT,
     &BODY_TIMEOUT,
     &RATE_LIMIT,
+    &OAUTH_TOKEN_LIFETIME,
+    &OAUTH_ALLOW_HTTP_LOOPBACK_ISSUERS,
     &CLIENT_IP_HEADER,
     &PUBLIC_URL,
     &WEBHOOK_CONCURRENCY,

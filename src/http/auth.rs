@@ -148,7 +148,7 @@ async fn check<R: ScopeRule>(req: &HttpRequest) -> Result<Authenticated<R>, ApiE
 /// The client's address: the last address in the trusted proxy's header
 /// when one is configured (what that proxy appended), else the socket's.
 /// `None` when the configured header is missing or holds no address.
-fn client_address(req: &HttpRequest, header: Option<&HeaderName>) -> Option<IpAddr> {
+pub(super) fn client_address(req: &HttpRequest, header: Option<&HeaderName>) -> Option<IpAddr> {
     let Some(header) = header else {
         return req.peer_addr().map(|peer| peer.ip());
     };

@@ -1,6 +1,7 @@
 //! The one place where errors become HTTP responses: every error is a SCIM
 //! Error body (RFC 7644 §3.12) with `Content-Type: application/scim+json`,
-//! and every 5xx is logged once with its cause.
+//! and every 5xx is logged once with its cause — except the token
+//! endpoint's, which are OAuth error bodies (RFC 6749 §5.2, [`TokenFailure`]).
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -140,5 +141,84 @@ impl ResponseError for ApiError {
             );
         }
         response
+    }
+}
+
+/// Why `POST /oauth/token` failed. Its answer is never a SCIM body: an RFC
+/// 6749 §5.2 error (`{"error", "error_description"}`, 400, or 401 with
+/// `WWW-Authenticate` for `invalid_client`), or `temporarily_unavailable`
+/// with 429 (and `Retry-After`) or 503; always `Cache-Control: no-store`.
+#[derive(Debug)]
+pub enum TokenFailure {
+    OAuth(crate::auth::oauth::OAuthError),
+    RateLimited(super::rate_limit::Limited),
+    /// The database or the worker pool failed (the cause, logged once).
+    Unavailable(ApiError),
+}
+
+impl TokenFailure {
+    /// The fixed name of the outcome, for the metrics.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::OAuth(error) => error.reason(),
+            Self::RateLimited(_) => "rate_limited",
+            Self::Unavailable(_) => "unavailable",
+        }
+    }
+
+    pub fn response(&self) -> HttpResponse {
+        use crate::auth::oauth::{ErrorCode, OAuthError};
+        let unavailable = "temporarily_unavailable";
+        let (status, error, description) = match self {
+            Self::OAuth(OAuthError::Refused { code, description }) => {
+                let status = match code {
+                    ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                (status, code.as_str(), (*description).to_owned())
+            }
+            Self::RateLimited(limited) => {
+                tracing::warn!(
+                    per = limited.per,
+                    rate = limited.rate,
+                    "token request rate limited"
+                );
+                let description = format!(
+                    "too many token requests: at most {} per second per {}",
+                    limited.rate, limited.per
+                );
+                (StatusCode::TOO_MANY_REQUESTS, unavailable, description)
+            }
+            Self::OAuth(OAuthError::Store(error)) => {
+                tracing::error!(error = %error, cause = ?error, "token request failed");
+                let description = "the database is unavailable; retry shortly".to_owned();
+                (StatusCode::SERVICE_UNAVAILABLE, unavailable, description)
+            }
+            Self::Unavailable(error) => {
+                tracing::error!(error = %error, cause = ?error, "token request failed");
+                let description = "the server cannot issue tokens now; retry shortly".to_owned();
+                (StatusCode::SERVICE_UNAVAILABLE, unavailable, description)
+            }
+        };
+        if let Self::OAuth(OAuthError::Refused { code, .. }) = self {
+            tracing::warn!(error = code.as_str(), "token request refused");
+        }
+        let mut response = HttpResponse::build(status);
+        response
+            .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+            .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")));
+        if status == StatusCode::UNAUTHORIZED {
+            response.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"roster\""),
+            ));
+        }
+        if let Self::RateLimited(limited) = self {
+            response.insert_header((
+                header::RETRY_AFTER,
+                HeaderValue::from(limited.retry_after_seconds()),
+            ));
+        }
+        response.json(serde_json::json!({"error": error, "error_description": description}))
     }
 }

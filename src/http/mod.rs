@@ -18,6 +18,7 @@ mod health;
 mod home;
 mod metrics;
 mod middleware;
+mod oauth;
 mod rate_limit;
 mod responses;
 mod scim;
@@ -41,6 +42,7 @@ fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize, frame_ancestor
         .configure(health::configure)
         .configure(metrics::configure)
         .configure(api::configure)
+        .configure(oauth::configure)
         .configure(|cfg| console::configure(cfg, frame_ancestors))
         .service(web::scope("/scim/v2").configure(scim::configure))
         .default_service(web::to(responses::no_such_endpoint));

@@ -4,6 +4,10 @@
 //! request gets 429 with an integer `Retry-After` (the seconds until it
 //! would pass; Okta waits exactly that), before any database work.
 //!
+//! The token endpoint (`POST /oauth/token`) has buckets of its own: `rate`
+//! per OAuth client, and four times that per source address, counted before
+//! the client is looked up.
+//!
 //! The buckets are per process: with several replicas each allows the
 //! rate, so the limit is a guard against a runaway client, not a quota.
 
@@ -13,7 +17,9 @@ use std::time::Duration;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::model::{AccountId, TokenId};
+use std::net::IpAddr;
+
+use crate::model::{AccountId, ClientId, TokenId};
 
 /// How many tokens' worth an account may send.
 const ACCOUNT_FACTOR: u32 = 4;
@@ -74,6 +80,57 @@ impl RateLimits {
     }
 }
 
+/// The token endpoint's buckets: per client and per source address.
+pub struct TokenEndpointLimits {
+    per_client: Option<DefaultKeyedRateLimiter<ClientId>>,
+    per_address: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    rate: u32,
+    calls: std::sync::atomic::AtomicU64,
+}
+
+impl TokenEndpointLimits {
+    /// `rate` token requests per second per client; 0 is no limit.
+    pub fn new(rate: u32) -> Self {
+        Self {
+            per_client: keyed(rate),
+            per_address: keyed(rate.saturating_mul(ACCOUNT_FACTOR)),
+            rate,
+            calls: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Counts one token request from `address` (if known) for `client` (if
+    /// it named one that could be a client id).
+    pub fn check(&self, address: Option<IpAddr>, client: Option<ClientId>) -> Result<(), Limited> {
+        let (Some(per_client), Some(per_address)) = (&self.per_client, &self.per_address) else {
+            return Ok(());
+        };
+        let calls = self
+            .calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if calls % FORGET_AFTER_CALLS == FORGET_AFTER_CALLS - 1 {
+            per_client.retain_recent();
+            per_address.retain_recent();
+        }
+        let now = DefaultClock::default().now();
+        if let Some(address) = address {
+            per_address.check_key(&address).map_err(|until| Limited {
+                retry_after: until.wait_time_from(now),
+                rate: self.rate.saturating_mul(ACCOUNT_FACTOR),
+                per: "address",
+            })?;
+        }
+        if let Some(client) = client {
+            per_client.check_key(&client).map_err(|until| Limited {
+                retry_after: until.wait_time_from(now),
+                rate: self.rate,
+                per: "client",
+            })?;
+        }
+        Ok(())
+    }
+}
+
 /// A bucket per key of `rate` per second, with a burst of one second's worth.
 fn keyed<K: Clone + std::hash::Hash + Eq>(rate: u32) -> Option<DefaultKeyedRateLimiter<K>> {
     let rate = NonZeroU32::new(rate)?;
@@ -119,6 +176,32 @@ mod tests {
         assert!(
             limits.check(AccountId::new(), TokenId::new()).is_ok(),
             "another account"
+        );
+    }
+
+    #[test]
+    fn token_requests_are_limited_per_client_and_per_address() {
+        let limits = TokenEndpointLimits::new(2);
+        let address: IpAddr = "192.0.2.1".parse().unwrap();
+        let client = ClientId::new();
+        assert!(limits.check(Some(address), Some(client)).is_ok());
+        assert!(limits.check(Some(address), Some(client)).is_ok());
+        assert_eq!(
+            limits.check(Some(address), Some(client)).unwrap_err().per,
+            "client"
+        );
+        // The address has had 3 of its 8.
+        for _ in 0..5 {
+            assert!(limits.check(Some(address), None).is_ok());
+        }
+        assert_eq!(
+            limits.check(Some(address), None).unwrap_err().per,
+            "address"
+        );
+        assert!(
+            limits
+                .check(Some("192.0.2.2".parse().unwrap()), None)
+                .is_ok()
         );
     }
 

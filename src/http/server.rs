@@ -15,7 +15,7 @@ use super::metrics::{MetricsAccess, observe};
 use super::middleware::limits::BodyGuard;
 use super::middleware::paths;
 use super::middleware::span::{RequestIdHeader, RequestSpan};
-use super::rate_limit::RateLimits;
+use super::rate_limit::{RateLimits, TokenEndpointLimits};
 use super::state::AppState;
 use crate::auth::Authenticator;
 use crate::config::ServeConfig;
@@ -55,6 +55,13 @@ impl Server {
             limits: config.limits.clone(),
             max_body_bytes: config.max_body_bytes,
             rate_limits: RateLimits::new(config.rate_limit),
+            token_limits: TokenEndpointLimits::new(config.rate_limit),
+            federation: crate::auth::federation::Verifier::new(
+                config.oauth_allow_http_loopback_issuers,
+            )
+            .context("the HTTP client for issuers' keys")?,
+            oauth_token_lifetime: chrono::Duration::from_std(config.oauth_token_lifetime)
+                .context("oauth_token_lifetime")?,
             client_ip_header: config
                 .client_ip_header
                 .as_deref()

@@ -27,6 +27,12 @@ pub struct AppState {
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
     pub rate_limits: super::rate_limit::RateLimits,
+    /// `POST /oauth/token`'s, per client and per source address.
+    pub token_limits: super::rate_limit::TokenEndpointLimits,
+    /// Checks client assertions against their issuers' keys (RFC 7523).
+    pub federation: crate::auth::federation::Verifier,
+    /// How long the token endpoint's access tokens live.
+    pub oauth_token_lifetime: chrono::Duration,
     /// Where a trusted reverse proxy puts the client's address, if it does;
     /// when set, its `Forwarded`/`X-Forwarded-*` headers are trusted too.
     pub client_ip_header: Option<actix_web::http::header::HeaderName>,

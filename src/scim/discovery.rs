@@ -44,31 +44,32 @@ impl Capabilities {
 
 /// `GET /ServiceProviderConfig` (RFC 7643 §5).
 pub fn service_provider_config(base_url: &str, caps: &Capabilities) -> Value {
-    let config = ServiceProviderConfig {
-        schemas: vec![urns::SERVICE_PROVIDER_CONFIG.to_owned()],
-        documentation_uri: None,
-        patch: Supported {
-            supported: caps.patch,
-        },
-        bulk: Bulk::default(),
-        filter: Filter {
-            supported: caps.filter,
-            max_results: if caps.filter {
-                i64::try_from(caps.max_results).unwrap_or(i64::MAX)
-            } else {
-                0
+    let config =
+        ServiceProviderConfig {
+            schemas: vec![urns::SERVICE_PROVIDER_CONFIG.to_owned()],
+            documentation_uri: None,
+            patch: Supported {
+                supported: caps.patch,
             },
-        },
-        change_password: Supported {
-            supported: caps.change_password,
-        },
-        sort: Supported {
-            supported: caps.sort,
-        },
-        etag: Supported {
-            supported: caps.etag,
-        },
-        authentication_schemes: vec![AuthenticationScheme {
+            bulk: Bulk::default(),
+            filter: Filter {
+                supported: caps.filter,
+                max_results: if caps.filter {
+                    i64::try_from(caps.max_results).unwrap_or(i64::MAX)
+                } else {
+                    0
+                },
+            },
+            change_password: Supported {
+                supported: caps.change_password,
+            },
+            sort: Supported {
+                supported: caps.sort,
+            },
+            etag: Supported {
+                supported: caps.etag,
+            },
+            authentication_schemes: vec![AuthenticationScheme {
             name: "OAuth Bearer Token".into(),
             r#type: Some("oauthbearertoken".into()),
             description:
@@ -78,12 +79,24 @@ pub fn service_provider_config(base_url: &str, caps: &Capabilities) -> Value {
             spec_uri: Some("https://www.rfc-editor.org/info/rfc6750".into()),
             documentation_uri: None,
             primary: Some(true),
+        }, AuthenticationScheme {
+            name: "OAuth 2.0".into(),
+            r#type: Some("oauth2".into()),
+            description:
+                "An access token of an OAuth client of scope 'scim' ('roster clients create'), \
+                 obtained at POST /oauth/token with the client credentials grant (a client secret or an \
+                 RFC 7523 client assertion), sent as \
+                 'Authorization: Bearer <token>'"
+                    .into(),
+            spec_uri: Some("https://www.rfc-editor.org/info/rfc6749".into()),
+            documentation_uri: None,
+            primary: Some(false),
         }],
-        meta: Some(meta(
-            "ServiceProviderConfig",
-            format!("{base_url}/ServiceProviderConfig"),
-        )),
-    };
+            meta: Some(meta(
+                "ServiceProviderConfig",
+                format!("{base_url}/ServiceProviderConfig"),
+            )),
+        };
     to_value(&config)
 }
 

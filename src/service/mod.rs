@@ -22,6 +22,8 @@ pub mod console;
 pub mod group_overview;
 pub mod groups;
 pub mod keys;
+pub mod oauth_clients;
+pub mod oauth_token;
 pub mod offboarding;
 pub mod team;
 pub mod tokens;

@@ -19,8 +19,8 @@ use diesel::sqlite::Sqlite;
 
 use super::connection::MultiBackend;
 use crate::model::{
-    AccessReviewId, AccountId, ConsoleLinkId, ConsoleSessionId, EventId, GrantId, GroupId, KeyId,
-    RuleId, TokenId, UserId, WebhookId, WorkspaceId,
+    AccessReviewId, AccountId, ClientId, ClientSecretId, ConsoleLinkId, ConsoleSessionId, EventId,
+    GrantId, GroupId, KeyId, RuleId, TokenId, UserId, WebhookId, WorkspaceId,
 };
 
 /// A stored id that is not a UUID: the row was written by something else.
@@ -134,5 +134,7 @@ text_id!(
     EventId,
     ConsoleLinkId,
     ConsoleSessionId,
-    AccessReviewId
+    AccessReviewId,
+    ClientId,
+    ClientSecretId
 );

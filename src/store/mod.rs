@@ -19,6 +19,7 @@ pub mod groups;
 mod ids;
 pub mod migrations;
 pub mod name_keys;
+pub mod oauth_clients;
 pub mod offboarding;
 pub mod schema;
 pub mod signing_keys;

@@ -33,10 +33,48 @@ diesel::table! {
         expires_at -> Nullable<Timestamp>,
         last_used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        oauth_client_id -> Nullable<Text>,
+        oauth_secret_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    oauth_clients (id) {
+        id -> Text,
+        account_id -> Text,
+        label -> Nullable<Text>,
+        scope -> Text,
+        federated_issuer -> Nullable<Text>,
+        federated_subject -> Nullable<Text>,
+        federated_audience -> Nullable<Text>,
+        jwks_url -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oauth_client_secrets (id) {
+        id -> Text,
+        client_id -> Text,
+        account_id -> Text,
+        secret_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    oauth_assertion_jtis (client_id, jti_hash) {
+        client_id -> Text,
+        jti_hash -> Text,
+        expires_at -> Timestamp,
     }
 }
 
 diesel::joinable!(tokens -> accounts (account_id));
+diesel::joinable!(oauth_client_secrets -> oauth_clients (client_id));
 diesel::joinable!(tokens -> signing_keys (key_id));
 
 diesel::table! {
@@ -358,5 +396,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     console_sessions,
     access_reviews,
     access_review_schedules,
-    offboarding_acknowledgements
+    offboarding_acknowledgements,
+    oauth_clients,
+    oauth_client_secrets,
+    oauth_assertion_jtis
 );

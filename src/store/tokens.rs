@@ -1,12 +1,13 @@
 //! API tokens: only their metadata and a SHA-256 hash of the whole token are
-//! stored, never a usable token.
+//! stored, never a usable token. The access tokens of OAuth clients are
+//! tokens too, marked with the client and the secret they were issued under.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{signing_keys, tokens};
 use super::{Conn, StoreError};
-use crate::model::{AccountId, KeyId, Scope, TokenId};
+use crate::model::{AccountId, ClientId, ClientSecretId, KeyId, Scope, TokenId};
 
 /// A stored token (without the token itself).
 #[derive(Debug, Clone)]
@@ -62,21 +63,46 @@ impl TryFrom<TokenRow> for TokenRecord {
     }
 }
 
+#[derive(Insertable)]
+#[diesel(table_name = tokens)]
+struct IssuedUnder {
+    oauth_client_id: Option<ClientId>,
+    oauth_secret_id: Option<ClientSecretId>,
+}
+
 /// Stores a token (its hash, never the token).
 pub fn insert(conn: &mut Conn, token: &TokenRecord) -> Result<(), StoreError> {
+    insert_issued_under(conn, token, None, None)
+}
+
+/// Stores an OAuth client's access token, issued under `secret` (`None`: a
+/// client assertion).
+pub fn insert_issued_under(
+    conn: &mut Conn,
+    token: &TokenRecord,
+    client: Option<ClientId>,
+    secret: Option<ClientSecretId>,
+) -> Result<(), StoreError> {
+    let under = IssuedUnder {
+        oauth_client_id: client,
+        oauth_secret_id: secret,
+    };
     diesel::insert_into(tokens::table)
-        .values(TokenRow {
-            id: token.id,
-            account_id: token.account_id,
-            scope: token.scope.to_string(),
-            label: token.label.clone(),
-            secret_hash: token.secret_hash.clone(),
-            key_id: token.key_id,
-            created_at: token.created_at,
-            expires_at: token.expires_at,
-            last_used_at: token.last_used_at,
-            revoked_at: token.revoked_at,
-        })
+        .values((
+            TokenRow {
+                id: token.id,
+                account_id: token.account_id,
+                scope: token.scope.to_string(),
+                label: token.label.clone(),
+                secret_hash: token.secret_hash.clone(),
+                key_id: token.key_id,
+                created_at: token.created_at,
+                expires_at: token.expires_at,
+                last_used_at: token.last_used_at,
+                revoked_at: token.revoked_at,
+            },
+            under,
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -116,13 +142,15 @@ pub fn live_count_by_key(conn: &mut Conn) -> Result<Vec<(KeyId, i64)>, StoreErro
         .load(conn)?)
 }
 
-/// The account's tokens, oldest first, revoked ones included.
+/// The account's tokens, oldest first, revoked ones included; not the
+/// OAuth clients' access tokens.
 pub fn list_for_account(
     conn: &mut Conn,
     account: AccountId,
 ) -> Result<Vec<TokenRecord>, StoreError> {
     tokens::table
         .filter(tokens::account_id.eq(account))
+        .filter(tokens::oauth_client_id.is_null())
         .order((tokens::created_at, tokens::id))
         .select(TokenRow::as_select())
         .load(conn)?
@@ -145,5 +173,41 @@ pub fn touch(conn: &mut Conn, id: TokenId, at: NaiveDateTime) -> Result<(), Stor
     diesel::update(tokens::table.find(id))
         .set(tokens::last_used_at.eq(Some(at)))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Revokes at `at` the unrevoked access tokens issued to `client`, or only
+/// those issued under `secret`; how many.
+pub fn revoke_issued_under(
+    conn: &mut Conn,
+    client: ClientId,
+    secret: Option<ClientSecretId>,
+    at: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    let live = tokens::table
+        .filter(tokens::oauth_client_id.eq(client))
+        .filter(tokens::revoked_at.is_null());
+    Ok(match secret {
+        Some(secret) => diesel::update(live.filter(tokens::oauth_secret_id.eq(secret)))
+            .set(tokens::revoked_at.eq(Some(at)))
+            .execute(conn)?,
+        None => diesel::update(live)
+            .set(tokens::revoked_at.eq(Some(at)))
+            .execute(conn)?,
+    })
+}
+
+/// Forgets the client's access tokens that expired before `before`.
+pub fn delete_expired_issued_to(
+    conn: &mut Conn,
+    client: ClientId,
+    before: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::delete(
+        tokens::table
+            .filter(tokens::oauth_client_id.eq(client))
+            .filter(tokens::expires_at.lt(before)),
+    )
+    .execute(conn)?;
     Ok(())
 }

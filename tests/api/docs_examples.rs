@@ -470,6 +470,19 @@ async fn the_metrics_table_is_what_the_binary_exposes() {
     metrics.observe_webhook_delivery(true);
     metrics.observe_webhook_delivery(false);
     metrics.set_webhook_backlog(1);
+    let token_outcomes = [
+        "issued",
+        "invalid_request",
+        "invalid_client",
+        "invalid_grant",
+        "unsupported_grant_type",
+        "invalid_scope",
+        "rate_limited",
+        "unavailable",
+    ];
+    for outcome in token_outcomes {
+        metrics.observe_oauth_token(outcome);
+    }
     let pool = PoolUsage {
         connections: 1,
         idle: 1,
@@ -510,6 +523,11 @@ async fn the_metrics_table_is_what_the_binary_exposes() {
             webhook_row.contains(&format!("`{outcome}`")),
             "{webhook_row}"
         );
+    }
+
+    let (_, token_row) = &documented["roster_oauth_token_requests_total"];
+    for outcome in token_outcomes {
+        assert!(token_row.contains(&format!("`{outcome}`")), "{token_row}");
     }
 
     // The running server: every family it shows is in the table.

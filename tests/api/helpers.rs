@@ -174,6 +174,19 @@ impl TestApp {
         self.backend = Some(backend);
     }
 
+    /// Another server on this app's database and settings, with a pool and
+    /// caches of its own, as a second replica would be.
+    pub fn replica(&self) -> Replica {
+        let backend =
+            Backend::open(&self.config.database_url, 4).expect("open the test database again");
+        let (address, server) = serve(&self.config, &backend);
+        Replica {
+            address,
+            _server: server,
+            _backend: backend,
+        }
+    }
+
     /// The store the server runs on.
     /// Runs SQL on the app's database directly: for tests that must put
     /// the store in a state no request can (a link whose time has passed).
@@ -297,6 +310,13 @@ fn serve(config: &ServeConfig, backend: &Backend) -> (String, Running) {
     let handle = app.handle();
     let task = actix_web::rt::spawn(app.run_until_stopped());
     (address, Running { handle, task })
+}
+
+/// A second server on a [`TestApp`]'s database ([`TestApp::replica`]).
+pub struct Replica {
+    pub address: String,
+    _server: Running,
+    _backend: Backend,
 }
 
 /// A server the test started: its handle, and the task that runs it.

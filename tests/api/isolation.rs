@@ -20,6 +20,9 @@ struct Other {
     group: String,
     rule: String,
     webhook: String,
+    /// An OAuth client of B's, and its secret's id.
+    client: String,
+    client_secret: String,
 }
 
 fn issue(app: &TestApp, scope: &str) -> String {
@@ -85,6 +88,19 @@ async fn other_account(app: &TestApp) -> Other {
         json!({}),
     )
     .await;
+    let client = ok(
+        app,
+        &admin,
+        Method::POST,
+        "/api/v1/oauth-clients",
+        json!({"label": "b-secret-client"}),
+    )
+    .await;
+    let client_secret = client["client"]["secrets"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let client = client["client"]["id"].as_str().unwrap().to_owned();
     Other {
         admin,
         scim,
@@ -92,6 +108,8 @@ async fn other_account(app: &TestApp) -> Other {
         group,
         rule,
         webhook,
+        client,
+        client_secret,
     }
 }
 
@@ -119,6 +137,15 @@ async fn snapshot(app: &TestApp, other: &Other) -> Vec<Value> {
         assert_eq!(status, 200, "{path}");
         state.push(serde_json::from_str(&text).unwrap());
     }
+    let (_, text) = call(
+        app,
+        &other.admin,
+        Method::GET,
+        "/api/v1/oauth-clients",
+        None,
+    )
+    .await;
+    state.push(serde_json::from_str(&text).unwrap());
     let (_, text) = call(app, &other.admin, Method::GET, "/api/v1/webhooks", None).await;
     let hooks: Value = serde_json::from_str(&text).unwrap();
     state.push(json!(
@@ -155,6 +182,8 @@ fn body_for(method: &str, path: &str, other: &Other) -> Option<Value> {
         ("POST", "/api/v1/members/{id}/logins") => json!({}),
         ("PUT", "/api/v1/members/{id}/grants") => json!({"role": "admin", "workspaces": []}),
         ("POST", "/api/v1/webhooks") | ("PUT", "/api/v1/network-allow-list") => return None,
+        ("POST", "/api/v1/oauth-clients") => return None,
+        ("POST", "/api/v1/oauth-clients/{id}/secrets") => json!({}),
         (_, _) => Value::Null,
     })
 }
@@ -176,6 +205,8 @@ async fn no_token_of_one_account_reaches_another(db: TestDb) {
         other.group.as_str(),
         other.rule.as_str(),
         other.webhook.as_str(),
+        other.client.as_str(),
+        other.client_secret.as_str(),
         "b-secret",
         "b-ext",
         "b-group-ext",
@@ -211,16 +242,21 @@ async fn no_token_of_one_account_reaches_another(db: TestDb) {
         let Some(body) = body_for(method, template, &other) else {
             continue; // creates A's own things: nothing of B's to name
         };
-        let path = template.replace("{slug}", "b-secret-ws").replace(
-            "{id}",
-            if template.contains("rules") {
-                &other.rule
-            } else if template.contains("webhooks") {
-                &other.webhook
-            } else {
-                &other.user
-            },
-        );
+        let path = template
+            .replace("{slug}", "b-secret-ws")
+            .replace("{secretId}", &other.client_secret)
+            .replace(
+                "{id}",
+                if template.contains("rules") {
+                    &other.rule
+                } else if template.contains("webhooks") {
+                    &other.webhook
+                } else if template.contains("oauth-clients") {
+                    &other.client
+                } else {
+                    &other.user
+                },
+            );
         let body = (!body.is_null()).then_some(body);
         for token in &tokens {
             let method = Method::from_bytes(method.as_bytes()).unwrap();

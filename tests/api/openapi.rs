@@ -46,6 +46,12 @@ const REGISTERED: &[(&str, &str)] = &[
     ("GET", "/api/v1/network-allow-list"),
     ("PUT", "/api/v1/network-allow-list"),
     ("POST", "/api/v1/console/links"),
+    ("GET", "/api/v1/oauth-clients"),
+    ("POST", "/api/v1/oauth-clients"),
+    ("GET", "/api/v1/oauth-clients/{id}"),
+    ("DELETE", "/api/v1/oauth-clients/{id}"),
+    ("POST", "/api/v1/oauth-clients/{id}/secrets"),
+    ("DELETE", "/api/v1/oauth-clients/{id}/secrets/{secretId}"),
     ("GET", "/api/v1/openapi.json"),
 ];
 
@@ -227,6 +233,8 @@ fn valid_body(method: &str, path: &str, rule: &str) -> Value {
         // The test's own address, so the requests after it still pass.
         ("PUT", "/api/v1/network-allow-list") => json!({"networks": ["127.0.0.0/8", "::1"]}),
         ("POST", "/api/v1/console/links") => json!({"expiresInSeconds": 60}),
+        ("POST", "/api/v1/oauth-clients") => json!({"label": "Entra"}),
+        ("POST", "/api/v1/oauth-clients/{id}/secrets") => json!({"expiresInDays": 30}),
         _ => panic!("{method} {path} takes a body: add one here"),
     }
 }
@@ -321,15 +329,28 @@ async fn the_document_describes_the_routes_that_exist() {
         )
         .await;
     let rule = rule["id"].as_str().unwrap().to_owned();
+    let client = ops
+        .ok(Method::POST, "/api/v1/oauth-clients", Some(json!({})))
+        .await;
+    let secret = client["client"]["secrets"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let client = client["client"]["id"].as_str().unwrap().to_owned();
     let concrete = |path: &str| {
         let id = if path.starts_with("/api/v1/members/") {
             user.clone()
         } else if path.starts_with("/api/v1/rules/") {
             rule.clone()
+        } else if path.starts_with("/api/v1/oauth-clients/") {
+            client.clone()
         } else {
             uuid::Uuid::new_v4().to_string()
         };
-        let path = path.replace("{slug}", "ops").replace("{id}", &id);
+        let path = path
+            .replace("{slug}", "ops")
+            .replace("{id}", &id)
+            .replace("{secretId}", &secret);
         let query = if path == "/api/v1/members" {
             "?userName=alice@example.com"
         } else {

@@ -66,7 +66,7 @@ pub(super) struct AuditRecord {
     #[serde(rename = "requestId")]
     request_id: Option<String>,
     /// `{"type": "User" | "Group" | "AccessModel" | "Workspace" | "Rule" | "Webhook" | "Token" | "Account"
-    /// | "ConsoleLink" | "ConsoleSession" | "AccessReview", "id": …}`.
+    /// | "ConsoleLink" | "ConsoleSession" | "AccessReview" | "OAuthClient" | "OAuthClientSecret", "id": …}`.
     #[schema(value_type = Object)]
     resource: Value,
     action: String,

@@ -1,6 +1,6 @@
 //! `/api/v1`: the JSON API for account admins (`admin` tokens: the access
 //! model, workspaces, rules, direct grants, the audit log, the access
-//! review, webhooks)
+//! review, webhooks, OAuth clients)
 //! and for the product (`access` or `admin` tokens: a member's effective
 //! access, logins, the change-event feed). Every path is scoped to the
 //! token's account; errors have the SCIM Error shape, like `/scim/v2`.
@@ -13,6 +13,7 @@ mod grants;
 mod members;
 mod model;
 mod networks;
+mod oauth_clients;
 mod openapi;
 mod reports;
 mod rules;
@@ -38,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(reports::configure)
             .configure(webhooks::configure)
             .configure(networks::configure)
+            .configure(oauth_clients::configure)
             .configure(console::configure)
             // A route of its own, so the token-checking default below never sees it.
             .configure(openapi::configure)

@@ -13,7 +13,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::schemas::{Forbidden, Unauthorized};
 use super::{
-    audit, console, grants, members, model, networks, reports, rules, webhooks, workspaces,
+    audit, console, grants, members, model, networks, oauth_clients, reports, rules, webhooks,
+    workspaces,
 };
 use crate::http::responses::method_not_allowed;
 
@@ -83,6 +84,12 @@ static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
         webhooks::delete,
         networks::get_networks,
         networks::put_networks,
+        oauth_clients::list_clients,
+        oauth_clients::create_client,
+        oauth_clients::get_client,
+        oauth_clients::delete_client,
+        oauth_clients::add_secret,
+        oauth_clients::revoke_secret,
         console::create_link,
         openapi_json,
     ),
@@ -98,6 +105,9 @@ static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
         (name = "reports", description = "The access review (`admin` tokens)."),
         (name = "console",
             description = "One-time links to the admin console for the account's admin (`admin` tokens)."),
+        (name = "oauth",
+            description = "OAuth clients, whose secrets obtain short-lived access tokens at \
+            `POST /oauth/token` (`admin` tokens)."),
         (name = "openapi", description = "This document (no token)."),
     )
 )]

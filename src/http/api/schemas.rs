@@ -7,6 +7,7 @@
 use utoipa::{ToResponse, ToSchema};
 
 use super::audit::AuditRecord;
+use super::oauth_clients::{ClientSecretInfo, OAuthClient};
 use super::webhooks::Webhook;
 use crate::access::{Selector, Workspace};
 use crate::service::access::members::MemberAccess;
@@ -129,4 +130,31 @@ pub(super) struct CreatedWebhook {
 #[derive(ToSchema)]
 pub(super) struct WebhookList {
     webhooks: Vec<Webhook>,
+}
+
+/// A client just created, with its first secret, shown this once (`null`
+/// for a federated client).
+#[derive(ToSchema)]
+#[schema(as = CreatedOAuthClient)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CreatedClient {
+    client: OAuthClient,
+    /// The `client_secret` of the token endpoint: shown this once.
+    client_secret: Option<String>,
+}
+
+/// A secret just added, shown this once.
+#[derive(ToSchema)]
+#[schema(as = CreatedOAuthClientSecret)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CreatedSecret {
+    secret: ClientSecretInfo,
+    /// The `client_secret` of the token endpoint: shown this once.
+    client_secret: String,
+}
+
+/// The account's clients, oldest first.
+#[derive(ToSchema)]
+pub(super) struct OAuthClientList {
+    clients: Vec<OAuthClient>,
 }
