@@ -97,6 +97,7 @@ diesel::table! {
     access_models (account_id) {
         account_id -> Text,
         default_role -> Text,
+        entitlement_grants -> Bool,
     }
 }
 
