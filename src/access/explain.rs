@@ -20,8 +20,10 @@ pub struct Reason {
     #[schema(value_type = Option<String>)]
     pub rule: Option<RuleId>,
     /// `group` (with its id and displayName), `scim_role` (with the value),
-    /// or `grant` (a direct grant, with its source — `admin` or
-    /// `entitlement` — and when it was given).
+    /// `grant` (an admin's direct grant, with its source `admin` and when it
+    /// was given), or `entitlement` (a `roles` or `entitlements` value the
+    /// IdP assigned, with the attribute and the value; `unmatched` when it
+    /// names no Role or Entitlement).
     pub via: Via,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
@@ -51,6 +53,15 @@ pub enum Via {
         #[serde(serialize_with = "crate::clock::serialize_rfc3339")]
         #[schema(value_type = String, format = DateTime)]
         granted_at: NaiveDateTime,
+    },
+    /// A value the identity provider assigned (issue 19): `attribute` is
+    /// `roles` or `entitlements`, `value` the Role or Entitlement id it
+    /// names; `unmatched` when it names none (kept, grants nothing).
+    Entitlement {
+        attribute: String,
+        value: String,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        unmatched: bool,
     },
 }
 

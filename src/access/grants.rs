@@ -61,7 +61,8 @@ pub enum GrantTarget {
 }
 
 impl Grant {
-    /// The grant as a reason of a member's access (see [`super::explain`]).
+    /// The grant as a reason of a member's access (see [`super::explain`]):
+    /// an entitlement's as the value that gives it.
     pub fn reason(&self) -> Reason {
         let (role, workspace, level) = match &self.target {
             GrantTarget::Role(role) => (Some(role.clone()), None, None),
@@ -69,12 +70,27 @@ impl Grant {
                 (None, Some(workspace.clone()), Some(level.clone()))
             }
         };
-        Reason {
-            rule: None,
-            via: Via::Grant {
+        let via = match (self.source, &self.target) {
+            (GrantSource::Admin, _) => Via::Grant {
                 source: self.source.as_str().to_owned(),
                 granted_at: self.granted_at,
             },
+            (GrantSource::Entitlement, GrantTarget::Role(role)) => Via::Entitlement {
+                attribute: "roles".into(),
+                value: role.clone(),
+                unmatched: false,
+            },
+            (GrantSource::Entitlement, GrantTarget::Level { workspace, level }) => {
+                Via::Entitlement {
+                    attribute: "entitlements".into(),
+                    value: super::entitlements::entitlement_id(workspace, level),
+                    unmatched: false,
+                }
+            }
+        };
+        Reason {
+            rule: None,
+            via,
             role,
             workspace,
             level,

@@ -11,6 +11,7 @@
 //! computes the same with set-based SQL (`store::access`); [`explain`] says
 //! which rules and groups, and which grants, produced a member's access.
 
+pub mod entitlements;
 mod explain;
 pub mod grants;
 pub mod review;
@@ -67,13 +68,25 @@ pub struct Workspace {
 }
 
 /// An account's roles and workspace levels, each ordered from least to most
-/// access, and the role of a member no rule gives one.
+/// access, the role of a member no rule gives one, and whether the identity
+/// provider's `roles` and `entitlements` values are direct grants
+/// ([`entitlements`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AccessModel {
     pub roles: Vec<String>,
     pub default_role: String,
     pub levels: Vec<String>,
+    /// A User's `roles[].value` naming one of the roles, and its
+    /// `entitlements[].value` naming a workspace level (`<workspace>:<level>`),
+    /// are direct grants (source `entitlement`). Default `true`; left out of
+    /// a replacement, it is `true`.
+    #[serde(default = "entitlement_grants_default")]
+    pub entitlement_grants: bool,
+}
+
+fn entitlement_grants_default() -> bool {
+    true
 }
 
 impl Default for AccessModel {
@@ -83,6 +96,7 @@ impl Default for AccessModel {
             roles: vec!["member".into(), "admin".into()],
             default_role: "member".into(),
             levels: vec!["viewer".into(), "editor".into(), "admin".into()],
+            entitlement_grants: true,
         }
     }
 }
@@ -361,6 +375,7 @@ mod tests {
             roles: roles.iter().map(|s| (*s).into()).collect(),
             default_role: default.into(),
             levels: levels.iter().map(|s| (*s).into()).collect(),
+            entitlement_grants: true,
         };
         for model in [
             bad(&[], "member", &["viewer"]),

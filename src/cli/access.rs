@@ -294,6 +294,18 @@ pub fn access(command: AccessCommand, url: &DatabaseUrl) -> anyhow::Result<()> {
                         "a direct grant ({source}, {})",
                         output::time(Some(*granted_at))
                     ),
+                    crate::access::Via::Entitlement {
+                        attribute,
+                        value,
+                        unmatched,
+                    } => format!(
+                        "the IdP's {attribute} value '{value}'{}",
+                        if *unmatched {
+                            " (unmatched: grants nothing)"
+                        } else {
+                            ""
+                        }
+                    ),
                 };
                 let grants: Vec<String> = reason
                     .role

@@ -133,7 +133,9 @@ pub fn resource_types(base_url: &str) -> Vec<Value> {
             format!("{base_url}/ResourceTypes/Group"),
         )),
     };
-    vec![to_value(&user), to_value(&group)]
+    let mut types = vec![to_value(&user), to_value(&group)];
+    types.extend(super::okta::resource_types(base_url));
+    types
 }
 
 /// `GET /ResourceTypes/{id}`; ids compare case-insensitively.
@@ -147,7 +149,7 @@ pub fn resource_type(base_url: &str, id: &str) -> Result<Value, ScimError> {
         })
         .ok_or_else(|| {
             ScimError::not_found(format!(
-                "no resource type '{id}'; Roster serves 'User' and 'Group'"
+                "no resource type '{id}'; Roster serves 'User', 'Group', 'Role' and 'Entitlement'"
             ))
         })
 }
@@ -157,6 +159,7 @@ pub fn schemas(base_url: &str) -> Vec<Value> {
     schema::all()
         .iter()
         .map(|s| schema_document(base_url, s))
+        .chain(super::okta::schemas(base_url))
         .collect()
 }
 
@@ -164,12 +167,15 @@ pub fn schemas(base_url: &str) -> Vec<Value> {
 pub fn schema(base_url: &str, id: &str) -> Result<Value, ScimError> {
     schema::find(id)
         .map(|s| schema_document(base_url, s))
+        .or_else(|| super::okta::schema(base_url, id))
         .ok_or_else(|| {
             ScimError::not_found(format!(
-                "no schema '{id}'; Roster serves {}, {} and {}",
+                "no schema '{id}'; Roster serves {}, {}, {}, {} and {}",
                 urns::USER,
                 urns::ENTERPRISE_USER,
-                urns::GROUP
+                urns::GROUP,
+                super::okta::ROLE_URN,
+                super::okta::ENTITLEMENT_URN
             ))
         })
 }

@@ -1,6 +1,7 @@
 //! The SCIM 2.0 protocol (RFC 7643, RFC 7644), free of HTTP and storage:
 //! errors, the schema registry, the discovery documents, resource bodies,
-//! filters (RFC 7644 §3.4.2.2) and PATCH (RFC 7644 §3.5.2).
+//! filters (RFC 7644 §3.4.2.2), PATCH (RFC 7644 §3.5.2), and the Role and
+//! Entitlement resources Okta assigns ([`okta`]).
 
 pub mod discovery;
 mod error;
@@ -8,6 +9,7 @@ pub mod etag;
 pub mod filter;
 pub mod limits;
 pub mod list;
+pub mod okta;
 pub mod patch;
 pub mod resource;
 pub mod schema;

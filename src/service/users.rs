@@ -3,7 +3,9 @@
 //! them — create (RFC 7644 §3.3), replace (§3.5.1), patch (§3.5.2), delete
 //! (§3.6) — each with its audit entry, its change event (`member.created`,
 //! `member.updated`, `member.deactivated`, `member.reactivated`,
-//! `member.deleted`) and the member's recomputed access, in one transaction.
+//! `member.deleted`) and the member's recomputed access — with the direct
+//! grants its `roles` and `entitlements` values give
+//! (`access::entitlements::follow`) — in one transaction.
 
 use std::collections::HashMap;
 
@@ -114,7 +116,15 @@ pub fn create(
     store::account_transaction(conn, account, |conn| -> Result<(), Error> {
         store::users::insert(conn, account, origin, &user)
             .map_err(|error| Error::from_write(error, || taken(&user.document)))?;
-        let changes = audit::changes(None, Some(&user.document));
+        let mut changes = audit::changes(None, Some(&user.document));
+        super::access::entitlements::follow(
+            conn,
+            account,
+            user.id,
+            None,
+            &user.document,
+            &mut changes,
+        )?;
         store::audit::record_one(
             conn,
             account,
@@ -165,7 +175,15 @@ pub fn update(
         };
         store::users::update(conn, account, origin, &user)
             .map_err(|error| Error::from_write(error, || taken(&user.document)))?;
-        let changes = audit::changes(Some(&current.document), Some(&user.document));
+        let mut changes = audit::changes(Some(&current.document), Some(&user.document));
+        super::access::entitlements::follow(
+            conn,
+            account,
+            id,
+            Some(&current.document),
+            &user.document,
+            &mut changes,
+        )?;
         store::audit::record_one(conn, account, origin, Entry::user(id, action, changes))?;
         let kind = match (is_active(&current.document), is_active(&user.document)) {
             (true, false) => "member.deactivated",

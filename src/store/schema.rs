@@ -135,6 +135,7 @@ diesel::table! {
     access_models (account_id) {
         account_id -> Text,
         default_role -> Text,
+        entitlement_grants -> Bool,
     }
 }
 

@@ -418,7 +418,7 @@ async fn model_changes_are_checked_and_recompute_access(db: TestDb) {
         .await;
     assert_eq!(
         model,
-        json!({"roles": ["member", "admin"], "defaultRole": "member", "levels": ["viewer", "editor", "admin"]})
+        json!({"roles": ["member", "admin"], "defaultRole": "member", "levels": ["viewer", "editor", "admin"], "entitlementGrants": true})
     );
     rule(
         &app,

@@ -1,8 +1,11 @@
 //! Property test of effective access (PRODUCT.md "Effective access"): random
-//! sequences of SCIM membership, group and user changes, of rule changes and
-//! of direct grants to local members; after each step, every member's stored access (through the access API)
-//! equals a from-scratch recomputation by the oracle below, and adding a
-//! member to a group never lowers anyone's access.
+//! sequences of SCIM membership, group and user changes, of rule changes, of
+//! direct grants to local members and of the IdP's `roles`/`entitlements`
+//! values (Okta entitlements, direct grants too); after each step, every
+//! member's stored access (through the access API) equals a from-scratch
+//! recomputation by the oracle below, and neither adding a member to a
+//! group nor adding a grant (an entitlement value) ever lowers anyone's
+//! access.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -22,6 +25,19 @@ const LEVELS: [&str; 3] = ["viewer", "editor", "admin"];
 const WORKSPACES: [&str; 2] = ["prod", "staging"];
 const GROUP_NAMES: [&str; 4] = ["Engineering", "ENGINEERING-2", "Sales", "Straße"];
 const ROLE_VALUES: [&str; 3] = ["Auditor", "Billing", "Ops"];
+/// Values an IdP assigns: Roles (in `roles`), Entitlements (in
+/// `entitlements`), and some that name nothing (a role in the wrong case,
+/// a level or a workspace that does not exist).
+const ASSIGNED: [(&str, &str); 8] = [
+    ("roles", "admin"),
+    ("roles", "member"),
+    ("roles", "Admin"),
+    ("entitlements", "prod:editor"),
+    ("entitlements", "staging:admin"),
+    ("entitlements", "prod:viewer"),
+    ("entitlements", "prod:owner"),
+    ("entitlements", "nowhere:admin"),
+];
 /// Members made in Roster itself (the last ones of `World::users`), which
 /// direct grants may be given to.
 const LOCAL_MEMBERS: usize = 2;
@@ -56,6 +72,16 @@ enum Step {
     DeleteRule {
         index: usize,
     },
+    /// A value the IdP assigns (`ASSIGNED`), added to the user's `roles` or
+    /// `entitlements`.
+    Entitle {
+        user: usize,
+        value: usize,
+    },
+    /// The user's `entitlements` removed.
+    Unentitle {
+        user: usize,
+    },
     /// A direct grant to a local member: its role grant set (or taken
     /// away), and its level in a workspace set (or taken away).
     Grant {
@@ -75,6 +101,8 @@ fn step(users: usize, groups: usize) -> impl Strategy<Value = Step> {
         1 => (0..users, prop::collection::vec(0..ROLE_VALUES.len(), 0..3)).prop_map(|(user, roles)| Step::SetRoles { user, roles }),
         2 => (0..4usize, 0..8usize, 0..100usize).prop_map(|(selector, target, grant)| Step::AddRule { selector, target, grant }),
         1 => (0..100usize).prop_map(|index| Step::DeleteRule { index }),
+        2 => (0..users, 0..ASSIGNED.len()).prop_map(|(user, value)| Step::Entitle { user, value }),
+        1 => (0..users).prop_map(|user| Step::Unentitle { user }),
         2 => (0..LOCAL_MEMBERS, prop::option::of(0..ROLES.len()), 0..WORKSPACES.len(), prop::option::of(0..LEVELS.len()))
             .prop_map(|(local, role, workspace, level)| Step::Grant { local, role, workspace, level }),
     ]
@@ -98,6 +126,9 @@ struct World {
     rules: Vec<StoredRule>,
     /// Direct grants by user index: (role rank, workspace → level rank).
     grants: BTreeMap<usize, (Option<usize>, BTreeMap<&'static str, usize>)>,
+    /// The `entitlements` values by user index (its `roles` values are in
+    /// `users`).
+    entitlements: BTreeMap<usize, Vec<&'static str>>,
 }
 
 /// (role, workspace → level); `None`: no access.
@@ -146,6 +177,23 @@ impl World {
             if let Some((workspace, level)) = grant {
                 let rank = LEVELS.iter().position(|l| l == level).unwrap();
                 let entry = levels.entry((*workspace).to_owned()).or_insert(rank);
+                *entry = (*entry).max(rank);
+            }
+        }
+        // The IdP's values: a `roles` value naming a role exactly, an
+        // `entitlements` value naming a workspace and a level.
+        for value in roles {
+            if let Some(rank) = ROLES.iter().position(|known| known == value) {
+                role = role.max(rank);
+            }
+        }
+        for value in self.entitlements.get(&user).into_iter().flatten() {
+            let Some((workspace, level)) = value.split_once(':') else {
+                continue;
+            };
+            let rank = LEVELS.iter().position(|known| *known == level);
+            if let (true, Some(rank)) = (WORKSPACES.contains(&workspace), rank) {
+                let entry = levels.entry(workspace.to_owned()).or_insert(rank);
                 *entry = (*entry).max(rank);
             }
         }
@@ -229,6 +277,13 @@ async fn send(
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
+/// One PATCH operation on the user `id`.
+async fn patch_user(app: &TestApp, token: &str, id: &str, operation: Value) {
+    let body = json!({"schemas": [PATCH_OP], "Operations": [operation]});
+    let path = format!("/scim/v2/Users/{id}");
+    send(app, reqwest::Method::PATCH, &path, token, body).await;
+}
+
 async fn stored_access_equals_a_from_scratch_recomputation(db: TestDb) {
     let app = TestApp::spawn(db).await;
     let (scim, admin) = (app.scim_token.clone(), app.admin_token.clone());
@@ -275,7 +330,7 @@ async fn stored_access_equals_a_from_scratch_recomputation(db: TestDb) {
     let steps = prop::collection::vec(step(world.users.len(), world.groups.len()), 60);
     // Fixed steps first — a member in a group, a rule on that group that
     // grants a role and a level, a local member in that group with a direct
-    // grant — so that every run checks real grants (a random run of 60 steps
+    // grant, entitlements to a member and to the local one — so that every run checks real grants (a random run of 60 steps
     // now and then granted nothing and failed the check at the end); the
     // random steps then change and undo them.
     let local = world.users.len() - LOCAL_MEMBERS;
@@ -295,6 +350,13 @@ async fn stored_access_equals_a_from_scratch_recomputation(db: TestDb) {
             role: Some(1),
             workspace: 0,
             level: Some(0),
+        },
+        // An entitlement to a SCIM member, and one beside the admin's grant
+        // to the local member.
+        Step::Entitle { user: 1, value: 3 },
+        Step::Entitle {
+            user: local,
+            value: 4,
         },
     ]
     .into_iter()
@@ -349,7 +411,6 @@ async fn stored_access_equals_a_from_scratch_recomputation(db: TestDb) {
                     .iter()
                     .map(|index| ROLE_VALUES[*index].to_owned())
                     .collect();
-                let path = format!("/scim/v2/Users/{}", world.users[*user].0);
                 let value: Vec<Value> =
                     values.iter().map(|value| json!({"value": value})).collect();
                 let operation = if value.is_empty() {
@@ -357,14 +418,7 @@ async fn stored_access_equals_a_from_scratch_recomputation(db: TestDb) {
                 } else {
                     json!({"op": "replace", "path": "roles", "value": value})
                 };
-                send(
-                    &app,
-                    reqwest::Method::PATCH,
-                    &path,
-                    &scim,
-                    json!({"schemas": [PATCH_OP], "Operations": [operation]}),
-                )
-                .await;
+                patch_user(&app, &scim, &world.users[*user].0, operation).await;
                 world.users[*user].2 = values;
             }
             Step::AddRule {
@@ -418,6 +472,22 @@ async fn stored_access_equals_a_from_scratch_recomputation(db: TestDb) {
                     .unwrap();
                 assert_eq!(response.status(), 204);
             }
+            Step::Entitle { user, value } => {
+                let (attribute, value) = ASSIGNED[*value];
+                let operation =
+                    json!({"op": "add", "path": attribute, "value": [{"value": value}]});
+                patch_user(&app, &scim, &world.users[*user].0, operation).await;
+                if attribute == "roles" {
+                    world.users[*user].2.push(value.to_owned());
+                } else {
+                    world.entitlements.entry(*user).or_default().push(value);
+                }
+            }
+            Step::Unentitle { user } => {
+                let operation = json!({"op": "remove", "path": "entitlements"});
+                patch_user(&app, &scim, &world.users[*user].0, operation).await;
+                world.entitlements.remove(user);
+            }
             Step::Grant {
                 local,
                 role,
@@ -455,10 +525,10 @@ async fn stored_access_equals_a_from_scratch_recomputation(db: TestDb) {
                 world.access(user),
                 "after step {number} {step:?}, user {user}"
             );
-            if matches!(step, Step::Add { .. }) {
+            if matches!(step, Step::Add { .. } | Step::Entitle { .. }) {
                 assert!(
                     at_least(before, &stored),
-                    "adding a member lowered user {user}: {before:?} → {stored:?}"
+                    "{step:?} lowered user {user}: {before:?} → {stored:?}"
                 );
             }
         }

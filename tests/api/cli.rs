@@ -210,7 +210,7 @@ fn migrate_on_a_new_file_creates_it_owner_only_and_says_what_it_applied() {
         format!("created the database {url} (owner-only: mode 0600)")
     );
     assert!(
-        lines[1].starts_with(&format!("applied 15 migrations to {url}: 2026"))
+        lines[1].starts_with(&format!("applied 16 migrations to {url}: 2026"))
             && lines[1].ends_with("; it is up to date"),
         "{said}"
     );

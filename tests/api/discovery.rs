@@ -122,8 +122,8 @@ async fn resource_types_list_and_by_id(db: TestDb) {
         list["schemas"][0],
         "urn:ietf:params:scim:api:messages:2.0:ListResponse"
     );
-    assert_eq!(list["totalResults"], 2);
-    assert_eq!(list["itemsPerPage"], 2);
+    assert_eq!(list["totalResults"], 4);
+    assert_eq!(list["itemsPerPage"], 4);
     assert_eq!(list["startIndex"], 1);
     let names: Vec<&str> = list["Resources"]
         .as_array()
@@ -131,7 +131,8 @@ async fn resource_types_list_and_by_id(db: TestDb) {
         .iter()
         .map(|r| r["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["User", "Group"]);
+    // Okta's Role and Entitlement: tests/api/entitlements.rs.
+    assert_eq!(names, ["User", "Group", "Role", "Entitlement"]);
 
     let user: Value = app
         .scim_get("/scim/v2/ResourceTypes/User")
@@ -161,7 +162,8 @@ async fn resource_types_list_and_by_id(db: TestDb) {
 async fn schemas_describe_every_attribute(db: TestDb) {
     let app = TestApp::spawn(db).await;
     let list: Value = app.scim_get("/scim/v2/Schemas").await.json().await.unwrap();
-    assert_eq!(list["totalResults"], 3);
+    // User, Enterprise User, Group, and Okta's Role and Entitlement.
+    assert_eq!(list["totalResults"], 5);
     let user = &list["Resources"][0];
     assert_eq!(user["id"], "urn:ietf:params:scim:schemas:core:2.0:User");
     let attribute = |schema: &Value, name: &str| -> Value {

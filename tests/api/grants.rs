@@ -40,7 +40,7 @@ async fn grant(app: &TestApp, id: &str, body: Value) -> Value {
     response.json().await.unwrap()
 }
 
-async fn explanation(app: &TestApp, id: &str) -> Vec<Value> {
+pub(crate) async fn explanation(app: &TestApp, id: &str) -> Vec<Value> {
     admin(app)
         .ok(Method::GET, &format!("/api/v1/members/{id}/access"), None)
         .await["explanation"]
@@ -49,7 +49,7 @@ async fn explanation(app: &TestApp, id: &str) -> Vec<Value> {
         .clone()
 }
 
-async fn audit_of(app: &TestApp, id: &str) -> Vec<Value> {
+pub(crate) async fn audit_of(app: &TestApp, id: &str) -> Vec<Value> {
     admin(app)
         .ok(Method::GET, &format!("/api/v1/audit?member={id}"), None)
         .await["entries"]

@@ -37,6 +37,7 @@ mod crash;
 mod discovery;
 mod docs_examples;
 mod doctor;
+mod entitlements;
 mod errors;
 mod filter_oracle;
 mod fuzz_regressions;

@@ -181,6 +181,10 @@ fn reason_row(reason: &Reason) -> Markup {
                         @if source == "admin" { "granted directly" } @else { "an entitlement from the identity provider" }
                         " on " (page::when(Some(*granted_at)))
                     }
+                    Via::Entitlement { attribute, value, unmatched } => {
+                        "the identity provider's " (attribute) " value " strong { (value) }
+                        @if *unmatched { " (names no role or workspace level: grants nothing)" }
+                    }
                 }
             }
         }

@@ -1,9 +1,10 @@
 //! The SCIM endpoints under `/scim/v2` (RFC 7644 §3): discovery, Users,
-//! Groups and the search over both; one file per endpoint family, each
-//! parsing its request into what [`crate::service`] takes and rendering the
-//! view it returns.
+//! Groups and the search over both, Okta's Roles and Entitlements; one file
+//! per endpoint family, each parsing its request into what
+//! [`crate::service`] takes and rendering the view it returns.
 
 mod discovery;
+mod entitlements;
 mod groups;
 mod resources;
 mod search;
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(discovery::configure)
         .configure(users::configure)
         .configure(groups::configure)
+        .configure(entitlements::configure)
         .configure(search::configure)
         .default_service(web::to(unknown_endpoint));
 }

@@ -85,8 +85,13 @@ pub fn set_level(
 
 /// The grants from the admin among a member's grants.
 fn admin_set(stored: &[StoredGrant]) -> GrantSet {
+    set_of(stored, SOURCE)
+}
+
+/// The grants of `source` among a member's grants.
+pub(super) fn set_of(stored: &[StoredGrant], source: GrantSource) -> GrantSet {
     let grants: Vec<_> = stored.iter().map(|stored| stored.grant.clone()).collect();
-    GrantSet::of(&grants, SOURCE)
+    GrantSet::of(&grants, source)
 }
 
 fn change(
@@ -114,29 +119,7 @@ fn change(
         if after == before {
             return Ok(after);
         }
-        let wanted = after.grants(SOURCE, crate::clock::now());
-        // Gone or changed first: a level changed in a workspace is the old
-        // grant deleted and a new one (given now) inserted.
-        for old in stored.iter().filter(|old| old.grant.source == SOURCE) {
-            if !wanted.iter().any(|new| new.target == old.grant.target) {
-                store::access::grants::delete(conn, old.id)?;
-            }
-        }
-        for new in &wanted {
-            let kept = stored
-                .iter()
-                .any(|old| old.grant.source == SOURCE && old.grant.target == new.target);
-            if !kept {
-                let workspace = match &new.target {
-                    GrantTarget::Role(_) => None,
-                    GrantTarget::Level { workspace, .. } => workspaces
-                        .iter()
-                        .find(|(slug, _)| slug == workspace)
-                        .map(|(_, id)| *id),
-                };
-                store::access::grants::insert(conn, account, id, new, workspace)?;
-            }
-        }
+        write(conn, account, id, SOURCE, &stored, &after, &workspaces)?;
         let mut changes = Map::new();
         changes.insert("grant".into(), json!({"before": before, "after": after}));
         let entry = Entry::user(id, Action::Modified, changes);
@@ -144,6 +127,45 @@ fn change(
         super::recompute(conn, account, Who::Users(&[id]))?;
         Ok(after)
     })
+}
+
+/// Rewrites the member's grants of `source` (`stored`: all of its grants)
+/// as `after`: a grant gone or changed is deleted, a new one inserted
+/// (given now), one kept keeps when it was given. `workspaces` holds the id
+/// of each workspace `after` names, by slug.
+pub(super) fn write(
+    conn: &mut Conn,
+    account: AccountId,
+    id: UserId,
+    source: GrantSource,
+    stored: &[StoredGrant],
+    after: &GrantSet,
+    workspaces: &[(String, WorkspaceId)],
+) -> Result<(), Error> {
+    let wanted = after.grants(source, crate::clock::now());
+    // Gone or changed first: a level changed in a workspace is the old
+    // grant deleted and a new one (given now) inserted.
+    for old in stored.iter().filter(|old| old.grant.source == source) {
+        if !wanted.iter().any(|new| new.target == old.grant.target) {
+            store::access::grants::delete(conn, old.id)?;
+        }
+    }
+    for new in &wanted {
+        let kept = stored
+            .iter()
+            .any(|old| old.grant.source == source && old.grant.target == new.target);
+        if !kept {
+            let workspace = match &new.target {
+                GrantTarget::Role(_) => None,
+                GrantTarget::Level { workspace, .. } => workspaces
+                    .iter()
+                    .find(|(slug, _)| slug == workspace)
+                    .map(|(_, id)| *id),
+            };
+            store::access::grants::insert(conn, account, id, new, workspace)?;
+        }
+    }
+    Ok(())
 }
 
 /// The ids of the workspaces the set names, by slug (404 for one that does

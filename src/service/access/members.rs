@@ -6,6 +6,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::super::Error;
+use crate::access::entitlements::Values;
+use crate::access::grants::GrantSource;
 use crate::access::{AccessError, Reason, WorkspaceLevel};
 use crate::model::{AccountId, UserId};
 use crate::store::users::StoredUser;
@@ -23,7 +25,9 @@ pub struct MemberAccess {
     pub role: Option<String>,
     pub workspaces: Vec<WorkspaceLevel>,
     /// The rules that match the member, and through which group or role
-    /// value; then the member's direct grants (`via.kind` `grant`).
+    /// value; then the admin's direct grants (`via.kind` `grant`); then the
+    /// IdP's `roles` and `entitlements` values (`via.kind` `entitlement`,
+    /// `unmatched` when one names no Role or Entitlement).
     pub explanation: Vec<Reason>,
 }
 
@@ -58,10 +62,17 @@ fn view(
     let held = store::access::held_by(conn, account, user.id)?;
     let (groups, role_values) = store::access::members::facts(conn, user.id)?;
     let rules = store::access::rules::list(conn, account)?;
+    // The admin's grants as stored; the IdP's as its values give them, the
+    // unmatched ones included.
     let grants: Vec<_> = store::access::grants::of_member(conn, user.id)?
         .into_iter()
         .map(|stored| stored.grant)
+        .filter(|grant| grant.source == GrantSource::Admin)
         .collect();
+    let mut explanation = crate::access::explain(&rules, &groups, &role_values, &grants);
+    super::entitlements::catalog(conn, account)?
+        .catalog
+        .explain(&Values::of(&user.document), &mut explanation);
     Ok(MemberAccess {
         id: user.id,
         user_name: user
@@ -81,7 +92,7 @@ fn view(
             .into_iter()
             .map(|(workspace, level)| WorkspaceLevel { workspace, level })
             .collect(),
-        explanation: crate::access::explain(&rules, &groups, &role_values, &grants),
+        explanation,
     })
 }
 

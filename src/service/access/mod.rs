@@ -1,6 +1,7 @@
 //! The access configuration (docs/ACCESS.md) as operations: the model
 //! ([`model`]), workspaces ([`workspaces`]), rules and their preview
-//! ([`rules`]), direct grants to local members ([`grants`]), a member's
+//! ([`rules`]), direct grants to local members ([`grants`]), the IdP's
+//! entitlements ([`entitlements`]), a member's
 //! effective access and who holds a role ([`members`]), the access review
 //! ([`review`]).
 //!
@@ -9,6 +10,7 @@
 //! `access.changed` event for each member whose access changed, for these
 //! operations and for those on members and groups.
 
+pub mod entitlements;
 pub mod grants;
 pub mod members;
 pub mod model;

@@ -15,7 +15,8 @@ pub fn get(conn: &mut Conn, account: AccountId) -> Result<AccessModel, Error> {
 }
 
 /// Replaces the model (400 when it is not valid, 409 when it drops a role
-/// or level a rule or a direct grant uses); returns it as stored.
+/// or level a rule or an admin's direct grant uses; the IdP's entitlement
+/// grants follow the new model); returns it as stored.
 pub fn replace(
     conn: &mut Conn,
     caller: &Caller<'_>,
@@ -62,6 +63,9 @@ pub fn replace(
             .into());
         }
         store::access::model::replace(conn, account, model)?;
+        // Ranks, names or `entitlementGrants` may have changed what the
+        // IdP's values grant; everyone is recomputed below.
+        super::entitlements::resync(conn, caller)?;
         let entry = Entry::changed(
             Resource::AccessModel,
             account.to_string(),

@@ -48,6 +48,9 @@ pub fn create(
             Some(&workspace),
         );
         store::audit::record_one(conn, account, caller.origin, entry)?;
+        // A member may already carry an entitlement to the new workspace.
+        let entitled = super::entitlements::resync(conn, caller)?;
+        super::recompute(conn, account, Who::Users(&entitled))?;
         Ok(workspace)
     })
 }

@@ -122,8 +122,9 @@ pub fn delete_in_workspace(
     Ok(holders)
 }
 
-/// A granted role of the account that is not one of `roles`, with the
-/// userName of a member it is granted to.
+/// A role an admin granted in the account that is not one of `roles`,
+/// with the userName of a member it is granted to (the IdP's entitlement
+/// grants follow the model instead).
 pub fn role_outside(
     conn: &mut Conn,
     account: AccountId,
@@ -132,6 +133,7 @@ pub fn role_outside(
     let found = member_grants::table
         .inner_join(users::table)
         .filter(member_grants::account_id.eq(account))
+        .filter(member_grants::source.eq(GrantSource::Admin.as_str()))
         .filter(member_grants::role.is_not_null())
         .filter(member_grants::role.ne_all(roles))
         .select((member_grants::role.assume_not_null(), users::user_name))
@@ -140,8 +142,9 @@ pub fn role_outside(
     Ok(found.into_iter().next())
 }
 
-/// A granted level of the account that is not one of `levels`, with the
-/// userName of a member it is granted to.
+/// A level an admin granted in the account that is not one of `levels`,
+/// with the userName of a member it is granted to (the IdP's entitlement
+/// grants follow the model instead).
 pub fn level_outside(
     conn: &mut Conn,
     account: AccountId,
@@ -150,6 +153,7 @@ pub fn level_outside(
     let found = member_grants::table
         .inner_join(users::table)
         .filter(member_grants::account_id.eq(account))
+        .filter(member_grants::source.eq(GrantSource::Admin.as_str()))
         .filter(member_grants::level.is_not_null())
         .filter(member_grants::level.ne_all(levels))
         .select((member_grants::level.assume_not_null(), users::user_name))

@@ -22,6 +22,7 @@ pub fn replace(conn: &mut Conn, account: AccountId, model: &AccessModel) -> Resu
         .values((
             access_models::account_id.eq(account),
             access_models::default_role.eq(&model.default_role),
+            access_models::entitlement_grants.eq(model.entitlement_grants),
         ))
         .execute(conn)?;
     diesel::delete(account_roles::table.filter(account_roles::account_id.eq(account)))
@@ -52,9 +53,12 @@ pub fn replace(conn: &mut Conn, account: AccountId, model: &AccessModel) -> Resu
 /// The account's access model (every account has one: a missing one is
 /// corrupt data).
 pub fn read(conn: &mut Conn, account: AccountId) -> Result<AccessModel, StoreError> {
-    let default_role: String = access_models::table
+    let (default_role, entitlement_grants): (String, bool) = access_models::table
         .find(account)
-        .select(access_models::default_role)
+        .select((
+            access_models::default_role,
+            access_models::entitlement_grants,
+        ))
         .first(conn)
         .optional()?
         .ok_or_else(|| StoreError::Corrupt(format!("account {account} has no access model")))?;
@@ -72,5 +76,6 @@ pub fn read(conn: &mut Conn, account: AccountId) -> Result<AccessModel, StoreErr
         roles,
         default_role,
         levels,
+        entitlement_grants,
     })
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{user_emails, user_role_values, users};
+use super::schema::{member_grants, user_emails, user_role_values, users};
 use super::{Conn, StoreError};
 use super::{access, documents};
 use crate::audit::{Actor, Origin};
@@ -307,4 +307,41 @@ pub fn provenance(
         .select((users::user_name, users::provisioned_via))
         .load(conn)
         .map(super::at_most_one)?)
+}
+
+/// Up to `limit` of the account's members after `after` (by id) whose
+/// document may hold `roles` or `entitlements` values, or who hold a grant
+/// of the `entitlement` source, with their documents: the members whose
+/// entitlement grants a change of the access model or of the workspaces
+/// may change (`service::access::entitlements`).
+pub fn with_assignments(
+    conn: &mut Conn,
+    account: AccountId,
+    after: Option<UserId>,
+    limit: i64,
+) -> Result<Vec<(UserId, Document)>, StoreError> {
+    let entitled = member_grants::table
+        .filter(member_grants::account_id.eq(account))
+        .filter(member_grants::source.eq("entitlement"))
+        .select(member_grants::user_id);
+    let mut query = users::table
+        .filter(users::account_id.eq(account))
+        .filter(
+            users::document
+                .like("%\"roles\"%")
+                .or(users::document.like("%\"entitlements\"%"))
+                .or(users::id.eq_any(entitled)),
+        )
+        .order(users::id)
+        .select((users::id, users::document))
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(users::id.gt(after));
+    }
+    query
+        .load::<(UserId, String)>(conn)?
+        .into_iter()
+        .map(|(id, text)| Ok((id, documents::parse(&text, || format!("user {id}"))?)))
+        .collect()
 }

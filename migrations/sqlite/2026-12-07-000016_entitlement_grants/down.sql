@@ -1,0 +1,1 @@
+ALTER TABLE access_models DROP COLUMN entitlement_grants;
