@@ -33,6 +33,9 @@ pub struct ServeConfig {
     pub max_body_bytes: usize,
     /// The largest page a SCIM list returns; larger `count`s are clamped.
     pub max_page_size: usize,
+    /// How long a SCIM list's cursor stays valid between pages (RFC 9865
+    /// `cursorTimeout`).
+    pub cursor_timeout: Duration,
     /// What one SCIM request may carry: PATCH operations, members, value
     /// lengths, filter length and terms.
     pub limits: RequestLimits,
@@ -69,6 +72,7 @@ impl ServeConfig {
     pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
     pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
     pub const DEFAULT_MAX_PAGE_SIZE: usize = 1000;
+    pub const DEFAULT_CURSOR_TIMEOUT: Duration = Duration::from_secs(600);
     pub const DEFAULT_POOL_SIZE: u32 = 16;
     pub const DEFAULT_RATE_LIMIT: u32 = 1000;
     pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -84,6 +88,7 @@ impl ServeConfig {
             listen: Self::DEFAULT_LISTEN.into(),
             max_body_bytes: Self::DEFAULT_MAX_BODY_BYTES,
             max_page_size: Self::DEFAULT_MAX_PAGE_SIZE,
+            cursor_timeout: Self::DEFAULT_CURSOR_TIMEOUT,
             limits: RequestLimits::default(),
             pool_size: Self::DEFAULT_POOL_SIZE,
             workers: None,
@@ -183,6 +188,9 @@ pub fn serve(sources: &Sources) -> Result<ServeConfig, ConfigError> {
         })?,
         max_page_size: required(sources, &MAX_PAGE_SIZE, |raw| {
             size(whole_number(raw, 1, 10_000)?)
+        })?,
+        cursor_timeout: required(sources, &CURSOR_TIMEOUT, |raw| {
+            duration(raw, Duration::from_secs(1), Duration::from_secs(24 * 3600))
         })?,
         limits: RequestLimits {
             max_patch_operations: required(sources, &MAX_PATCH_OPERATIONS, |raw| {
@@ -507,6 +515,7 @@ mod tests {
         assert_eq!(config.listen, defaults.listen);
         assert_eq!(config.max_body_bytes, defaults.max_body_bytes);
         assert_eq!(config.max_page_size, defaults.max_page_size);
+        assert_eq!(config.cursor_timeout, defaults.cursor_timeout);
         assert_eq!(config.limits, defaults.limits);
         assert_eq!(config.pool_size, defaults.pool_size);
         assert_eq!(config.workers, defaults.workers);

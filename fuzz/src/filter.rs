@@ -140,6 +140,7 @@ fn filter(kind: ResourceKind, text: &str) {
             sort: None,
             offset: 0,
             limit: 10,
+            seek: None,
         },
     );
 }
@@ -158,6 +159,7 @@ fn sort(kind: ResourceKind, text: &str, descending: bool) {
             }),
             offset: 0,
             limit: 10,
+            seek: None,
         },
     );
 }

@@ -100,6 +100,15 @@ impl Keyring {
         Ok(self.lookup(id))
     }
 
+    /// The newest key this process knows, reloading once when it knows none.
+    pub fn newest(&self, conn: &mut Conn) -> Result<Option<SigningKey>, StoreError> {
+        if let Some(key) = self.read().keys.first().cloned() {
+            return Ok(Some(key));
+        }
+        self.reload(conn)?;
+        Ok(self.read().keys.first().cloned())
+    }
+
     fn lookup(&self, id: KeyId) -> Option<SigningKey> {
         self.read().keys.iter().find(|key| key.id == id).cloned()
     }

@@ -119,6 +119,12 @@ impl Authenticator {
         self.keyring.find(conn, id)
     }
 
+    /// The newest signing key this process knows (what SCIM cursors are
+    /// sealed with, `service::paging`; any active key opens them).
+    pub fn newest_key(&self, conn: &mut Conn) -> Result<Option<SigningKey>, StoreError> {
+        self.keyring.newest(conn)
+    }
+
     /// Checks the value of an `Authorization` header (`Bearer <t>`, any case of
     /// the scheme, or the bare token as Okta's "header" mode sends it).
     ///

@@ -70,6 +70,10 @@ setting!(MAX_BODY_BYTES, "max_body_bytes", "max-body-bytes", "ROSTER_MAX_BODY_BY
 setting!(MAX_PAGE_SIZE, "max_page_size", "max-page-size", "ROSTER_MAX_PAGE_SIZE", Serve, "N",
     default: Some("1000"), unset: "", secret: false,
     "Largest page of a SCIM list (1 to 10000); larger 'count' values are clamped to it");
+setting!(CURSOR_TIMEOUT, "cursor_timeout", "cursor-timeout", "ROSTER_CURSOR_TIMEOUT", Serve, "DURATION",
+    default: Some("10m"), unset: "", secret: false,
+    "How long a SCIM list's cursor stays valid between page requests, in whole seconds (1s to 24h); \
+     an older one gets 400 expiredCursor (RFC 9865)");
 setting!(MAX_PATCH_OPERATIONS, "max_patch_operations", "max-patch-operations",
     "ROSTER_MAX_PATCH_OPERATIONS", Serve, "N",
     default: Some("1000"), unset: "", secret: false,
@@ -167,6 +171,7 @@ pub const ALL: &[&Setting] = &[
     &LISTEN,
     &MAX_BODY_BYTES,
     &MAX_PAGE_SIZE,
+    &CURSOR_TIMEOUT,
     &MAX_PATCH_OPERATIONS,
     &MAX_MEMBERS_PER_REQUEST,
     &MAX_VALUE_BYTES,

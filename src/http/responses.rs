@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::error::ApiError;
 use crate::scim::list::ListResponse;
 use crate::scim::{MEDIA_TYPE, ScimError};
+use crate::service::paging::{Listed, Paging};
 
 /// 200 with a SCIM JSON body.
 pub fn scim_json<T: Serialize>(body: T) -> HttpResponse {
@@ -23,6 +24,19 @@ pub fn list_response<R: Serialize>(
     resources: Vec<R>,
 ) -> HttpResponse {
     scim_json(ListResponse::new(total, start_index, resources))
+}
+
+/// 200 with the [`ListResponse`] of a page of either paging method.
+pub fn listed_response<R: Serialize>(listed: Listed<R>) -> HttpResponse {
+    match listed.paging {
+        Paging::Index { start_index } => list_response(listed.total, start_index, listed.items),
+        Paging::Cursor { next, previous } => scim_json(ListResponse::cursor_page(
+            listed.total,
+            listed.items,
+            next,
+            previous,
+        )),
+    }
 }
 
 pub use super::base_url::scim_base_url;

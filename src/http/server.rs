@@ -51,7 +51,10 @@ impl Server {
             pool,
             inline_reads: matches!(config.database_url, DatabaseUrl::Sqlite(_)),
             authenticator,
-            capabilities: Capabilities::current(config.max_page_size),
+            capabilities: Capabilities {
+                cursor_timeout: config.cursor_timeout,
+                ..Capabilities::current(config.max_page_size)
+            },
             limits: config.limits.clone(),
             max_body_bytes: config.max_body_bytes,
             rate_limits: RateLimits::new(config.rate_limit),

@@ -60,6 +60,16 @@ impl AppState {
         )
     }
 
+    /// What cursor paging (RFC 9865) needs: the signing keys, the
+    /// `cursor_timeout`, and the time now.
+    pub fn cursors(&self) -> crate::service::paging::Cursors<'_> {
+        crate::service::paging::Cursors {
+            keys: &self.authenticator,
+            timeout: self.capabilities.cursor_timeout,
+            now_ms: chrono::Utc::now().timestamp_millis(),
+        }
+    }
+
     /// Runs store reads: on SQLite right here on the worker thread, when a
     /// connection is free at once — a WAL read never waits for a writer and
     /// takes less time than the two thread switches to the blocking pool and

@@ -1,5 +1,6 @@
 //! Service provider discovery (RFC 7643 §5–7, RFC 7644 §4):
-//! `/ServiceProviderConfig`, `/ResourceTypes` and `/Schemas`.
+//! `/ServiceProviderConfig` (with RFC 9865 §4's `pagination`),
+//! `/ResourceTypes` and `/Schemas`.
 //!
 //! Every document is built from [`Capabilities`], so what Roster advertises
 //! is what it does. `base_url` is the absolute SCIM base (…`/scim/v2`) used
@@ -11,7 +12,7 @@ use scim_v2::models::scim_schema::Meta;
 use scim_v2::models::service_provider_config::{
     AuthenticationScheme, Bulk, Filter, ServiceProviderConfig, Supported,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::list::ListResponse;
 use super::{ScimError, schema, urns};
@@ -26,6 +27,8 @@ pub struct Capabilities {
     pub sort: bool,
     pub etag: bool,
     pub change_password: bool,
+    /// How long a list's cursor stays valid (RFC 9865 `cursorTimeout`).
+    pub cursor_timeout: std::time::Duration,
 }
 
 impl Capabilities {
@@ -38,6 +41,7 @@ impl Capabilities {
             sort: true,
             etag: true,
             change_password: false,
+            cursor_timeout: std::time::Duration::from_secs(600),
         }
     }
 }
@@ -97,7 +101,23 @@ pub fn service_provider_config(base_url: &str, caps: &Capabilities) -> Value {
                 format!("{base_url}/ServiceProviderConfig"),
             )),
         };
-    to_value(&config)
+    let mut config = to_value(&config);
+    config["pagination"] = pagination(caps);
+    config
+}
+
+/// RFC 9865 §4: both paging methods, index the default (§2.4: clients that
+/// predate cursors keep working); one page size for both, `count` or not.
+fn pagination(caps: &Capabilities) -> Value {
+    let page_size = i64::try_from(caps.max_results).unwrap_or(i64::MAX);
+    json!({
+        "cursor": true,
+        "index": true,
+        "defaultPaginationMethod": "index",
+        "defaultPageSize": page_size,
+        "maxPageSize": page_size,
+        "cursorTimeout": caps.cursor_timeout.as_secs(),
+    })
 }
 
 /// `GET /ResourceTypes` entries (RFC 7643 §6).
@@ -225,6 +245,13 @@ mod tests {
         assert_eq!(spc["patch"]["supported"], true);
         assert_eq!(spc["bulk"]["supported"], false);
         assert_eq!(spc["authenticationSchemes"][0]["type"], "oauthbearertoken");
+        assert_eq!(
+            spc["pagination"],
+            json!({
+                "cursor": true, "index": true, "defaultPaginationMethod": "index",
+                "defaultPageSize": 100, "maxPageSize": 100, "cursorTimeout": 600
+            })
+        );
         assert_eq!(
             spc["meta"]["location"],
             "http://localhost/scim/v2/ServiceProviderConfig"

@@ -1,11 +1,13 @@
 //! List and search requests (RFC 7644 §3.4.2 query parameters, §3.4.3
 //! `POST …/.search`): filter, sort, paging and projection, read the same way
 //! from a query string and from a SearchRequest body; and the ListResponse
-//! that answers them (RFC 7644 §3.4.2).
+//! that answers them (RFC 7644 §3.4.2); cursor paging's `cursor` and
+//! `count` (RFC 9865 §2, §3) and its `nextCursor` / `previousCursor`.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::cursor::CursorRequest;
 use super::filter::{self, AttrRef, Filter, FilterLimits};
 use super::resource::Projection;
 use super::schema::ResourceKind;
@@ -22,6 +24,8 @@ pub struct ListParams {
     pub count: Option<String>,
     pub attributes: Option<String>,
     pub excluded_attributes: Option<String>,
+    /// RFC 9865: present (even empty) asks for cursor paging.
+    pub cursor: Option<String>,
 }
 
 impl ListParams {
@@ -77,6 +81,7 @@ impl ListParams {
             count: text("count")?,
             attributes: text("attributes")?,
             excluded_attributes: text("excludedAttributes")?,
+            cursor: text("cursor")?,
         })
     }
 }
@@ -95,6 +100,9 @@ pub struct ListRequest {
     pub sort: Option<Sort>,
     pub page: Page,
     pub projection: Projection,
+    /// Cursor paging (RFC 9865), when the request sent `cursor`; `page` is
+    /// then the first `count` resources.
+    pub cursor: Option<CursorRequest>,
 }
 
 /// `sortBy` / `sortOrder` (RFC 7644 §3.4.2.3).
@@ -141,19 +149,50 @@ impl ListRequest {
                 })
             })
             .transpose()?;
-        Ok(Self {
-            filter,
-            sort,
-            page: Page::parse(
+        let cursor = params
+            .cursor
+            .as_deref()
+            .map(|cursor| CursorRequest::parse(cursor, params, max_results))
+            .transpose()?;
+        let page = match &cursor {
+            Some(cursor) => Page {
+                start_index: 1,
+                count: i64::from(cursor.count),
+            },
+            None => Page::parse(
                 params.start_index.as_deref(),
                 params.count.as_deref(),
                 max_results,
             )?,
+        };
+        Ok(Self {
+            filter,
+            sort,
+            page,
             projection: Projection::from_query(
                 params.attributes.as_deref(),
                 params.excluded_attributes.as_deref(),
             ),
+            cursor,
         })
+    }
+
+    /// The query a cursor is valid for (RFC 9865 §2: every parameter but
+    /// the cursor stays the same during a walk), normalized: the filter as
+    /// Roster prints it (`userName eq "a"` however it was spelled), and the
+    /// projection's lists. `count` is carried in the cursor itself, so that
+    /// another count is `invalidCount`, not `invalidCursor`.
+    pub fn cursor_query(&self) -> String {
+        let filter = self
+            .filter
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        format!(
+            "filter={filter}\nattributes={}\nexcludedAttributes={}",
+            self.projection.attributes.join(","),
+            self.projection.excluded.join(",")
+        )
     }
 }
 
@@ -218,9 +257,18 @@ pub struct ListResponse<R> {
     /// The number of resources on this page (RFC 7644 §3.4.2.4).
     #[serde(rename = "itemsPerPage")]
     items_per_page: usize,
+    /// Where the next page starts (RFC 9865 §2): on every cursor page but
+    /// the last.
+    #[serde(rename = "nextCursor", skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+    /// Where the previous page starts (RFC 9865 §2), when Roster can say.
+    #[serde(rename = "previousCursor", skip_serializing_if = "Option::is_none")]
+    previous_cursor: Option<String>,
     schemas: [&'static str; 1],
-    #[serde(rename = "startIndex")]
-    start_index: i64,
+    /// The page's 1-based index (RFC 7644 §3.4.2.4); absent from a cursor
+    /// page, which has none.
+    #[serde(rename = "startIndex", skip_serializing_if = "Option::is_none")]
+    start_index: Option<i64>,
     #[serde(rename = "totalResults")]
     total_results: i64,
 }
@@ -232,9 +280,26 @@ impl<R> ListResponse<R> {
         Self {
             items_per_page: resources.len(),
             resources,
+            next_cursor: None,
+            previous_cursor: None,
             schemas: [urns::LIST_RESPONSE],
-            start_index,
+            start_index: Some(start_index),
             total_results,
+        }
+    }
+
+    /// A page of a cursor walk (RFC 9865 §2) of a list of `total_results`.
+    pub fn cursor_page(
+        total_results: i64,
+        resources: Vec<R>,
+        next_cursor: Option<String>,
+        previous_cursor: Option<String>,
+    ) -> Self {
+        Self {
+            next_cursor,
+            previous_cursor,
+            start_index: None,
+            ..Self::new(total_results, 1, resources)
         }
     }
 
@@ -266,6 +331,42 @@ mod tests {
                 &whole["itemsPerPage"]
             ),
             (&json!(3), &json!(1), &json!(3))
+        );
+    }
+
+    #[test]
+    fn a_cursor_page_carries_its_cursors_and_no_start_index() {
+        let page = ListResponse::cursor_page(5, vec![1], Some("n".into()), None);
+        assert_eq!(
+            serde_json::to_string(&page).unwrap(),
+            r#"{"Resources":[1],"itemsPerPage":1,"nextCursor":"n","schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":5}"#
+        );
+    }
+
+    #[test]
+    fn the_cursor_query_is_normalized_and_tells_queries_apart() {
+        let query = |filter: &str, attributes: Option<&str>| {
+            let params = ListParams {
+                filter: Some(filter.into()),
+                attributes: attributes.map(Into::into),
+                cursor: Some(String::new()),
+                ..ListParams::default()
+            };
+            ListRequest::parse(ResourceKind::User, &params, &FilterLimits::default(), 100)
+                .unwrap()
+                .cursor_query()
+        };
+        assert_eq!(
+            query("userName EQ \"A\"", None),
+            query("username eq \"A\"", None)
+        );
+        assert_ne!(
+            query("userName eq \"a\"", None),
+            query("userName eq \"b\"", None)
+        );
+        assert_ne!(
+            query("userName pr", None),
+            query("userName pr", Some("userName"))
         );
     }
 

@@ -1,8 +1,9 @@
 //! The SCIM 2.0 protocol (RFC 7643, RFC 7644), free of HTTP and storage:
 //! errors, the schema registry, the discovery documents, resource bodies,
-//! filters (RFC 7644 §3.4.2.2), PATCH (RFC 7644 §3.5.2), and the Role and
-//! Entitlement resources Okta assigns ([`okta`]).
+//! filters (RFC 7644 §3.4.2.2), PATCH (RFC 7644 §3.5.2), cursor paging (RFC
+//! 9865), and the Role and Entitlement resources Okta assigns ([`okta`]).
 
+pub mod cursor;
 pub mod discovery;
 mod error;
 pub mod etag;

@@ -23,7 +23,7 @@ use crate::scim::resource::{self, Document, Projection, ResourceMeta};
 use crate::scim::schema::ResourceKind;
 use crate::store::access::Who;
 use crate::store::groups::{Member, StoredGroup};
-use crate::store::{self, Conn, ListQuery, StoreError};
+use crate::store::{self, Conn, ListQuery, Seek, StoreError};
 
 /// A group with its members as loaded (`None`: the projection left them out,
 /// and they were not read).
@@ -101,15 +101,17 @@ pub fn get(
 }
 
 /// The total of the account's groups matching the request, and the `limit`
-/// of them after `offset`, with their members unless excluded.
+/// of them after `offset` or from `seek` on (a cursor's page,
+/// [`super::paging`]), with their members unless excluded.
 pub fn list(
     conn: &mut Conn,
     account: AccountId,
     request: &ListRequest,
     offset: i64,
     limit: i64,
+    seek: Option<Seek<'_>>,
 ) -> Result<(i64, Vec<GroupView>), Error> {
-    let query = ListQuery::of(request, offset, limit);
+    let query = ListQuery::of(request, offset, limit).seeking(seek);
     let (total, groups) = store::groups::list(conn, account, &query)?;
     let views = groups
         .into_iter()

@@ -25,6 +25,7 @@ pub mod keys;
 pub mod oauth_clients;
 pub mod oauth_token;
 pub mod offboarding;
+pub mod paging;
 pub mod team;
 pub mod tokens;
 pub mod users;

@@ -22,7 +22,7 @@ use crate::scim::user::is_active;
 use crate::scim::{ScimError, urns};
 use crate::store::groups::Membership;
 use crate::store::users::StoredUser;
-use crate::store::{self, Conn, ListQuery, StoreError};
+use crate::store::{self, Conn, ListQuery, Seek, StoreError};
 
 /// A member with what its representation computes from other rows: the
 /// groups it belongs to (`groups`) and its manager's display name.
@@ -85,15 +85,17 @@ pub fn get(
 
 /// The total of the account's members matching the request, and the
 /// `limit` of them after `offset` (the request's page, or a part of a
-/// search over every resource type).
+/// search over every resource type) or from `seek` on (a cursor's page,
+/// [`super::paging`]).
 pub fn list(
     conn: &mut Conn,
     account: AccountId,
     request: &ListRequest,
     offset: i64,
     limit: i64,
+    seek: Option<Seek<'_>>,
 ) -> Result<(i64, Vec<UserView>), Error> {
-    let query = ListQuery::of(request, offset, limit);
+    let query = ListQuery::of(request, offset, limit).seeking(seek);
     let (total, users) = store::users::list(conn, account, &query)?;
     Ok((total, views_of(conn, account, users, &request.projection)?))
 }

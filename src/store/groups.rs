@@ -259,7 +259,7 @@ pub fn list(
     if query.limit == 0 {
         return Ok((total, Vec::new()));
     }
-    let page = matching(condition)
+    let page = matching(filter_sql::page_condition(&GROUPS, condition, query))
         .order_by(order)
         .offset(query.offset)
         .limit(query.limit)

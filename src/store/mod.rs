@@ -37,7 +37,7 @@ pub use connection::{
     postgres_url_with_database, read_transaction, write_transaction,
 };
 pub use error::StoreError;
-pub use filter_sql::ListQuery;
+pub use filter_sql::{ListQuery, Seek};
 pub use sql::Dialect;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");

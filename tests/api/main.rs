@@ -34,6 +34,7 @@ mod console_offboarding;
 mod console_review;
 mod console_tokens;
 mod crash;
+mod cursor_paging;
 mod discovery;
 mod docs_examples;
 mod doctor;

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use super::resources::{ReadQuery, header_text, not_modified};
 use crate::http::auth::{Authenticated, ScimScope};
 use crate::http::error::ApiError;
-use crate::http::responses::{list_response, method_not_allowed, scim_base_url};
+use crate::http::responses::{listed_response, method_not_allowed, scim_base_url};
 use crate::http::state::AppState;
 use crate::model::{AccountId, GroupId};
 use crate::scim::limits::RequestLimits;
@@ -24,6 +24,7 @@ use crate::scim::schema::ResourceKind;
 use crate::scim::{MEDIA_TYPE, ScimError};
 use crate::service::Precondition;
 use crate::service::groups::{self, GroupEdit, GroupView, NewGroup};
+use crate::service::paging;
 use crate::store::groups::Member;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -356,16 +357,21 @@ async fn search_groups(
     params: &ListParams,
 ) -> Result<HttpResponse, ApiError> {
     let request = state.list_request(ResourceKind::Group, params)?;
-    let page = request.page;
-    let query = request.clone();
-    let (total, views) = AppState::read(state, move |conn| {
-        groups::list(conn, account, &query, page.offset(), page.count)
+    let projection = request.projection.clone();
+    let shared = state.clone();
+    let listed = AppState::read(state, move |conn| {
+        paging::list::<GroupView>(conn, account, &request, shared.cursors())
     })
     .await?;
     let base = scim_base_url(req);
+    let views = listed.items;
     let resources: Vec<GroupBody> = views
         .iter()
-        .map(|view| group_body(&base, view, &request.projection))
+        .map(|view| group_body(&base, view, &projection))
         .collect();
-    Ok(list_response(total, page.start_index, resources))
+    Ok(listed_response(paging::Listed {
+        total: listed.total,
+        items: resources,
+        paging: listed.paging,
+    }))
 }

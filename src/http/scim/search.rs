@@ -43,6 +43,13 @@ async fn search(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let params = ListParams::from_search_body(&body)?;
+    if params.cursor.is_some() {
+        return Err(ScimError::invalid_value(
+            "cursor paging (RFC 9865) is offered on /Users, /Groups and their /.search, not on \
+             the search over every resource type: use startIndex here",
+        )
+        .into());
+    }
     let parse = |kind| state.list_request(kind, &params);
     let (users, groups) = match (parse(ResourceKind::User), parse(ResourceKind::Group)) {
         (Err(error), Err(_)) => return Err(error.into()),
@@ -57,7 +64,9 @@ async fn search(
     let (user_total, user_page, group_total, group_page) =
         AppState::read(&state, move |conn| -> Result<_, ApiError> {
             let (user_total, user_page) = match &users {
-                Some(request) => users::list(conn, account, request, page.offset(), page.count)?,
+                Some(request) => {
+                    users::list(conn, account, request, page.offset(), page.count, None)?
+                }
                 None => (0, Vec::new()),
             };
             let remaining =
@@ -65,7 +74,7 @@ async fn search(
             let (group_total, group_page) = match &groups {
                 Some(request) => {
                     let offset = (page.offset() - user_total).max(0);
-                    groups::list(conn, account, request, offset, remaining)?
+                    groups::list(conn, account, request, offset, remaining, None)?
                 }
                 None => (0, Vec::new()),
             };

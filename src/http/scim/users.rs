@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use super::resources::{ReadQuery, header_text, not_modified};
 use crate::http::auth::{Authenticated, ScimScope};
 use crate::http::error::ApiError;
-use crate::http::responses::{list_response, method_not_allowed, scim_base_url};
+use crate::http::responses::{listed_response, method_not_allowed, scim_base_url};
 use crate::http::state::AppState;
 use crate::model::{AccountId, UserId};
 use crate::scim::limits::RequestLimits;
@@ -18,6 +18,7 @@ use crate::scim::resource::{self, Projection};
 use crate::scim::schema::ResourceKind;
 use crate::scim::{self, MEDIA_TYPE, ScimError, urns};
 use crate::service::Precondition;
+use crate::service::paging;
 use crate::service::users::{self, UserEdit, UserView};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -272,16 +273,14 @@ async fn search_users(
     params: &ListParams,
 ) -> Result<HttpResponse, ApiError> {
     let request = state.list_request(ResourceKind::User, params)?;
-    let page = request.page;
-    let query = request.clone();
-    let (total, users) = AppState::read(state, move |conn| {
-        users::list(conn, account, &query, page.offset(), page.count)
+    let projection = request.projection.clone();
+    let shared = state.clone();
+    let listed = AppState::read(state, move |conn| {
+        paging::list::<UserView>(conn, account, &request, shared.cursors())
     })
     .await?;
     let base = scim_base_url(req);
-    let resources = users
-        .iter()
-        .map(|user| Value::Object(render_user(&base, user, &request.projection)))
-        .collect();
-    Ok(list_response(total, page.start_index, resources))
+    Ok(listed_response(listed.map(|user| {
+        Value::Object(render_user(&base, &user, &projection))
+    })))
 }

@@ -33,7 +33,7 @@ mod compiler;
 use compiler::{Compiler, Kind, Scope};
 
 use super::StoreError;
-use super::sql::{Dialect, Sql};
+use super::sql::{Bind, Dialect, Sql};
 use crate::scim::filter::{AttrRef, Filter};
 use crate::scim::list::{ListRequest, Sort};
 
@@ -83,13 +83,25 @@ pub struct ElementTable {
 pub struct Unsupported(pub String);
 
 /// What a list asks for: the account's resources that match `filter`, in
-/// `sort` order (by id when `None`), `limit` of them after `offset`.
+/// `sort` order (by id when `None`), `limit` of them after `offset` — or,
+/// with `seek`, `limit` of them on one side of an id (keyset paging).
 #[derive(Debug, Clone, Copy)]
 pub struct ListQuery<'a> {
     pub filter: Option<&'a Filter>,
     pub sort: Option<Sort>,
     pub offset: i64,
     pub limit: i64,
+    pub seek: Option<Seek<'a>>,
+}
+
+/// Keyset paging (cursor paging, RFC 9865): the rows after an id in id
+/// order, or before it in reverse id order. Unsorted only; a seek reads the
+/// `(account_id, id)` index from the id on, so a page costs its own rows
+/// however deep it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seek<'a> {
+    After(&'a str),
+    Before(&'a str),
 }
 
 impl<'a> ListQuery<'a> {
@@ -101,7 +113,13 @@ impl<'a> ListQuery<'a> {
             sort: request.sort,
             offset,
             limit,
+            seek: None,
         }
+    }
+
+    /// The same query from `seek` on.
+    pub fn seeking(self, seek: Option<Seek<'a>>) -> Self {
+        Self { seek, ..self }
     }
 }
 
@@ -129,9 +147,29 @@ pub fn list_clauses(
             &tie_breaker,
         )
         .map_err(unsupported)?,
-        None => Sql::raw(&format!("{tie_breaker} ASC")),
+        None => match query.seek {
+            Some(Seek::Before(_)) => Sql::raw(&format!("{tie_breaker} DESC")),
+            _ => Sql::raw(&format!("{tie_breaker} ASC")),
+        },
     };
     Ok((condition, order))
+}
+
+/// `condition` (the filter's: what `totalResults` counts) narrowed to the
+/// query's page side of its seek, if it has one.
+pub fn page_condition(source: &Source, condition: Sql, query: &ListQuery<'_>) -> Sql {
+    let Some(seek) = query.seek else {
+        return condition;
+    };
+    let (operator, id) = match seek {
+        Seek::After(id) => (">", id),
+        Seek::Before(id) => ("<", id),
+    };
+    let mut sql = Sql::raw("(");
+    sql.append(condition);
+    sql.push(&format!(") AND {}.id {operator} ", source.table));
+    sql.bind(Bind::Text(id.to_owned()));
+    sql
 }
 
 /// `filter` as a condition on `source`'s rows of `account`.

@@ -56,7 +56,7 @@ fn user_name_lookup<'q>(query: &ListQuery<'q>) -> Option<&'q str> {
     let core_user_name = attribute.schema().is_none()
         && attribute.sub_attribute().is_none()
         && attribute.name() == "userName";
-    (core_user_name && query.sort.is_none()).then_some(value.as_str())
+    (core_user_name && query.sort.is_none() && query.seek.is_none()).then_some(value.as_str())
 }
 
 /// The account's member with this userName (compared by [`name_key`]).
@@ -165,7 +165,7 @@ pub fn list(
         Sql::raw("users.id IN (SELECT users.id FROM users WHERE users.account_id = ");
     page_ids.bind(Bind::Text(account.clone()));
     page_ids.push(" AND (");
-    page_ids.append(condition);
+    page_ids.append(filter_sql::page_condition(&USERS, condition, query));
     page_ids.push(") ORDER BY ");
     page_ids.append(order.clone());
     page_ids.push(&format!(" LIMIT {} OFFSET {})", query.limit, query.offset));

@@ -1,0 +1,514 @@
+//! Cursor paging (RFC 9865) on `GET /Users`, `GET /Groups` and their
+//! `/.search`: a whole walk forwards and back, each error (`invalidCursor`,
+//! `expiredCursor`, `invalidCount`), the ServiceProviderConfig block, and
+//! what cursors are for: while members are created and deleted, a cursor
+//! walk returns every member that existed for the whole walk exactly once,
+//! where index paging skips some.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, TestDb, assert_scim_error, cli_token, scim};
+
+crate::on_both_databases!(
+    a_cursor_walks_every_member_once_forwards_and_back,
+    groups_and_searches_walk_by_cursor_too,
+    a_cursor_of_another_account_query_or_tampered_is_invalid_cursor,
+    a_cursor_older_than_cursor_timeout_is_expired,
+    count_is_checked_at_the_limit_and_one_above,
+    service_provider_config_advertises_both_methods,
+    a_cursor_walk_under_deletions_is_exact_where_index_paging_skips,
+    a_cursor_walk_beside_a_concurrent_writer_returns_every_stable_member_once,
+);
+
+/// `GET path`, asserting 200; the list.
+async fn get(app: &TestApp, path: &str) -> Value {
+    scim(app).ok(Method::GET, path, None).await
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|resource| resource["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn text<'a>(page: &'a Value, name: &str) -> Option<&'a str> {
+    page.get(name).and_then(Value::as_str)
+}
+
+/// Walks `/Users` from the first page by `nextCursor`, `count` a page; the
+/// pages.
+async fn walk_users(app: &TestApp, query: &str, count: usize) -> Vec<Value> {
+    let mut pages = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = get(
+            app,
+            &format!("/scim/v2/Users?{query}&count={count}&cursor={cursor}"),
+        )
+        .await;
+        let next = text(&page, "nextCursor").map(str::to_owned);
+        pages.push(page);
+        match next {
+            Some(next) => cursor = next,
+            None => return pages,
+        }
+    }
+}
+
+async fn a_cursor_walks_every_member_once_forwards_and_back(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let mut seeded = app.seed_users("walker", 23);
+    seeded.sort();
+    let pages = walk_users(&app, "excludedAttributes=groups", 5).await;
+    assert_eq!(pages.len(), 5);
+    let walked: Vec<String> = pages.iter().flat_map(ids).collect();
+    assert_eq!(walked, seeded, "every member once, in id order");
+    for (index, page) in pages.iter().enumerate() {
+        assert_eq!(page["totalResults"], 23);
+        assert!(
+            page.get("startIndex").is_none(),
+            "no index on a cursor page"
+        );
+        assert_eq!(page["itemsPerPage"], ids(page).len());
+        assert_eq!(
+            text(page, "previousCursor").is_some(),
+            index > 0,
+            "page {index}"
+        );
+        assert_eq!(
+            text(page, "nextCursor").is_some(),
+            index < 4,
+            "page {index}"
+        );
+        let cursor = text(page, "nextCursor").unwrap_or_default();
+        assert!(
+            cursor
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "RFC 3986 unreserved: {cursor}"
+        );
+    }
+    // Back from the last page by previousCursor: the same pages, reversed.
+    let mut back = vec![ids(&pages[4])];
+    let mut previous = text(&pages[4], "previousCursor").map(str::to_owned);
+    while let Some(cursor) = previous {
+        let page = get(
+            &app,
+            &format!("/scim/v2/Users?excludedAttributes=groups&count=5&cursor={cursor}"),
+        )
+        .await;
+        assert!(
+            text(&page, "nextCursor").is_some(),
+            "a page read back has a next"
+        );
+        previous = text(&page, "previousCursor").map(str::to_owned);
+        back.push(ids(&page));
+    }
+    back.reverse();
+    assert_eq!(back, pages.iter().map(ids).collect::<Vec<_>>());
+    // `?cursor` without a value is the first page too; without `cursor`,
+    // index paging as before.
+    let bare = get(
+        &app,
+        "/scim/v2/Users?cursor&count=5&excludedAttributes=groups",
+    )
+    .await;
+    assert_eq!(ids(&bare), ids(&pages[0]));
+    let index = get(&app, "/scim/v2/Users?count=5").await;
+    assert_eq!(
+        (index["startIndex"].clone(), index.get("nextCursor")),
+        (json!(1), None)
+    );
+}
+
+async fn groups_and_searches_walk_by_cursor_too(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let mut groups = Vec::new();
+    for index in 0..5 {
+        let group = scim(&app)
+            .ok(
+                Method::POST,
+                "/scim/v2/Groups",
+                Some(json!({"displayName": format!("Team {index}")})),
+            )
+            .await;
+        groups.push(group["id"].as_str().unwrap().to_owned());
+    }
+    groups.sort();
+    let (mut walked, mut cursor) = (Vec::new(), String::new());
+    loop {
+        let page = scim(&app)
+            .ok(
+                Method::POST,
+                "/scim/v2/Groups/.search",
+                Some(json!({
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+                    "filter": "displayName sw \"team\"", "cursor": cursor, "count": 2
+                })),
+            )
+            .await;
+        walked.extend(ids(&page));
+        match text(&page, "nextCursor") {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(walked, groups);
+    // A filtered user search by POST, and the same by GET: one walk.
+    app.seed_users("s", 6);
+    app.seed_users("other", 3);
+    let first = scim(&app)
+        .ok(
+            Method::POST,
+            "/scim/v2/Users/.search",
+            Some(json!({"filter": "userName sw \"s\"", "cursor": "", "count": 4})),
+        )
+        .await;
+    assert_eq!(
+        (first["totalResults"].clone(), ids(&first).len()),
+        (json!(6), 4)
+    );
+    let next = text(&first, "nextCursor").unwrap();
+    let second = get(
+        &app,
+        &format!("/scim/v2/Users?filter=UserName%20SW%20%22s%22&count=4&cursor={next}"),
+    )
+    .await;
+    assert_eq!(ids(&second).len(), 2, "the same query, however spelled");
+    assert!(second.get("nextCursor").is_none());
+    // A cursor of /Users is no cursor of /Groups, even of the same query.
+    let users = get(&app, "/scim/v2/Users?count=4&cursor=").await;
+    let next = text(&users, "nextCursor").unwrap();
+    let error = assert_scim_error(
+        scim(&app)
+            .send(
+                Method::GET,
+                &format!("/scim/v2/Groups?count=4&cursor={next}"),
+                None,
+            )
+            .await,
+        400,
+    )
+    .await;
+    assert_eq!(error["scimType"], "invalidCursor");
+}
+
+/// The scimType of the answer to `GET path` with `token`, which must be 400.
+async fn refusal(app: &TestApp, token: &str, path: &str) -> Value {
+    let response = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_scim_error(response, 400).await
+}
+
+async fn a_cursor_of_another_account_query_or_tampered_is_invalid_cursor(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    app.seed_users("m", 6);
+    let page = get(
+        &app,
+        "/scim/v2/Users?filter=userName%20sw%20%22m%22&count=2&cursor=",
+    )
+    .await;
+    let cursor = text(&page, "nextCursor").unwrap().to_owned();
+    let mut tampered = cursor.clone().into_bytes();
+    tampered[20] = if tampered[20] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    assert!(app.cli(&["accounts", "create", "other"]).status.success());
+    let other = cli_token(&app, "other", "scim");
+    let token = app.scim_token.clone();
+    let mut details = BTreeSet::new();
+    for (who, path) in [
+        (
+            &token,
+            format!("/scim/v2/Users?filter=userName%20sw%20%22m%22&count=2&cursor={tampered}"),
+        ),
+        (
+            &token,
+            format!("/scim/v2/Users?filter=userName%20sw%20%22x%22&count=2&cursor={cursor}"),
+        ),
+        (
+            &token,
+            format!(
+                "/scim/v2/Users?filter=userName%20sw%20%22m%22&count=2&attributes=userName&cursor={cursor}"
+            ),
+        ),
+        (
+            &token,
+            "/scim/v2/Users?count=2&cursor=not-a-cursor".to_owned(),
+        ),
+        (
+            &other,
+            format!("/scim/v2/Users?filter=userName%20sw%20%22m%22&count=2&cursor={cursor}"),
+        ),
+    ] {
+        let error = refusal(&app, who, &path).await;
+        assert_eq!(error["scimType"], "invalidCursor", "{path}");
+        details.insert(error["detail"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(
+        details.len(),
+        1,
+        "one answer, whatever is wrong: {details:?}"
+    );
+    // The untouched cursor still works for its own account and query.
+    let next = get(
+        &app,
+        &format!("/scim/v2/Users?filter=userName%20sw%20%22m%22&count=2&cursor={cursor}"),
+    )
+    .await;
+    assert_eq!(ids(&next).len(), 2);
+    // Mixing the methods, sorting, or the search over every type: invalidValue.
+    for path in [
+        format!("/scim/v2/Users?count=2&startIndex=1&cursor={cursor}"),
+        "/scim/v2/Users?cursor=&sortBy=userName".to_owned(),
+    ] {
+        assert_eq!(
+            refusal(&app, &token, &path).await["scimType"],
+            "invalidValue",
+            "{path}"
+        );
+    }
+    let response = scim(&app)
+        .send(
+            Method::POST,
+            "/scim/v2/.search",
+            Some(json!({"cursor": ""})),
+        )
+        .await;
+    assert_eq!(
+        assert_scim_error(response, 400).await["scimType"],
+        "invalidValue"
+    );
+}
+
+async fn a_cursor_older_than_cursor_timeout_is_expired(db: TestDb) {
+    let app = TestApp::spawn_with(db, |config| {
+        config.cursor_timeout = Duration::from_secs(1);
+    })
+    .await;
+    app.seed_users("old", 3);
+    let page = get(&app, "/scim/v2/Users?count=1&cursor=").await;
+    let cursor = text(&page, "nextCursor").unwrap().to_owned();
+    let fresh = get(&app, &format!("/scim/v2/Users?count=1&cursor={cursor}")).await;
+    assert_eq!(ids(&fresh).len(), 1, "valid within the timeout");
+    actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
+    let error = refusal(
+        &app,
+        &app.scim_token,
+        &format!("/scim/v2/Users?count=1&cursor={cursor}"),
+    )
+    .await;
+    assert_eq!(error["scimType"], "expiredCursor");
+    assert!(
+        error["detail"].as_str().unwrap().contains("1 seconds"),
+        "{error}"
+    );
+}
+
+async fn count_is_checked_at_the_limit_and_one_above(db: TestDb) {
+    let app = TestApp::spawn_with(db, |config| config.max_page_size = 5).await;
+    app.seed_users("c", 7);
+    let at_limit = get(&app, "/scim/v2/Users?count=5&cursor=").await;
+    assert_eq!(ids(&at_limit).len(), 5);
+    let no_count = get(&app, "/scim/v2/Users?cursor=").await;
+    assert_eq!(ids(&no_count).len(), 5, "defaultPageSize");
+    let token = app.scim_token.clone();
+    for path in [
+        "/scim/v2/Users?count=6&cursor=",
+        "/scim/v2/Users?count=five&cursor=",
+    ] {
+        assert_eq!(
+            refusal(&app, &token, path).await["scimType"],
+            "invalidCount",
+            "{path}"
+        );
+    }
+    // Another count in the middle of a walk.
+    let cursor = text(&at_limit, "nextCursor").unwrap();
+    let error = refusal(
+        &app,
+        &token,
+        &format!("/scim/v2/Users?count=4&cursor={cursor}"),
+    )
+    .await;
+    assert_eq!(error["scimType"], "invalidCount");
+    // count=0: only the total; index paging still clamps above the limit.
+    let zero = get(&app, "/scim/v2/Users?count=0&cursor=").await;
+    assert_eq!(
+        (zero["totalResults"].clone(), ids(&zero).len()),
+        (json!(7), 0)
+    );
+    assert!(zero.get("nextCursor").is_none());
+    assert_eq!(ids(&get(&app, "/scim/v2/Users?count=6").await).len(), 5);
+}
+
+async fn service_provider_config_advertises_both_methods(db: TestDb) {
+    let app = TestApp::spawn_with(db, |config| {
+        config.max_page_size = 250;
+        config.cursor_timeout = Duration::from_secs(90);
+    })
+    .await;
+    let config = get(&app, "/scim/v2/ServiceProviderConfig").await;
+    assert_eq!(
+        config["pagination"],
+        json!({
+            "cursor": true, "index": true, "defaultPaginationMethod": "index",
+            "defaultPageSize": 250, "maxPageSize": 250, "cursorTimeout": 90
+        })
+    );
+}
+
+/// Walks `/Users` `count` a page — by cursor, or by `startIndex` — and
+/// after each page lets `between` change the members; how often each id
+/// was seen.
+async fn walk_with<F>(
+    app: &TestApp,
+    by_cursor: bool,
+    count: usize,
+    mut between: F,
+) -> HashMap<String, usize>
+where
+    F: AsyncFnMut(&[String]),
+{
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let (mut cursor, mut start) = (String::new(), 1);
+    loop {
+        let paging = if by_cursor {
+            format!("cursor={cursor}")
+        } else {
+            format!("startIndex={start}")
+        };
+        let page = get(
+            app,
+            &format!("/scim/v2/Users?excludedAttributes=groups&count={count}&{paging}"),
+        )
+        .await;
+        let page_ids = ids(&page);
+        for id in &page_ids {
+            *seen.entry(id.clone()).or_default() += 1;
+        }
+        let done = if by_cursor {
+            match text(&page, "nextCursor") {
+                Some(next) => {
+                    cursor = next.to_owned();
+                    false
+                }
+                None => true,
+            }
+        } else {
+            start += count;
+            page_ids.len() < count
+        };
+        if done {
+            return seen;
+        }
+        between(&page_ids).await;
+    }
+}
+
+async fn delete_user(app: &TestApp, id: &str) {
+    let response = scim(app)
+        .send(Method::DELETE, &format!("/scim/v2/Users/{id}"), None)
+        .await;
+    assert_eq!(response.status(), 204);
+}
+
+async fn create_user(app: &TestApp, user_name: String) -> String {
+    let user = scim(app)
+        .ok(
+            Method::POST,
+            "/scim/v2/Users",
+            Some(json!({"userName": user_name})),
+        )
+        .await;
+    user["id"].as_str().unwrap().to_owned()
+}
+
+async fn a_cursor_walk_under_deletions_is_exact_where_index_paging_skips(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    for by_cursor in [true, false] {
+        let mut members = app.seed_users(if by_cursor { "cur" } else { "idx" }, 30);
+        members.sort();
+        // Between pages: two members already read are deleted (everything
+        // after them moves up two places), and one new member arrives.
+        let mut deleted = Vec::new();
+        let mut created = 0;
+        let seen = walk_with(&app, by_cursor, 5, async |page: &[String]| {
+            for id in page.iter().take(2) {
+                delete_user(&app, id).await;
+                deleted.push(id.clone());
+            }
+            create_user(&app, format!("new-{by_cursor}-{created}")).await;
+            created += 1;
+        })
+        .await;
+        let stable: Vec<&String> = members.iter().filter(|id| !deleted.contains(id)).collect();
+        let missing: Vec<_> = stable
+            .iter()
+            .filter(|id| !seen.contains_key(**id))
+            .collect();
+        let repeated: Vec<_> = seen.iter().filter(|(_, times)| **times > 1).collect();
+        if by_cursor {
+            assert!(missing.is_empty(), "cursor walk missed {missing:?}");
+            assert!(repeated.is_empty(), "cursor walk repeated {repeated:?}");
+        } else {
+            assert!(
+                !missing.is_empty() || !repeated.is_empty(),
+                "index paging under deletions skips or repeats members"
+            );
+        }
+        // Clean up for the next method: delete everything left.
+        for id in ids(&get(&app, "/scim/v2/Users?count=1000").await) {
+            delete_user(&app, &id).await;
+        }
+    }
+}
+
+async fn a_cursor_walk_beside_a_concurrent_writer_returns_every_stable_member_once(db: TestDb) {
+    let app = Arc::new(TestApp::spawn(db).await);
+    let stable = app.seed_users("stable", 40);
+    let volatile = app.seed_users("volatile", 20);
+    let done = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (app, done) = (Arc::clone(&app), Arc::clone(&done));
+        actix_web::rt::spawn(async move {
+            let (mut deletable, mut writes) = (volatile, 0);
+            while !done.load(Ordering::Relaxed) {
+                if let Some(id) = deletable.pop() {
+                    delete_user(&app, &id).await;
+                }
+                deletable.insert(0, create_user(&app, format!("churn-{writes}")).await);
+                writes += 1;
+            }
+            writes
+        })
+    };
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for _ in 0..3 {
+        seen = walk_with(&app, true, 3, async |_: &[String]| {
+            actix_web::rt::task::yield_now().await;
+        })
+        .await;
+        for id in &stable {
+            assert_eq!(seen.get(id), Some(&1), "stable member {id} exactly once");
+        }
+        assert!(seen.values().all(|times| *times == 1), "no member twice");
+    }
+    done.store(true, Ordering::Relaxed);
+    let writes = writer.await.unwrap();
+    assert!(writes > 0, "the writer wrote during the walks");
+    assert!(seen.len() >= stable.len());
+}
