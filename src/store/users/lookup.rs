@@ -205,8 +205,12 @@ mod tests {
         let filter = parse(ResourceKind::User, filter, &FilterLimits::default()).unwrap();
         let condition = filter_sql::condition(&USERS, Dialect::Sqlite, "account", &filter).unwrap();
         let query = matching("account", condition).select(users::id);
-        let sql = diesel::debug_query::<Sqlite, _>(&query).to_string();
-        let sql = sql.split(" -- binds:").next().unwrap();
+        explain(conn, &diesel::debug_query::<Sqlite, _>(&query).to_string())
+    }
+
+    /// SQLite's plan for a query as `debug_query` prints it.
+    fn explain(conn: &mut Conn, debug_sql: &str) -> String {
+        let sql = debug_sql.split(" -- binds:").next().unwrap();
         diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
             .load::<PlanStep>(conn)
             .unwrap()
@@ -216,13 +220,56 @@ mod tests {
             .join("; ")
     }
 
-    #[test]
-    fn the_idp_lookups_use_indexes() {
+    /// A migrated SQLite database in a temporary directory.
+    fn migrated() -> (tempfile::TempDir, crate::store::Pool) {
         let dir = tempfile::tempdir().unwrap();
         let url = DatabaseUrl::parse(&dir.path().join("plan.db").display().to_string()).unwrap();
         let pool = open_pool(&url, 1).unwrap();
+        migrate(&mut pool.get().unwrap()).unwrap();
+        (dir, pool)
+    }
+
+    #[test]
+    fn a_cursor_page_seeks_the_id_index_from_the_cursor_on() {
+        let (_dir, pool) = migrated();
         let mut conn = pool.get().unwrap();
-        migrate(&mut conn).unwrap();
+        for seek in [filter_sql::Seek::After("x"), filter_sql::Seek::Before("x")] {
+            let query = ListQuery {
+                filter: None,
+                sort: None,
+                offset: 0,
+                limit: 11,
+                seek: Some(seek),
+            };
+            let (condition, order) =
+                filter_sql::list_clauses(&USERS, Dialect::Sqlite, "account", &query).unwrap();
+            let condition = filter_sql::page_condition(&USERS, condition, &query);
+            let query = matching("account", condition)
+                .order_by(order)
+                .limit(11)
+                .select(users::id);
+            let plan = explain(
+                &mut conn,
+                &diesel::debug_query::<Sqlite, _>(&query).to_string(),
+            );
+            let operator = match seek {
+                filter_sql::Seek::After(_) => ">",
+                filter_sql::Seek::Before(_) => "<",
+            };
+            assert!(
+                plan.contains(&format!(
+                    "users_account_id (account_id=? AND id{operator}?)"
+                )),
+                "{seek:?}: {plan}"
+            );
+            assert!(!plan.contains("TEMP B-TREE"), "no sort: {plan}");
+        }
+    }
+
+    #[test]
+    fn the_idp_lookups_use_indexes() {
+        let (_dir, pool) = migrated();
+        let mut conn = pool.get().unwrap();
         for (filter, index) in [
             ("userName eq \"bjensen\"", "users_account_user_name"),
             (
