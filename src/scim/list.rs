@@ -188,10 +188,11 @@ impl ListRequest {
             .as_ref()
             .map(ToString::to_string)
             .unwrap_or_default();
+        // Attribute names and URNs compare case-insensitively (RFC 7643 §2.1).
         format!(
             "filter={filter}\nattributes={}\nexcludedAttributes={}",
-            self.projection.attributes.join(","),
-            self.projection.excluded.join(",")
+            self.projection.attributes.join(",").to_ascii_lowercase(),
+            self.projection.excluded.join(",").to_ascii_lowercase()
         )
     }
 }
@@ -366,6 +367,10 @@ mod tests {
         );
         assert_ne!(
             query("userName pr", None),
+            query("userName pr", Some("userName"))
+        );
+        assert_eq!(
+            query("userName pr", Some("USERNAME")),
             query("userName pr", Some("userName"))
         );
     }
