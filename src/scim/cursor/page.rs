@@ -250,4 +250,93 @@ mod tests {
         let gone = page(Position::Before(id(3)), 3, Vec::new(), |u: &Uuid| *u);
         assert_eq!((gone.next, gone.previous), (Some(Position::Start), None));
     }
+
+    /// The store's keyset read, over a set of ids: up to `limit` after (or,
+    /// backwards, before) the position.
+    fn keyset(
+        members: &std::collections::BTreeSet<u128>,
+        position: Position,
+        limit: usize,
+    ) -> Vec<Uuid> {
+        let ids: Vec<u128> = match position {
+            Position::Start => members.iter().take(limit).copied().collect(),
+            Position::After(id) => members
+                .range(id.as_u128() + 1..)
+                .take(limit)
+                .copied()
+                .collect(),
+            Position::Before(id) => members
+                .range(..id.as_u128())
+                .rev()
+                .take(limit)
+                .copied()
+                .collect(),
+        };
+        ids.into_iter().map(Uuid::from_u128).collect()
+    }
+
+    proptest::proptest! {
+        /// Whatever is created and deleted between pages, a walk forwards (and
+        /// then back from its last page) returns every member that exists
+        /// for the whole walk exactly once, and no member twice.
+        #[test]
+        fn a_walk_returns_every_stable_member_once(
+            initial in proptest::collection::btree_set(0u128..500, 0..60),
+            count in 1u32..8,
+            changes in proptest::collection::vec(
+                (proptest::collection::vec(0u128..500, 0..4), proptest::collection::vec(0u128..500, 0..4)),
+                0..40,
+            ),
+        ) {
+            let mut members = initial.clone();
+            let mut deleted = std::collections::BTreeSet::new();
+            let mut changes = changes.into_iter();
+            let mut between = |members: &mut std::collections::BTreeSet<u128>| {
+                if let Some((add, remove)) = changes.next() {
+                    members.extend(add);
+                    for id in remove {
+                        if members.remove(&id) {
+                            deleted.insert(id);
+                        }
+                    }
+                }
+            };
+            let limit = usize::try_from(count).unwrap() + 1;
+            let mut forward = Vec::new();
+            let mut position = Position::Start;
+            let last = loop {
+                let page = page(position, count, keyset(&members, position, limit), |u| *u);
+                forward.extend(page.items.iter().map(|u| u.as_u128()));
+                between(&mut members);
+                match page.next {
+                    Some(next) => position = next,
+                    None => break page.previous,
+                }
+            };
+            let mut backward = Vec::new();
+            let mut previous = last;
+            while let Some(position) = previous {
+                let page = page(position, count, keyset(&members, position, limit), |u| *u);
+                backward.extend(page.items.iter().map(|u| u.as_u128()));
+                between(&mut members);
+                previous = page.previous;
+            }
+            let stable: Vec<u128> = initial.difference(&deleted).copied().collect();
+            for walk in [&forward, &backward] {
+                let mut sorted = walk.clone();
+                sorted.sort_unstable();
+                sorted.dedup();
+                proptest::prop_assert_eq!(sorted.len(), walk.len(), "a member twice: {:?}", walk);
+            }
+            for id in &stable {
+                proptest::prop_assert!(forward.contains(id), "{} missed forwards", id);
+            }
+            // Back from the last page: every stable member before its first.
+            if let Some(Position::Before(first)) = last {
+                for id in stable.iter().filter(|id| **id < first.as_u128()) {
+                    proptest::prop_assert!(backward.contains(id), "{} missed backwards", id);
+                }
+            }
+        }
+    }
 }
