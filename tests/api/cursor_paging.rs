@@ -20,6 +20,7 @@ crate::on_both_databases!(
     groups_and_searches_walk_by_cursor_too,
     a_cursor_of_another_account_query_or_tampered_is_invalid_cursor,
     a_cursor_older_than_cursor_timeout_is_expired,
+    a_walk_survives_a_key_rotation_and_a_restart,
     count_is_checked_at_the_limit_and_one_above,
     service_provider_config_advertises_both_methods,
     a_cursor_walk_under_deletions_is_exact_where_index_paging_skips,
@@ -316,6 +317,29 @@ async fn a_cursor_older_than_cursor_timeout_is_expired(db: TestDb) {
         error["detail"].as_str().unwrap().contains("1 seconds"),
         "{error}"
     );
+}
+
+async fn a_walk_survives_a_key_rotation_and_a_restart(db: TestDb) {
+    let mut app = TestApp::spawn(db).await;
+    let mut seeded = app.seed_users("k", 6);
+    seeded.sort();
+    let first = get(&app, "/scim/v2/Users?count=2&cursor=").await;
+    let rotated = app.cli(&["keys", "rotate"]);
+    assert!(rotated.status.success(), "{rotated:?}");
+    // A new process over the same database (as another replica would be):
+    // the new key is the newest, the cursor's key still opens it.
+    app.restart().await;
+    let mut walked = ids(&first);
+    let mut cursor = text(&first, "nextCursor").unwrap().to_owned();
+    loop {
+        let page = get(&app, &format!("/scim/v2/Users?count=2&cursor={cursor}")).await;
+        walked.extend(ids(&page));
+        match text(&page, "nextCursor") {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(walked, seeded);
 }
 
 async fn count_is_checked_at_the_limit_and_one_above(db: TestDb) {
