@@ -35,6 +35,7 @@ mod console_review;
 mod console_tokens;
 mod crash;
 mod cursor_paging;
+mod cursor_walks;
 mod discovery;
 mod docs_examples;
 mod doctor;
