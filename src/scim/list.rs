@@ -86,6 +86,21 @@ impl ListParams {
     }
 }
 
+impl ListParams {
+    /// 400 `invalidValue` when the request asks for cursor paging on a list
+    /// (`what`) that pages by `startIndex` only: answering its first page
+    /// without a `nextCursor` would tell the client it had everything.
+    pub fn refuse_cursor(&self, what: &str) -> Result<(), ScimError> {
+        match self.cursor {
+            None => Ok(()),
+            Some(_) => Err(ScimError::invalid_value(format!(
+                "cursor paging (RFC 9865) is offered on /Users, /Groups and their /.search, not on \
+                 {what}: page with startIndex"
+            ))),
+        }
+    }
+}
+
 fn member<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     object
         .iter()

@@ -288,6 +288,17 @@ async fn a_cursor_of_another_account_query_or_tampered_is_invalid_cursor(db: Tes
         assert_scim_error(response, 400).await["scimType"],
         "invalidValue"
     );
+    // Okta's Roles and Entitlements page by startIndex only.
+    for path in [
+        "/scim/v2/Roles?cursor=",
+        "/scim/v2/Entitlements?count=1&cursor=",
+    ] {
+        assert_eq!(
+            refusal(&app, &token, path).await["scimType"],
+            "invalidValue",
+            "{path}"
+        );
+    }
 }
 
 async fn a_cursor_older_than_cursor_timeout_is_expired(db: TestDb) {

@@ -58,6 +58,7 @@ async fn list(
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let kind = **kind;
+    params.refuse_cursor(kind.endpoint())?;
     let filter = params
         .filter
         .as_deref()

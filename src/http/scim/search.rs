@@ -43,13 +43,7 @@ async fn search(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let params = ListParams::from_search_body(&body)?;
-    if params.cursor.is_some() {
-        return Err(ScimError::invalid_value(
-            "cursor paging (RFC 9865) is offered on /Users, /Groups and their /.search, not on \
-             the search over every resource type: use startIndex here",
-        )
-        .into());
-    }
+    params.refuse_cursor("the search over every resource type")?;
     let parse = |kind| state.list_request(kind, &params);
     let (users, groups) = match (parse(ResourceKind::User), parse(ResourceKind::Group)) {
         (Err(error), Err(_)) => return Err(error.into()),
