@@ -210,6 +210,14 @@ async fn refusal(app: &TestApp, token: &str, path: &str) -> Value {
     assert_scim_error(response, 400).await
 }
 
+/// Asserts that each of `paths` is refused with 400 and `scim_type`.
+async fn all_refused(app: &TestApp, paths: &[&str], scim_type: &str) {
+    for path in paths {
+        let error = refusal(app, &app.scim_token, path).await;
+        assert_eq!(error["scimType"], scim_type, "{path}");
+    }
+}
+
 async fn a_cursor_of_another_account_query_or_tampered_is_invalid_cursor(db: TestDb) {
     let app = TestApp::spawn(db).await;
     app.seed_users("m", 6);
@@ -267,16 +275,9 @@ async fn a_cursor_of_another_account_query_or_tampered_is_invalid_cursor(db: Tes
     .await;
     assert_eq!(ids(&next).len(), 2);
     // Mixing the methods, sorting, or the search over every type: invalidValue.
-    for path in [
-        format!("/scim/v2/Users?count=2&startIndex=1&cursor={cursor}"),
-        "/scim/v2/Users?cursor=&sortBy=userName".to_owned(),
-    ] {
-        assert_eq!(
-            refusal(&app, &token, &path).await["scimType"],
-            "invalidValue",
-            "{path}"
-        );
-    }
+    let mixed = format!("/scim/v2/Users?count=2&startIndex=1&cursor={cursor}");
+    let paths = [mixed.as_str(), "/scim/v2/Users?cursor=&sortBy=userName"];
+    all_refused(&app, &paths, "invalidValue").await;
     let response = scim(&app)
         .send(
             Method::POST,
@@ -289,16 +290,11 @@ async fn a_cursor_of_another_account_query_or_tampered_is_invalid_cursor(db: Tes
         "invalidValue"
     );
     // Okta's Roles and Entitlements page by startIndex only.
-    for path in [
+    let paths = [
         "/scim/v2/Roles?cursor=",
         "/scim/v2/Entitlements?count=1&cursor=",
-    ] {
-        assert_eq!(
-            refusal(&app, &token, path).await["scimType"],
-            "invalidValue",
-            "{path}"
-        );
-    }
+    ];
+    all_refused(&app, &paths, "invalidValue").await;
 }
 
 async fn a_cursor_older_than_cursor_timeout_is_expired(db: TestDb) {
@@ -356,16 +352,11 @@ async fn count_is_checked_at_the_limit_and_one_above(db: TestDb) {
     let no_count = get(&app, "/scim/v2/Users?cursor=").await;
     assert_eq!(ids(&no_count).len(), 5, "defaultPageSize");
     let token = app.scim_token.clone();
-    for path in [
+    let paths = [
         "/scim/v2/Users?count=6&cursor=",
         "/scim/v2/Users?count=five&cursor=",
-    ] {
-        assert_eq!(
-            refusal(&app, &token, path).await["scimType"],
-            "invalidCount",
-            "{path}"
-        );
-    }
+    ];
+    all_refused(&app, &paths, "invalidCount").await;
     // Another count in the middle of a walk.
     let cursor = text(&at_limit, "nextCursor").unwrap();
     let error = refusal(
