@@ -31,6 +31,11 @@ pub struct ServeConfig {
     /// `HOST:PORT`; port 0 picks a free port.
     pub listen: String,
     pub max_body_bytes: usize,
+    /// The most operations of one SCIM Bulk request (`maxOperations`).
+    pub bulk_max_operations: usize,
+    /// The largest SCIM Bulk request body (`maxPayloadSize`), apart from
+    /// `max_body_bytes`.
+    pub bulk_max_payload_bytes: usize,
     /// The largest page a SCIM list returns; larger `count`s are clamped.
     pub max_page_size: usize,
     /// How long a SCIM list's cursor stays valid between pages (RFC 9865
@@ -72,6 +77,8 @@ impl ServeConfig {
     pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
     pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
     pub const DEFAULT_MAX_PAGE_SIZE: usize = 1000;
+    pub const DEFAULT_BULK_MAX_OPERATIONS: usize = 1000;
+    pub const DEFAULT_BULK_MAX_PAYLOAD_BYTES: usize = 1024 * 1024;
     pub const DEFAULT_CURSOR_TIMEOUT: Duration = Duration::from_secs(600);
     pub const DEFAULT_POOL_SIZE: u32 = 16;
     pub const DEFAULT_RATE_LIMIT: u32 = 1000;
@@ -87,6 +94,8 @@ impl ServeConfig {
             database_url,
             listen: Self::DEFAULT_LISTEN.into(),
             max_body_bytes: Self::DEFAULT_MAX_BODY_BYTES,
+            bulk_max_operations: Self::DEFAULT_BULK_MAX_OPERATIONS,
+            bulk_max_payload_bytes: Self::DEFAULT_BULK_MAX_PAYLOAD_BYTES,
             max_page_size: Self::DEFAULT_MAX_PAGE_SIZE,
             cursor_timeout: Self::DEFAULT_CURSOR_TIMEOUT,
             limits: RequestLimits::default(),
@@ -184,6 +193,12 @@ pub fn serve(sources: &Sources) -> Result<ServeConfig, ConfigError> {
         database_url: common.database_url,
         listen: required(sources, &LISTEN, parse_listen)?,
         max_body_bytes: required(sources, &MAX_BODY_BYTES, |raw| {
+            size(whole_number(raw, 1024, 64 * 1024 * 1024)?)
+        })?,
+        bulk_max_operations: required(sources, &BULK_MAX_OPERATIONS, |raw| {
+            size(whole_number(raw, 1, 100_000)?)
+        })?,
+        bulk_max_payload_bytes: required(sources, &BULK_MAX_PAYLOAD_BYTES, |raw| {
             size(whole_number(raw, 1024, 64 * 1024 * 1024)?)
         })?,
         max_page_size: required(sources, &MAX_PAGE_SIZE, |raw| {

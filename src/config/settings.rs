@@ -67,6 +67,15 @@ setting!(LISTEN, "listen", "listen", "ROSTER_LISTEN", Serve, "HOST:PORT",
 setting!(MAX_BODY_BYTES, "max_body_bytes", "max-body-bytes", "ROSTER_MAX_BODY_BYTES", Serve, "BYTES",
     default: Some("1048576"), unset: "", secret: false,
     "Largest accepted request body in bytes (1024 to 67108864); larger bodies get 413");
+setting!(BULK_MAX_OPERATIONS, "bulk_max_operations", "bulk-max-operations",
+    "ROSTER_BULK_MAX_OPERATIONS", Serve, "N",
+    default: Some("1000"), unset: "", secret: false,
+    "Most operations in one SCIM Bulk request (1 to 100000); more get 413 (RFC 7644 §3.7.3)");
+setting!(BULK_MAX_PAYLOAD_BYTES, "bulk_max_payload_bytes", "bulk-max-payload-bytes",
+    "ROSTER_BULK_MAX_PAYLOAD_BYTES", Serve, "BYTES",
+    default: Some("1048576"), unset: "", secret: false,
+    "Largest SCIM Bulk request body in bytes (1024 to 67108864), apart from max_body_bytes; larger \
+     bodies get 413 (RFC 7644 §3.7.3)");
 setting!(MAX_PAGE_SIZE, "max_page_size", "max-page-size", "ROSTER_MAX_PAGE_SIZE", Serve, "N",
     default: Some("1000"), unset: "", secret: false,
     "Largest page of a SCIM list (1 to 10000); larger 'count' values are clamped to it");
@@ -170,6 +179,8 @@ pub const ALL: &[&Setting] = &[
     &LOG,
     &LISTEN,
     &MAX_BODY_BYTES,
+    &BULK_MAX_OPERATIONS,
+    &BULK_MAX_PAYLOAD_BYTES,
     &MAX_PAGE_SIZE,
     &CURSOR_TIMEOUT,
     &MAX_PATCH_OPERATIONS,

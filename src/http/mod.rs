@@ -32,7 +32,12 @@ pub use server::{Server, ServerHandle, block_on, spawn_local};
 pub use state::AppState;
 
 /// Registers every route and the extractor configuration.
-fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize, frame_ancestors: &[String]) {
+fn configure(
+    cfg: &mut web::ServiceConfig,
+    max_body_bytes: usize,
+    bulk_max_payload_bytes: usize,
+    frame_ancestors: &[String],
+) {
     use middleware::limits;
     cfg.app_data(limits::json_config(max_body_bytes))
         .app_data(limits::payload_config(max_body_bytes))
@@ -44,6 +49,8 @@ fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize, frame_ancestor
         .configure(api::configure)
         .configure(oauth::configure)
         .configure(|cfg| console::configure(cfg, frame_ancestors))
-        .service(web::scope("/scim/v2").configure(scim::configure))
+        .service(
+            web::scope("/scim/v2").configure(|cfg| scim::configure(cfg, bulk_max_payload_bytes)),
+        )
         .default_service(web::to(responses::no_such_endpoint));
 }

@@ -53,6 +53,8 @@ impl Server {
             authenticator,
             capabilities: Capabilities {
                 cursor_timeout: config.cursor_timeout,
+                bulk_max_operations: config.bulk_max_operations,
+                bulk_max_payload_bytes: config.bulk_max_payload_bytes,
                 ..Capabilities::current(config.max_page_size)
             },
             limits: config.limits.clone(),
@@ -78,6 +80,7 @@ impl Server {
         let metrics = web::Data::from(metrics);
         let metrics_access = web::Data::new(MetricsAccess::new(config.metrics_token.as_ref()));
         let max_body_bytes = config.max_body_bytes;
+        let bulk_max_payload_bytes = config.bulk_max_payload_bytes;
         let frame_ancestors = config.console_frame_ancestors.clone();
         let body_timeout = config.body_timeout;
         let server = HttpServer::new(move || {
@@ -85,15 +88,25 @@ impl Server {
                 .app_data(state.clone())
                 .app_data(metrics.clone())
                 .app_data(metrics_access.clone())
-                .configure(|cfg| super::configure(cfg, max_body_bytes, &frame_ancestors))
+                .configure(|cfg| {
+                    super::configure(
+                        cfg,
+                        max_body_bytes,
+                        bulk_max_payload_bytes,
+                        &frame_ancestors,
+                    );
+                })
+                // Inside the path's normalization: it knows the Bulk route
+                // by its canonical path.
+                .wrap(BodyGuard {
+                    max_bytes: max_body_bytes,
+                    bulk_max_bytes: bulk_max_payload_bytes,
+                    timeout: body_timeout,
+                })
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .wrap_fn(|mut req, srv| {
                     paths::canonicalize(&mut req);
                     actix_web::dev::Service::call(srv, req)
-                })
-                .wrap(BodyGuard {
-                    max_bytes: max_body_bytes,
-                    timeout: body_timeout,
                 })
                 .wrap_fn(|req, srv| {
                     let started = std::time::Instant::now();

@@ -1,6 +1,6 @@
 //! Service provider discovery (RFC 7643 §5–7, RFC 7644 §4):
 //! `/ServiceProviderConfig` (with RFC 9865 §4's `pagination`),
-//! `/ResourceTypes` and `/Schemas`.
+//! `/ResourceTypes` and `/Schemas`; `bulk` advertises RFC 7644 §3.7's limits.
 //!
 //! Every document is built from [`Capabilities`], so what Roster advertises
 //! is what it does. `base_url` is the absolute SCIM base (…`/scim/v2`) used
@@ -29,6 +29,10 @@ pub struct Capabilities {
     pub change_password: bool,
     /// How long a list's cursor stays valid (RFC 9865 `cursorTimeout`).
     pub cursor_timeout: std::time::Duration,
+    /// The most operations one Bulk request may carry (`bulk.maxOperations`).
+    pub bulk_max_operations: usize,
+    /// The largest Bulk request body, in bytes (`bulk.maxPayloadSize`).
+    pub bulk_max_payload_bytes: usize,
 }
 
 impl Capabilities {
@@ -42,6 +46,8 @@ impl Capabilities {
             etag: true,
             change_password: false,
             cursor_timeout: std::time::Duration::from_secs(600),
+            bulk_max_operations: 1000,
+            bulk_max_payload_bytes: 1024 * 1024,
         }
     }
 }
@@ -55,7 +61,11 @@ pub fn service_provider_config(base_url: &str, caps: &Capabilities) -> Value {
             patch: Supported {
                 supported: caps.patch,
             },
-            bulk: Bulk::default(),
+            bulk: Bulk {
+                supported: true,
+                max_operations: i64::try_from(caps.bulk_max_operations).unwrap_or(i64::MAX),
+                max_payload_size: i64::try_from(caps.bulk_max_payload_bytes).unwrap_or(i64::MAX),
+            },
             filter: Filter {
                 supported: caps.filter,
                 max_results: if caps.filter {
@@ -243,7 +253,9 @@ mod tests {
         let spc = service_provider_config(BASE, &Capabilities::current(100));
         assert_eq!(spc["schemas"][0], urns::SERVICE_PROVIDER_CONFIG);
         assert_eq!(spc["patch"]["supported"], true);
-        assert_eq!(spc["bulk"]["supported"], false);
+        assert_eq!(spc["bulk"]["supported"], true);
+        assert_eq!(spc["bulk"]["maxOperations"], 1000);
+        assert_eq!(spc["bulk"]["maxPayloadSize"], 1024 * 1024);
         assert_eq!(spc["authenticationSchemes"][0]["type"], "oauthbearertoken");
         assert_eq!(
             spc["pagination"],

@@ -3,6 +3,7 @@
 //! filters (RFC 7644 §3.4.2.2), PATCH (RFC 7644 §3.5.2), cursor paging (RFC
 //! 9865), and the Role and Entitlement resources Okta assigns ([`okta`]).
 
+pub mod bulk;
 pub mod cursor;
 pub mod discovery;
 mod error;

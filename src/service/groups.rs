@@ -74,7 +74,7 @@ impl GroupEdit {
     }
 }
 
-fn not_found(id: GroupId) -> Error {
+pub(crate) fn not_found(id: impl std::fmt::Display) -> Error {
     Error::NotFound(format!("no group with id '{id}' in this account"))
 }
 

@@ -1,7 +1,7 @@
 //! The operations floor: one public function per use case a caller may ask
 //! for — create a member, patch a group, delete one — whoever the caller is:
-//! the SCIM endpoints, `/api/v1`, the CLI (and SCIM Bulk and the admin
-//! console after them). Each operation owns its transaction
+//! the SCIM endpoints and SCIM Bulk, `/api/v1`, the CLI and the admin
+//! console. Each operation owns its transaction
 //! ([`store::account_transaction`]), its precondition (`If-Match`, RFC 7644
 //! §3.14), no-op detection, member resolution, the recomputation of
 //! effective access, and the audit entries and change events it writes, so
@@ -18,6 +18,7 @@
 pub mod access;
 pub mod accounts;
 pub mod audit;
+pub mod bulk;
 pub mod console;
 pub mod group_overview;
 pub mod groups;

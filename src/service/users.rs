@@ -57,7 +57,7 @@ impl UserEdit {
     }
 }
 
-fn not_found(id: impl std::fmt::Display) -> Error {
+pub(crate) fn not_found(id: impl std::fmt::Display) -> Error {
     Error::NotFound(format!("no user with id '{id}' in this account"))
 }
 

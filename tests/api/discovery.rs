@@ -86,20 +86,25 @@ async fn service_provider_config_is_truthful(db: TestDb) {
         spc["schemas"],
         serde_json::json!(["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"])
     );
-    for unsupported in ["bulk", "changePassword"] {
-        assert_eq!(
-            spc[unsupported]["supported"], false,
-            "{unsupported} is not implemented yet: {spc}"
-        );
-    }
-    for supported in ["filter", "sort", "etag"] {
+    assert_eq!(
+        spc["changePassword"]["supported"], false,
+        "changePassword is not implemented: {spc}"
+    );
+    for supported in ["bulk", "filter", "sort", "etag"] {
         assert_eq!(spc[supported]["supported"], true, "{supported}: {spc}");
     }
     assert_eq!(
         spc["filter"]["maxResults"], 1000,
         "the default maximum page"
     );
-    assert_eq!(spc["bulk"]["maxOperations"], 0);
+    assert_eq!(
+        spc["bulk"]["maxOperations"], 1000,
+        "the default bulk_max_operations"
+    );
+    assert_eq!(
+        spc["bulk"]["maxPayloadSize"], 1_048_576,
+        "the default bulk_max_payload_bytes"
+    );
     let scheme = &spc["authenticationSchemes"][0];
     assert_eq!(scheme["type"], "oauthbearertoken");
     assert_eq!(scheme["primary"], true);

@@ -284,12 +284,17 @@ async fn filter_length_and_terms_are_configured(db: TestDb) {
 }
 
 async fn limits_are_in_service_provider_config_where_scim_has_a_place(db: TestDb) {
-    let app = TestApp::spawn_with(db, |config| config.max_page_size = 250).await;
+    let app = TestApp::spawn_with(db, |config| {
+        config.max_page_size = 250;
+        config.bulk_max_operations = 40;
+        config.bulk_max_payload_bytes = 5000;
+    })
+    .await;
     let config = scim(&app)
         .ok(Method::GET, "/scim/v2/ServiceProviderConfig", None)
         .await;
     assert_eq!(config["filter"]["maxResults"], 250, "{config}");
-    // No bulk endpoint: RFC 7643 §5's required fields, zero.
-    assert_eq!(config["bulk"]["supported"], false);
-    assert_eq!(config["bulk"]["maxOperations"], 0);
+    assert_eq!(config["bulk"]["supported"], true);
+    assert_eq!(config["bulk"]["maxOperations"], 40);
+    assert_eq!(config["bulk"]["maxPayloadSize"], 5000);
 }

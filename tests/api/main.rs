@@ -20,6 +20,7 @@ mod browser;
 mod browser_connections;
 mod browser_home;
 mod browser_receipts;
+mod bulk;
 mod cli;
 mod config;
 mod console;

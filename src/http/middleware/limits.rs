@@ -32,11 +32,21 @@ fn is_json(mime: &mime::Mime) -> bool {
 }
 
 pub fn json_config(limit: usize) -> web::JsonConfig {
+    json_config_with(limit, ScimError::payload_too_large)
+}
+
+/// The JSON body of `POST /Bulk`: its own limit, `maxPayloadSize`, and its
+/// own 413 (RFC 7644 §3.7.3).
+pub fn bulk_json_config(limit: usize) -> web::JsonConfig {
+    json_config_with(limit, crate::scim::bulk::too_large)
+}
+
+fn json_config_with(limit: usize, too_large: fn(usize) -> ScimError) -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(limit)
         .content_type_required(true)
         .content_type(|mime| is_json(&mime))
-        .error_handler(move |error, _req: &HttpRequest| json_error(error, limit).into())
+        .error_handler(move |error, _req: &HttpRequest| json_error(error, limit, too_large).into())
 }
 
 pub fn payload_config(limit: usize) -> web::PayloadConfig {
@@ -60,11 +70,15 @@ pub fn path_config() -> web::PathConfig {
     })
 }
 
-fn json_error(error: JsonPayloadError, limit: usize) -> ApiError {
+fn json_error(
+    error: JsonPayloadError,
+    limit: usize,
+    too_large: fn(usize) -> ScimError,
+) -> ApiError {
     let scim = match error {
         JsonPayloadError::Overflow { .. }
         | JsonPayloadError::OverflowKnownLength { .. }
-        | JsonPayloadError::Payload(PayloadError::Overflow) => ScimError::payload_too_large(limit),
+        | JsonPayloadError::Payload(PayloadError::Overflow) => too_large(limit),
         JsonPayloadError::ContentType => ScimError::unsupported_media_type(
             "send the body as 'Content-Type: application/scim+json' (or application/json)",
         ),
@@ -84,8 +98,13 @@ fn json_error(error: JsonPayloadError, limit: usize) -> ApiError {
 #[derive(Clone, Copy)]
 pub struct BodyGuard {
     pub max_bytes: usize,
+    /// `POST /scim/v2/Bulk`'s own limit, `maxPayloadSize` (RFC 7644 §3.7.3).
+    pub bulk_max_bytes: usize,
     pub timeout: Duration,
 }
+
+/// The Bulk endpoint's path, once canonical (`paths`, `NormalizePath`).
+const BULK_PATH: &str = "/scim/v2/Bulk";
 
 impl<S, B> Transform<S, ServiceRequest> for BodyGuard
 where
@@ -123,14 +142,23 @@ where
     forward_ready!(service);
 
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
-        let BodyGuard { max_bytes, timeout } = self.guard;
+        let BodyGuard {
+            max_bytes,
+            bulk_max_bytes,
+            timeout,
+        } = self.guard;
+        let (max_bytes, too_large): (usize, fn(usize) -> ScimError) = if req.path() == BULK_PATH {
+            (bulk_max_bytes, crate::scim::bulk::too_large)
+        } else {
+            (max_bytes, ScimError::payload_too_large)
+        };
         let headers = req.headers();
         let declared = headers
             .get(CONTENT_LENGTH)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.trim().parse::<u64>().ok());
         if declared.is_some_and(|length| length > max_bytes as u64) {
-            let response = scim_error_response(&ScimError::payload_too_large(max_bytes));
+            let response = scim_error_response(&too_large(max_bytes));
             return Box::pin(async move { Ok(req.into_response(response).map_into_right_body()) });
         }
         let has_body = headers.contains_key(TRANSFER_ENCODING) || declared.is_some_and(|n| n > 0);

@@ -19,7 +19,7 @@ use crate::model::{AccountId, GroupId};
 use crate::scim::limits::RequestLimits;
 use crate::scim::list::ListParams;
 use crate::scim::patch;
-use crate::scim::resource::{self, Projection};
+use crate::scim::resource::{self, Projection, checked_members};
 use crate::scim::schema::ResourceKind;
 use crate::scim::{MEDIA_TYPE, ScimError};
 use crate::service::Precondition;
@@ -56,48 +56,6 @@ fn not_found(id: &str) -> ScimError {
 /// The id in the path; one that is not an id names no group.
 fn group_id(id: &str) -> Result<GroupId, ScimError> {
     id.parse().map_err(|_| not_found(id))
-}
-
-/// Checks a POST/PUT body against the limits and splits `members` off it
-/// (see [`take_members`]).
-fn checked_members(
-    limits: &RequestLimits,
-    body: Value,
-) -> Result<(Option<Vec<String>>, Value), ScimError> {
-    limits.check_body(&body)?;
-    let (members, body) = take_members(body)?;
-    limits.check_member_count(members.as_ref().map_or(0, Vec::len))?;
-    Ok((members, body))
-}
-
-/// Splits `members` off a POST/PUT body: the ids it lists (`None` when the
-/// body does not mention `members`), and the body without it.
-fn take_members(body: Value) -> Result<(Option<Vec<String>>, Value), ScimError> {
-    let Value::Object(mut body) = body else {
-        return Err(ScimError::invalid_syntax("the body must be a JSON object"));
-    };
-    let key = body
-        .keys()
-        .find(|key| key.eq_ignore_ascii_case("members"))
-        .cloned();
-    let Some(members) = key.and_then(|key| body.remove(&key)) else {
-        return Ok((None, Value::Object(body)));
-    };
-    let items = match members {
-        Value::Null => Vec::new(),
-        Value::Array(items) => items,
-        single => vec![single],
-    };
-    let ids = items
-        .into_iter()
-        .map(|item| match item.get("value") {
-            Some(Value::String(id)) => Ok(id.clone()),
-            _ => Err(ScimError::invalid_value(
-                "each of 'members' is an object with the member's id as \"value\"",
-            )),
-        })
-        .collect::<Result<_, _>>()?;
-    Ok((Some(ids), Value::Object(body)))
 }
 
 /// A group response: the rendered group, and its members written one by one

@@ -1,8 +1,9 @@
 //! The SCIM endpoints under `/scim/v2` (RFC 7644 §3): discovery, Users,
-//! Groups and the search over both, Okta's Roles and Entitlements; one file
+//! Groups and the search over both, Bulk, Okta's Roles and Entitlements; one file
 //! per endpoint family, each parsing its request into what
 //! [`crate::service`] takes and rendering the view it returns.
 
+mod bulk;
 mod discovery;
 mod entitlements;
 mod groups;
@@ -17,8 +18,9 @@ use super::error::ApiError;
 use super::responses;
 
 /// Registers the SCIM routes (the caller mounts them under `/scim/v2`).
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut web::ServiceConfig, bulk_max_payload_bytes: usize) {
     cfg.configure(discovery::configure)
+        .configure(|cfg| bulk::configure(cfg, bulk_max_payload_bytes))
         .configure(users::configure)
         .configure(groups::configure)
         .configure(entitlements::configure)

@@ -6,11 +6,13 @@
 //! - `replace.rs`: the document a PUT leaves ([`document_for_put`]);
 //! - `storable.rs`: what the store can keep ([`check_storable`],
 //!   [`check_indexed_lengths`], and the walk over a body's strings);
+//! - `members.rs`: a group's `members` split off its body ([`checked_members`]);
 //! - `meta.rs`: what the server keeps besides the document ([`ResourceMeta`]);
 //! - `render.rs`: the stored resource → its representation ([`render()`],
 //!   [`schemas_of`]);
 //! - `projection.rs`: `attributes` / `excludedAttributes` ([`Projection`]).
 
+mod members;
 mod meta;
 mod projection;
 mod render;
@@ -20,6 +22,7 @@ mod storable;
 
 use serde_json::{Map, Value};
 
+pub use members::checked_members;
 pub use meta::ResourceMeta;
 pub use projection::Projection;
 pub use render::{render, schemas_of};
