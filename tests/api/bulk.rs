@@ -1,8 +1,8 @@
 //! `POST /scim/v2/Bulk` (RFC 7644 §3.7): every operation kind, `bulkId`
 //! references in either direction and in a circle, `failOnErrors`, the
 //! limits (`maxOperations`, `maxPayloadSize`: 413), errors per operation in
-//! SCIM shape, isolation between accounts, audit entries and events equal to
-//! the single requests', and 1,000 members with 10 groups in one request.
+//! SCIM shape, isolation between accounts, and refusals of the whole
+//! request. Audit, events and scale: `bulk_scale.rs`.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -16,17 +16,16 @@ crate::on_both_databases!(
     limits_at_the_limit_and_one_above,
     failed_operations_answer_in_scim_shape_while_others_succeed,
     another_accounts_id_in_a_patch_is_404_for_that_operation_only,
-    audit_entries_and_events_are_those_of_the_single_requests,
-    a_thousand_members_and_ten_groups_by_bulk_id,
+    a_request_that_is_not_a_bulk_request_is_refused_whole,
 );
 
 const BULK_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 
-fn bulk_request(operations: Value) -> Value {
+pub(crate) fn bulk_request(operations: Value) -> Value {
     json!({"schemas": [BULK_REQUEST], "Operations": operations})
 }
 
-fn post_user(bulk_id: &str, extra: Value) -> Value {
+pub(crate) fn post_user(bulk_id: &str, extra: Value) -> Value {
     let mut data =
         json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": bulk_id});
     if let (Value::Object(data), Value::Object(extra)) = (&mut data, extra) {
@@ -35,7 +34,7 @@ fn post_user(bulk_id: &str, extra: Value) -> Value {
     json!({"method": "POST", "path": "/Users", "bulkId": bulk_id, "data": data})
 }
 
-fn post_group(bulk_id: &str, members: &[&str]) -> Value {
+pub(crate) fn post_group(bulk_id: &str, members: &[&str]) -> Value {
     let members: Vec<Value> = members
         .iter()
         .map(|member| json!({"value": format!("bulkId:{member}")}))
@@ -54,7 +53,7 @@ async fn send(app: &TestApp, body: &Value) -> (u16, Value) {
 }
 
 /// Sends a Bulk request, asserts 200, returns its `Operations`.
-async fn run(app: &TestApp, operations: Value) -> Vec<Value> {
+pub(crate) async fn run(app: &TestApp, operations: Value) -> Vec<Value> {
     let (status, body) = send(app, &bulk_request(operations)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
@@ -65,19 +64,19 @@ async fn run(app: &TestApp, operations: Value) -> Vec<Value> {
 }
 
 /// The response entry of the operation with this `bulkId`.
-fn by_bulk_id<'a>(operations: &'a [Value], bulk_id: &str) -> &'a Value {
+pub(crate) fn by_bulk_id<'a>(operations: &'a [Value], bulk_id: &str) -> &'a Value {
     operations
         .iter()
         .find(|operation| operation["bulkId"] == bulk_id)
         .unwrap_or_else(|| panic!("no entry for {bulk_id}: {operations:?}"))
 }
 
-fn id_of(operation: &Value) -> String {
+pub(crate) fn id_of(operation: &Value) -> String {
     let location = operation["location"].as_str().unwrap();
     location.rsplit('/').next().unwrap().to_owned()
 }
 
-async fn get(app: &TestApp, path: &str) -> Value {
+pub(crate) async fn get(app: &TestApp, path: &str) -> Value {
     scim(app).ok(Method::GET, path, None).await
 }
 
@@ -388,109 +387,30 @@ async fn another_accounts_id_in_a_patch_is_404_for_that_operation_only(db: TestD
     assert!(still.get("displayName").is_none());
 }
 
-/// The (resource type, action) of the account's audit entries, and the
-/// kinds of its events.
-async fn activity(app: &TestApp) -> (Vec<(String, String)>, Vec<String>) {
-    let admin = crate::helpers::admin(app);
-    let audit = admin
-        .ok(Method::GET, "/api/v1/audit?limit=1000", None)
-        .await;
-    let entries = audit["entries"].as_array().unwrap();
-    let entries = entries
-        .iter()
-        .map(|entry| {
-            (
-                entry["resource"]["type"].as_str().unwrap().to_owned(),
-                entry["action"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
-    let events = admin
-        .ok(Method::GET, "/api/v1/events?after=0&limit=1000", None)
-        .await;
-    let kinds = events["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|event| event["kind"].as_str().unwrap().to_owned())
-        .collect();
-    (entries, kinds)
-}
-
-async fn audit_entries_and_events_are_those_of_the_single_requests(db: TestDb) {
+async fn a_request_that_is_not_a_bulk_request_is_refused_whole(db: TestDb) {
     let app = TestApp::spawn(db).await;
-    let before = activity(&app).await;
-    let user = app.create_user(&json!({"userName": "ada"})).await;
-    let group = json!({"displayName": "eng", "members": [{"value": user["id"]}]});
-    scim(&app)
-        .ok(Method::POST, "/scim/v2/Groups", Some(group))
-        .await;
-    let single = activity(&app).await;
-    run(
-        &app,
-        json!([post_group("ops", &["bob"]), post_user("bob", json!({}))]),
-    )
-    .await;
-    let after = activity(&app).await;
-    // What each wrote: the entries and events after those before it.
-    let part = |from: &(Vec<(String, String)>, Vec<String>),
-                to: &(Vec<(String, String)>, Vec<String>)| {
-        (to.0[from.0.len()..].to_vec(), to.1[from.1.len()..].to_vec())
-    };
-    let by_single = part(&before, &single);
-    let by_bulk = part(&single, &after);
-    assert!(
-        !by_single.0.is_empty() && !by_single.1.is_empty(),
-        "{by_single:?}"
-    );
-    assert_eq!(by_single, by_bulk);
-}
-
-async fn a_thousand_members_and_ten_groups_by_bulk_id(db: TestDb) {
-    let app = TestApp::spawn_with(db, |config| config.bulk_max_operations = 1010).await;
-    let user_names: Vec<String> = (0..1000).map(|i| format!("member{i:04}")).collect();
-    // The groups come first: every member reference is forward.
-    let mut operations: Vec<Value> = (0..10)
-        .map(|g| {
-            let members: Vec<&str> = user_names[g * 100..(g + 1) * 100]
-                .iter()
-                .map(String::as_str)
-                .collect();
-            post_group(&format!("team{g}"), &members)
-        })
-        .collect();
-    operations.extend(user_names.iter().map(|name| post_user(name, json!({}))));
-    let results = run(&app, Value::Array(operations)).await;
-    assert_eq!(results.len(), 1010);
-    assert!(
-        results.iter().all(|result| result["status"] == "201"),
-        "{:?}",
-        results.iter().find(|result| result["status"] != "201")
-    );
-    for g in 0..10 {
-        let id = id_of(by_bulk_id(&results, &format!("team{g}")));
-        let group = get(&app, &format!("/scim/v2/Groups/{id}")).await;
-        let members = group["members"].as_array().unwrap();
-        assert_eq!(members.len(), 100, "team{g}");
-        let mut displays: Vec<&str> = members
-            .iter()
-            .map(|member| member["display"].as_str().unwrap())
-            .collect();
-        displays.sort_unstable();
-        let expected: Vec<&str> = user_names[g * 100..(g + 1) * 100]
-            .iter()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(displays, expected, "team{g}");
+    let duplicate = bulk_request(json!([
+        post_user("a", json!({})),
+        post_user("a", json!({}))
+    ]));
+    for body in [
+        json!([]),
+        json!({"schemas": [BULK_REQUEST]}),
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": []}),
+        duplicate,
+    ] {
+        let response = scim(&app)
+            .send(Method::POST, "/scim/v2/Bulk", Some(body.clone()))
+            .await;
+        assert_scim_error(response, 400).await;
     }
-    let listed = get(&app, "/scim/v2/Users?count=1000&attributes=userName").await;
-    assert_eq!(listed["totalResults"], 1000);
-    let mut listed_names: Vec<&str> = listed["Resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|user| user["userName"].as_str().unwrap())
-        .collect();
-    listed_names.sort_unstable();
-    assert_eq!(listed_names, user_names);
+    let listed = get(&app, "/scim/v2/Users").await;
+    assert_eq!(listed["totalResults"], 0, "nothing ran");
+    let response = app.scim_get("/scim/v2/Bulk").await;
+    assert_scim_error(response, 405).await;
+    // Only a token of scope 'scim' may send it.
+    let response = crate::helpers::admin(&app)
+        .send(Method::POST, "/scim/v2/Bulk", Some(bulk_request(json!([]))))
+        .await;
+    assert_scim_error(response, 403).await;
 }

@@ -21,6 +21,7 @@ mod browser_connections;
 mod browser_home;
 mod browser_receipts;
 mod bulk;
+mod bulk_scale;
 mod cli;
 mod config;
 mod console;

@@ -19,6 +19,15 @@ use crate::scim::ScimError;
 
 const PREFIX: &str = "bulkId:";
 
+/// A `bulkId` as an error detail names it: whole when short, else its
+/// beginning (a detail never carries a huge request value).
+fn shown(bulk_id: &str) -> String {
+    match bulk_id.char_indices().nth(64) {
+        Some((end, _)) => format!("{}…", &bulk_id[..end]),
+        None => bulk_id.to_owned(),
+    }
+}
+
 /// One operation in the order they run: its index in the request, and
 /// whether it is known to fail before it runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +56,8 @@ pub(super) fn check_unique_bulk_ids(entries: &[Entry]) -> Result<(), ScimError> 
     for bulk_id in entries.iter().filter_map(defines) {
         if !seen.insert(bulk_id) {
             return Err(ScimError::invalid_value(format!(
-                "two operations define bulkId '{bulk_id}'; each bulkId must be unique in the request"
+                "two operations define bulkId '{}'; each bulkId must be unique in the request",
+                shown(bulk_id)
             )));
         }
     }
@@ -103,7 +113,8 @@ pub fn order(entries: &[Entry]) -> Vec<Step> {
                 Some(&dependency) => needs[index].push(dependency),
                 None => {
                     failure[index] = Some(ScimError::invalid_value(format!(
-                        "bulkId '{bulk_id}' is not defined by any POST of this request"
+                        "bulkId '{}' is not defined by any POST of this request",
+                        shown(&bulk_id)
                     )));
                 }
             }
@@ -182,7 +193,8 @@ pub fn substitute(
                     409,
                     None,
                     format!(
-                        "bulkId '{bulk_id}' cannot be resolved: the operation that defines it failed or did not run"
+                        "bulkId '{}' cannot be resolved: the operation that defines it failed or did not run",
+                        shown(bulk_id)
                     ),
                 )
             })?;
@@ -316,6 +328,15 @@ mod tests {
             steps[1].failure.is_none(),
             "it fails when it runs: a is unresolved"
         );
+    }
+
+    #[test]
+    fn details_show_only_the_beginning_of_a_long_bulk_id() {
+        let long = "x".repeat(10_000);
+        let list = entries(json!([user("a", Some(&long))]));
+        let detail = order(&list)[0].failure.clone().unwrap().detail;
+        assert!(detail.len() < 200, "{detail}");
+        assert!(detail.contains(&format!("{}…", "x".repeat(64))));
     }
 
     #[test]
