@@ -22,7 +22,9 @@ use super::error::ConsoleError;
 use crate::audit::Origin;
 use crate::http::base_url::server_url;
 use crate::http::state::AppState;
+use crate::service::Caller;
 use crate::service::console::{self, Session};
+use crate::store::Conn;
 
 /// The cookie's name over https: the `__Host-` prefix binds it to this host.
 const SECURE_COOKIE: &str = "__Host-roster_console";
@@ -94,6 +96,27 @@ pub struct ConsoleSession {
 }
 
 impl ConsoleSession {
+    /// Runs `work` (which calls one service operation) in the session's
+    /// account, as the caller the audit log names for this request.
+    pub async fn change<T, F>(
+        &self,
+        req: &HttpRequest,
+        state: &web::Data<AppState>,
+        work: F,
+    ) -> Result<T, ConsoleError>
+    where
+        F: FnOnce(&mut Conn, &Caller<'_>) -> Result<T, crate::service::Error> + Send + 'static,
+        T: Send + 'static,
+    {
+        let account = self.session.account.id;
+        Ok(
+            AppState::change(state, account, self.origin(req), move |conn, caller| {
+                Ok(work(conn, caller)?)
+            })
+            .await?,
+        )
+    }
+
     /// Who the audit log names for a change this request makes.
     pub fn origin(&self, req: &HttpRequest) -> Origin {
         Origin {

@@ -94,14 +94,11 @@ async fn rotate(
             ));
         }
     };
-    let account = session.session.account.id;
-    let rotation = AppState::change(
-        &state,
-        account,
-        session.origin(&req),
-        move |conn, caller| Ok(tokens::rotate(conn, caller, id, revoke_old)?),
-    )
-    .await?;
+    let rotation = session
+        .change(&req, &state, move |conn, caller| {
+            tokens::rotate(conn, caller, id, revoke_old)
+        })
+        .await?;
     let old = &rotation.replaced;
     let before = html! {
         @if old.revoked_at.is_some() {

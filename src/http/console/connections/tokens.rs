@@ -58,6 +58,23 @@ pub(super) fn label(token: &TokenRecord) -> String {
         .unwrap_or_else(|| "(no label)".to_owned())
 }
 
+/// The scope and label fields of a form that makes a credential.
+pub(super) fn scope_and_label(placeholder: &str) -> Markup {
+    html! {
+        label { "Scope"
+            select name="scope" required {
+                option value="scim" { "scim — for your identity provider" }
+                option value="access" { "access — your product reads access" }
+                option value="admin" { "admin — your product configures Roster" }
+            }
+        }
+        label { "Label"
+            input type="text" name="label" maxlength=(tokens::MAX_LABEL_BYTES)
+                placeholder=(placeholder);
+        }
+    }
+}
+
 /// The tokens' part of the Connections page.
 pub fn section(session: &ConsoleSession, tokens: &[TokenRecord]) -> Markup {
     let now = crate::clock::now();
@@ -138,17 +155,7 @@ pub fn section(session: &ConsoleSession, tokens: &[TokenRecord]) -> Markup {
             form.card method="post" action={ (PATH) "/tokens" } {
                 (page::csrf_field(session))
                 div.actions {
-                    label { "Scope"
-                        select name="scope" required {
-                            option value="scim" { "scim — for your identity provider" }
-                            option value="access" { "access — your product reads access" }
-                            option value="admin" { "admin — your product configures Roster" }
-                        }
-                    }
-                    label { "Label"
-                        input type="text" name="label" maxlength=(tokens::MAX_LABEL_BYTES)
-                            placeholder="e.g. Okta production";
-                    }
+                    (scope_and_label("e.g. Okta production"))
                     label { "Expires"
                         select name="expires_in_days" {
                             option value="" { "never (revoke it instead)" }
@@ -205,14 +212,11 @@ async fn issue(
         label,
         expires_at,
     };
-    let account = session.session.account.id;
-    let issued = AppState::change(
-        &state,
-        account,
-        session.origin(&req),
-        move |conn, caller| Ok(tokens::issue(conn, caller, new)?),
-    )
-    .await?;
+    let issued = session
+        .change(&req, &state, move |conn, caller| {
+            tokens::issue(conn, caller, new)
+        })
+        .await?;
     Ok(token_page(
         &req,
         &session,
@@ -338,14 +342,11 @@ async fn revoke(
 ) -> Result<HttpResponse, ConsoleError> {
     let id = parse_id(&id)?;
     let session = form.session;
-    let account = session.session.account.id;
-    let done = AppState::change(
-        &state,
-        account,
-        session.origin(&req),
-        move |conn, caller| Ok(tokens::revoke_own(conn, caller, id)?),
-    )
-    .await?;
+    let done = session
+        .change(&req, &state, move |conn, caller| {
+            tokens::revoke_own(conn, caller, id)
+        })
+        .await?;
     let code = match done {
         Revocation::Revoked => "revoked",
         Revocation::AlreadyRevoked(_) => "already-revoked",

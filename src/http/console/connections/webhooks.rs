@@ -115,14 +115,11 @@ async fn add(
     )
     .await
     .map_err(crate::http::error::ApiError::from)?;
-    let account = session.session.account.id;
-    let created = AppState::change(
-        &state,
-        account,
-        session.origin(&req),
-        move |conn, caller| Ok(webhooks::create(conn, caller, new)?),
-    )
-    .await?;
+    let created = session
+        .change(&req, &state, move |conn, caller| {
+            webhooks::create(conn, caller, new)
+        })
+        .await?;
     let after = html! {
         dl.facts {
             dt { "URL" } dd { code { (created.webhook.webhook.url) } }
@@ -201,13 +198,10 @@ async fn delete(
 ) -> Result<HttpResponse, ConsoleError> {
     let id = id.into_inner();
     let session = form.session;
-    let account = session.session.account.id;
-    AppState::change(
-        &state,
-        account,
-        session.origin(&req),
-        move |conn, caller| Ok(webhooks::delete(conn, caller, &id)?),
-    )
-    .await?;
+    session
+        .change(&req, &state, move |conn, caller| {
+            webhooks::delete(conn, caller, &id)
+        })
+        .await?;
     Ok(page::see_other(&format!("{PATH}?done=webhook-deleted")))
 }
