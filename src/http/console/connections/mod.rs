@@ -1,10 +1,14 @@
 //! `/console/connections`: the credentials and destinations of the
 //! account — the API tokens its identity provider and product use
 //! ([`tokens`]: issue, revoke; [`rotate`]), the network allow-list their
-//! requests must come from, and the webhook endpoints the product hears of
+//! requests must come from, the OAuth clients an identity provider gets
+//! its own tokens with ([`oauth`]: create, add a secret, revoke one,
+//! delete), and the webhook endpoints the product hears of
 //! changes at ([`webhooks`]: add, delete), with where delivery stands
 //! (docs/CONSOLE.md, "Connections").
 
+mod oauth;
+mod oauth_remove;
 mod rotate;
 mod tokens;
 mod webhooks;
@@ -29,6 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/connections/networks", web::post().to(set_networks))
         .configure(tokens::configure)
         .configure(rotate::configure)
+        .configure(oauth::configure)
+        .configure(oauth_remove::configure)
         .configure(webhooks::configure);
 }
 
@@ -41,6 +47,14 @@ fn done_text(code: &str) -> Option<&'static str> {
         "networks" => {
             "The network allow-list is saved: every request with one of this account's tokens \
              is checked against it from now on."
+        }
+        "secret-revoked" => {
+            "The secret is revoked: the client can no longer get tokens with it, and the tokens \
+             it got with it are refused from now on."
+        }
+        "secret-already-revoked" => "That secret was revoked already; nothing changed.",
+        "client-deleted" => {
+            "The OAuth client is deleted, with its secrets: every token it got is refused from now on."
         }
         "webhook-deleted" => "The webhook endpoint is deleted: no more events are sent to it.",
         _ => return None,
@@ -61,9 +75,10 @@ async fn show(
     session: ConsoleSession,
 ) -> Result<HttpResponse, ConsoleError> {
     let account = session.session.account.id;
-    let (tokens, networks, webhooks) = AppState::read(&state, move |conn| {
+    let (tokens, clients, networks, webhooks) = AppState::read(&state, move |conn| {
         Ok::<_, service::Error>((
             service::tokens::list(conn, account)?,
+            service::oauth_clients::list(conn, account)?,
             accounts::networks(conn, account)?,
             service::webhooks::list(conn, account)?,
         ))
@@ -77,6 +92,7 @@ async fn show(
              networks they may reach it from, and where Roster sends change events."
         }
         (tokens::section(&session, &tokens))
+        (oauth::section(&session, &clients))
         (networks_section(&session, &networks))
         (webhooks::section(&session, &webhooks))
     };
@@ -157,14 +173,11 @@ async fn set_networks(
     let list = AllowList::parse(&entries)
         .map_err(|error| ConsoleError::Invalid(format!("{error}; nothing was changed")))?;
     let session = form.session;
-    let account = session.session.account.id;
-    AppState::change(
-        &state,
-        account,
-        session.origin(&req),
-        move |conn, caller| Ok(accounts::set_networks(conn, caller, &list)?),
-    )
-    .await?;
+    session
+        .change(&req, &state, move |conn, caller| {
+            accounts::set_networks(conn, caller, &list)
+        })
+        .await?;
     Ok(page::see_other(&format!("{PATH}?done=networks")))
 }
 
