@@ -1,9 +1,10 @@
 //! The console's Connections and Groups pages in a real Chromium
 //! (browser.rs): a console link followed, a token issued and shown once
 //! with its Copy button (console.js un-hides it), then revoked after the
-//! confirmation; the Groups page reached from the navigation, with its
-//! counts and rules. Their screenshots are docs/console/connections.png
-//! and docs/console/groups.png.
+//! confirmation; an OAuth client created, its secret shown once and then
+//! revoked after the confirmation; the Groups page reached from the
+//! navigation, with its counts and rules. Their screenshots are
+//! docs/console/connections.png, connections-oauth.png and groups.png.
 
 use reqwest::Method;
 use serde_json::json;
@@ -12,9 +13,11 @@ use crate::browser::Browser;
 use crate::console::new_link;
 use crate::console_client::scim_status;
 use crate::helpers::{TestApp, TestDb, admin, scim};
+use crate::oauth::{Credentials, token_basic};
 
 crate::on_both_databases!(
     a_token_is_issued_and_revoked_in_chromium,
+    an_oauth_client_is_created_and_its_secret_revoked_in_chromium,
     the_groups_page_in_chromium,
 );
 
@@ -22,6 +25,29 @@ crate::on_both_databases!(
 async fn enter_console(browser: &Browser, app: &TestApp) {
     browser.goto(&new_link(app).await).await;
     browser.wait_for_path("/console/team").await;
+}
+
+/// Submits the form at `/console/connections/{action}` for a `scim`
+/// credential labelled `label` that expires in 90 days; waits for the page
+/// `title` that shows its secret once, with a Copy button console.js shows.
+async fn make_scim_credential(browser: &Browser, action: &str, label: &str, title: &str) {
+    let form = format!("form[action='/console/connections/{action}']");
+    browser
+        .select(&format!("{form} select[name=scope]"), "scim")
+        .await;
+    browser
+        .fill(&format!("{form} input[name=label]"), label)
+        .await;
+    browser
+        .select(&format!("{form} select[name=expires_in_days]"), "90")
+        .await;
+    browser.submit(&form).await;
+    browser.wait_for_text("h1", title).await;
+    browser
+        .wait_for_text("main", "will not be shown again")
+        .await;
+    let copy = browser.wait_for("button[data-copy=secret]").await;
+    assert!(copy.is_displayed().await.unwrap(), "console.js shows it");
 }
 
 async fn a_token_is_issued_and_revoked_in_chromium(db: TestDb) {
@@ -46,23 +72,7 @@ async fn a_token_is_issued_and_revoked_in_chromium(db: TestDb) {
         .await;
 
     // Issue a token: shown once, with a working Copy button.
-    let form = "form[action='/console/connections/tokens']";
-    browser
-        .select(&format!("{form} select[name=scope]"), "scim")
-        .await;
-    browser
-        .fill(&format!("{form} input[name=label]"), "Okta production")
-        .await;
-    browser
-        .select(&format!("{form} select[name=expires_in_days]"), "90")
-        .await;
-    browser.submit(form).await;
-    browser.wait_for_text("h1", "Token issued").await;
-    browser
-        .wait_for_text("main", "will not be shown again")
-        .await;
-    let copy = browser.wait_for("button[data-copy=secret]").await;
-    assert!(copy.is_displayed().await.unwrap(), "console.js shows it");
+    make_scim_credential(&browser, "tokens", "Okta production", "Token issued").await;
     let token = browser.text("code#secret").await;
     assert_eq!(scim_status(&app, &token).await, 200);
 
@@ -92,6 +102,73 @@ async fn a_token_is_issued_and_revoked_in_chromium(db: TestDb) {
         .wait_for_text("p.notice", "The token is revoked")
         .await;
     assert_eq!(scim_status(&app, &token).await, 401);
+}
+
+async fn an_oauth_client_is_created_and_its_secret_revoked_in_chromium(db: TestDb) {
+    let Some(browser) = Browser::open().await else {
+        return;
+    };
+    let app = TestApp::spawn(db).await;
+    enter_console(&browser, &app).await;
+    browser.goto(&app.url("/console/connections")).await;
+    browser
+        .wait_for_text("#oauth-title + p + p", "no OAuth client")
+        .await;
+
+    // Create a client: its secret shown once, with what Entra needs.
+    make_scim_credential(
+        &browser,
+        "oauth-clients",
+        "Entra production",
+        "OAuth client created",
+    )
+    .await;
+    assert_eq!(
+        browser.text("code#token-endpoint").await,
+        app.url("/oauth/token")
+    );
+    let client = Credentials {
+        id: browser.text("code#client-id").await,
+        secret: browser.text("code#secret").await,
+    };
+    assert_eq!(token_basic(&app, &client).await.status(), 200);
+
+    // Listed without its secret; revoked after the confirmation.
+    browser
+        .click("main > p > a[href='/console/connections']")
+        .await;
+    browser.wait_for_path("/console/connections").await;
+    browser
+        .wait_for_text("#oauth-title ~ article", "Entra production")
+        .await;
+    let source = browser.client().source().await.unwrap();
+    assert!(source.contains(&client.id) && !source.contains(&client.secret));
+    browser
+        .execute(
+            "document.getElementById('oauth-title').scrollIntoView()",
+            vec![],
+        )
+        .await;
+    browser.screenshot("connections-oauth").await;
+    let revoke = "//article[h3[text()='Entra production']]//a[text()='Revoke']";
+    browser
+        .client()
+        .find(fantoccini::Locator::XPath(revoke))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for_text("h1", "Revoke this secret?").await;
+    browser.wait_for_text("main", "Entra production").await;
+    browser.submit("div.confirm form").await;
+    browser
+        .wait_for_path("/console/connections?done=secret-revoked")
+        .await;
+    browser
+        .wait_for_text("p.notice", "The secret is revoked")
+        .await;
+    assert_eq!(token_basic(&app, &client).await.status(), 401);
 }
 
 async fn the_groups_page_in_chromium(db: TestDb) {

@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::console_client::{Console, console_entries, scim_status, shown_secret};
-use crate::helpers::{TestApp, TestDb, admin, cli_token};
+use crate::helpers::{Api, TestApp, TestDb, admin, cli_token};
 use crate::oauth::{Credentials, access_token, create_client, token_basic};
 
 crate::on_both_databases!(
@@ -169,16 +169,16 @@ async fn another_accounts_clients_are_not_found(db: TestDb) {
     let app = TestApp::spawn(db).await;
     assert!(app.cli(&["accounts", "create", "other"]).status.success());
     let other_admin = cli_token(&app, "other", "admin");
-    let created = app
-        .client
-        .post(app.url("/api/v1/oauth-clients"))
-        .bearer_auth(&other_admin)
-        .json(&json!({"label": "their-entra"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), 201);
-    let created: Value = created.json().await.unwrap();
+    let other = Api {
+        app: &app,
+        token: other_admin.clone(),
+    };
+    let created = (other.ok(
+        Method::POST,
+        "/api/v1/oauth-clients",
+        Some(json!({"label": "their-entra"})),
+    ))
+    .await;
     let theirs = Credentials {
         id: created["client"]["id"].as_str().unwrap().to_owned(),
         secret: created["clientSecret"].as_str().unwrap().to_owned(),
@@ -224,16 +224,7 @@ async fn another_accounts_clients_are_not_found(db: TestDb) {
         assert!(!html.contains("will not be shown again"));
     }
     // Theirs is unchanged: one secret, which works.
-    let listed = app
-        .client
-        .get(app.url("/api/v1/oauth-clients"))
-        .bearer_auth(&other_admin)
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let listed = other.ok(Method::GET, "/api/v1/oauth-clients", None).await;
     assert_eq!(listed["clients"][0]["secrets"].as_array().unwrap().len(), 1);
     assert_eq!(listed["clients"][0]["secrets"][0]["revokedAt"], Value::Null);
     assert_eq!(token_basic(&app, &theirs).await.status(), 200);

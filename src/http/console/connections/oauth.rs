@@ -12,13 +12,12 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::shown_once;
-use super::tokens::{scope_and_label, used_by};
+use super::tokens::{read_scope_and_label, scope_and_label, used_by};
 use crate::http::base_url::server_url;
 use crate::http::console::error::ConsoleError;
 use crate::http::console::page;
 use crate::http::console::session::{ConsoleForm, ConsoleSession};
 use crate::http::state::AppState;
-use crate::model::Scope;
 use crate::service::oauth_clients::{
     self, ClientView, IssuedSecret, MAX_SECRET_LIFETIME, NewClient, NewCredential,
 };
@@ -163,8 +162,8 @@ pub fn section(session: &ConsoleSession, clients: &[ClientView]) -> Markup {
                 }
             }
             p.muted {
-                "A federated client (Entra's certificate-less credentials: JWTs of another \
-                 issuer) is created through " code { "POST /api/v1/oauth-clients" } " or "
+                "A federated client (no secret: it authenticates with JWTs of another issuer, \
+                 RFC 7523) is created through " code { "POST /api/v1/oauth-clients" } " or "
                 code { "roster clients create" } "."
             }
         }
@@ -206,11 +205,9 @@ async fn create(
     form: ConsoleForm<CreateForm>,
 ) -> Result<HttpResponse, ConsoleError> {
     let ConsoleForm { session, form } = form;
-    let scope: Scope = form.scope.parse().map_err(|_| {
-        ConsoleError::Invalid("choose the client's scope: scim, access or admin".into())
-    })?;
+    let (scope, label) = read_scope_and_label(&form.scope, &form.label, "client")?;
     let new = NewClient {
-        label: Some(form.label.trim().to_owned()).filter(|label| !label.is_empty()),
+        label,
         scope,
         credential: NewCredential::Secret(lifetime(&form.expires_in_days)?),
     };

@@ -75,6 +75,20 @@ pub(super) fn scope_and_label(placeholder: &str) -> Markup {
     }
 }
 
+/// The scope and label a form of [`scope_and_label`] sent, for a `what`
+/// (token, client); an empty label is none.
+pub(super) fn read_scope_and_label(
+    scope: &str,
+    label: &str,
+    what: &str,
+) -> Result<(Scope, Option<String>), ConsoleError> {
+    let scope = scope.parse().map_err(|_| {
+        ConsoleError::Invalid(format!("choose the {what}'s scope: scim, access or admin"))
+    })?;
+    let label = Some(label.trim().to_owned()).filter(|label| !label.is_empty());
+    Ok((scope, label))
+}
+
 /// The tokens' part of the Connections page.
 pub fn section(session: &ConsoleSession, tokens: &[TokenRecord]) -> Markup {
     let now = crate::clock::now();
@@ -188,10 +202,7 @@ async fn issue(
     form: ConsoleForm<IssueForm>,
 ) -> Result<HttpResponse, ConsoleError> {
     let ConsoleForm { session, form } = form;
-    let scope: Scope = form.scope.parse().map_err(|_| {
-        ConsoleError::Invalid("choose the token's scope: scim, access or admin".into())
-    })?;
-    let label = Some(form.label.trim().to_owned()).filter(|label| !label.is_empty());
+    let (scope, label) = read_scope_and_label(&form.scope, &form.label, "token")?;
     let expires_at = match form.expires_in_days.trim() {
         "" => None,
         days => {
