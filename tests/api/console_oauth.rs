@@ -120,6 +120,10 @@ async fn a_client_is_created_given_a_secret_revoked_and_deleted(db: TestDb) {
     assert_eq!(scim_status(&app, &second_token).await, 200);
     let (_, page) = console.get(&location).await;
     assert!(page.contains("The secret is revoked") && page.contains("revoked"));
+    // Neither secret is on any page but the one that made it.
+    for html in [&page, &confirm] {
+        assert!(!html.contains(&first.secret) && !html.contains(&second.secret));
+    }
     // Again: nothing changes, and the page says so.
     let (status, location, _) = console.post(&revoke, &[]).await;
     assert_eq!(
