@@ -4,6 +4,7 @@
 //! deleted after their confirmations — each in the audit log as the console
 //! session's, and each secret on one page only; another account's clients
 //! are not found, a forged CSRF token and bad input change nothing.
+//! Federated clients: console_oauth_federated.rs.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -20,7 +21,7 @@ crate::on_both_databases!(
 );
 
 /// The text of `<code id="{id}">` on a page.
-fn code(html: &str, id: &str) -> String {
+pub fn code(html: &str, id: &str) -> String {
     let start = html
         .find(&format!(r#"id="{id}""#))
         .unwrap_or_else(|| panic!("{id}: {html}"));
@@ -29,7 +30,7 @@ fn code(html: &str, id: &str) -> String {
 }
 
 /// The account's clients through `/api/v1`.
-async fn clients(app: &TestApp) -> Vec<Value> {
+pub async fn clients(app: &TestApp) -> Vec<Value> {
     let listed = admin(app)
         .ok(Method::GET, "/api/v1/oauth-clients", None)
         .await;
@@ -337,34 +338,4 @@ async fn bad_client_input_is_a_page_in_words(db: TestDb) {
         clients(&app).await[0]["secrets"].as_array().unwrap().len(),
         5
     );
-
-    // A federated client is listed with its trust, and takes no secret.
-    let federated = admin(&app)
-        .ok(
-            Method::POST,
-            "/api/v1/oauth-clients",
-            Some(json!({"label": "Entra federated", "federated": {
-                "issuer": "https://login.example.com/tenant/v2.0",
-                "subject": "app-<subject>",
-                "audience": "api://roster"}})),
-        )
-        .await;
-    let federated_id = federated["client"]["id"].as_str().unwrap();
-    let (_, page) = console.get("/console/connections").await;
-    for shown in [
-        "Entra federated",
-        "https://login.example.com/tenant/v2.0",
-        "app-&lt;subject&gt;",
-        "api://roster",
-    ] {
-        assert!(page.contains(shown), "{shown}: {page}");
-    }
-    let (status, _, html) = console
-        .post(
-            &format!("{base}/{federated_id}/secrets"),
-            &[("expires_in_days", "30")],
-        )
-        .await;
-    assert_eq!(status, 409, "{html}");
-    assert!(html.contains("federated"), "{html}");
 }

@@ -33,6 +33,7 @@ mod console_client;
 mod console_connections;
 mod console_groups;
 mod console_oauth;
+mod console_oauth_federated;
 mod console_offboarding;
 mod console_review;
 mod console_tokens;

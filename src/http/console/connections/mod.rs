@@ -53,6 +53,10 @@ fn done_text(code: &str) -> Option<&'static str> {
              it got with it are refused from now on."
         }
         "secret-already-revoked" => "That secret was revoked already; nothing changed.",
+        "federated-created" => {
+            "The federated client is created: give its client ID to the identity provider, \
+             with the token endpoint /oauth/token and the SCIM endpoint /scim/v2 of this server."
+        }
         "client-deleted" => {
             "The OAuth client is deleted, with its secrets: every token it got is refused from now on."
         }

@@ -11,20 +11,25 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::shown_once;
 use super::tokens::{read_scope_and_label, scope_and_label, used_by};
+use super::{PATH, shown_once};
 use crate::http::base_url::server_url;
 use crate::http::console::error::ConsoleError;
 use crate::http::console::page;
 use crate::http::console::session::{ConsoleForm, ConsoleSession};
 use crate::http::state::AppState;
 use crate::service::oauth_clients::{
-    self, ClientView, IssuedSecret, MAX_SECRET_LIFETIME, NewClient, NewCredential,
+    self, ClientView, IssuedSecret, MAX_FEDERATION_BYTES, MAX_SECRET_LIFETIME, NewClient,
+    NewCredential,
 };
-use crate::store::oauth_clients::{ClientRecord, SecretRecord};
+use crate::store::oauth_clients::{ClientRecord, Federation, SecretRecord};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/connections/oauth-clients", web::post().to(create))
+        .route(
+            "/connections/oauth-clients/federated",
+            web::post().to(create_federated),
+        )
         .route(
             "/connections/oauth-clients/{id}/secrets",
             web::post().to(add_secret),
@@ -161,10 +166,25 @@ pub fn section(session: &ConsoleSession, clients: &[ClientView]) -> Markup {
                     button type="submit" { "Create client" }
                 }
             }
+            h3 { "Create a federated client" }
             p.muted {
-                "A federated client (no secret: it authenticates with JWTs of another issuer, \
-                 RFC 7523) is created through " code { "POST /api/v1/oauth-clients" } " or "
-                code { "roster clients create" } "."
+                "A federated client has no secret: it authenticates with client assertions, JWTs \
+                 of another issuer (RFC 7523) — for Entra, the issuer " code {
+                 "https://login.microsoftonline.com/TENANT_ID/v2.0" } " and the subject and \
+                 audience of the customer's federated credential."
+            }
+            form.card method="post" action={ (CLIENTS) "/federated" } {
+                (page::csrf_field(session))
+                div.actions {
+                    (scope_and_label("e.g. Entra (federated)"))
+                    @for (name, text, kind) in FEDERATION_FIELDS {
+                        label { (text)
+                            input type=(kind) name=(name) required[name != "jwks_url"]
+                                maxlength=(MAX_FEDERATION_BYTES) size="30";
+                        }
+                    }
+                    button type="submit" { "Create federated client" }
+                }
             }
         }
     }
@@ -178,6 +198,30 @@ struct CreateForm {
     label: String,
     #[serde(default)]
     expires_in_days: String,
+}
+
+/// The fields of the federated form: name, words, input type.
+const FEDERATION_FIELDS: [(&str, &str, &str); 4] = [
+    ("issuer", "Issuer", "url"),
+    ("subject", "Subject", "text"),
+    ("audience", "Audience", "text"),
+    ("jwks_url", "JWKS URL (optional)", "url"),
+];
+
+#[derive(Deserialize)]
+struct FederatedForm {
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    issuer: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    audience: String,
+    #[serde(default)]
+    jwks_url: String,
 }
 
 #[derive(Deserialize)]
@@ -226,6 +270,37 @@ async fn create(
         &created.client,
         &secret,
     ))
+}
+
+/// `POST /console/connections/oauth-clients/federated`: creates a client
+/// that authenticates with the issuer's JWTs; the page lists it.
+async fn create_federated(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: ConsoleForm<FederatedForm>,
+) -> Result<HttpResponse, ConsoleError> {
+    let ConsoleForm { session, form } = form;
+    let (scope, label) = read_scope_and_label(&form.scope, &form.label, "client")?;
+    let jwks_url = Some(form.jwks_url.trim().to_owned()).filter(|url| !url.is_empty());
+    let federation = Federation {
+        issuer: form.issuer.trim().to_owned(),
+        subject: form.subject.trim().to_owned(),
+        audience: form.audience.trim().to_owned(),
+        jwks_url,
+    };
+    let new = NewClient {
+        label,
+        scope,
+        credential: NewCredential::Federated(federation),
+    };
+    session
+        .change(&req, &state, move |conn, caller| {
+            oauth_clients::create(conn, caller, new)
+        })
+        .await?;
+    Ok(page::see_other(&format!(
+        "{PATH}?done=federated-created#oauth-title"
+    )))
 }
 
 /// `POST /console/connections/oauth-clients/{id}/secrets`: adds a secret
