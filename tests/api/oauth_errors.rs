@@ -56,7 +56,8 @@ async fn every_refusal_has_the_shape_of_rfc_6749_5_2(db: TestDb) {
         request.basic_auth(id, Some(secret)).form(&grant)
     };
     let (id, secret) = (client.id.as_str(), client.secret.as_str());
-    let wrong_secret = format!("{}x", &secret[..secret.len() - 1]);
+    let (head, last) = secret.split_at(secret.len() - 1);
+    let wrong_secret = format!("{head}{}", if last == "x" { "y" } else { "x" });
     let other_secret = other.secret.as_str();
     let unknown = uuid::Uuid::now_v7().to_string();
     let cases: Vec<(&str, RequestBuilder, u16, &str)> = vec![
