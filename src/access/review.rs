@@ -22,6 +22,7 @@ use chrono::{Duration, NaiveDateTime};
 use serde::Serialize;
 
 use super::sign_off::Schedule;
+use super::team::TeamMember;
 use super::{AccessError, AccessModel, WorkspaceLevel};
 
 /// Who created a member.
@@ -57,6 +58,24 @@ pub struct ReviewedMember {
     /// `admin`, `too_many_admins`, `stale`, `local` (see the module docs).
     #[schema(value_type = Vec<String>)]
     pub flags: Vec<&'static str>,
+}
+
+impl From<TeamMember> for ReviewedMember {
+    /// The member as the team listing reads it, not yet flagged.
+    fn from(member: TeamMember) -> Self {
+        Self {
+            id: member.id.to_string(),
+            user_name: member.user_name,
+            display_name: member.display_name,
+            active: member.active,
+            role: member.role,
+            workspaces: member.workspaces,
+            last_login: member.last_login,
+            created: member.created,
+            provisioned_by: member.provisioned_by,
+            flags: Vec::new(),
+        }
+    }
 }
 
 /// The thresholds of a review.

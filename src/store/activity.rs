@@ -1,18 +1,14 @@
 //! What the product reports of its members (logins), and what the access
 //! review reads of every member (`crate::access::review`).
 
-use std::collections::{BTreeMap, HashMap};
-
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{
-    member_logins, member_roles, member_workspace_levels, tokens, users, workspaces,
-};
+use super::schema::{member_logins, users};
 use super::sql::{Bind, Sql};
+use super::team::{self, TeamFilter};
 use super::{Conn, StoreError};
-use crate::access::WorkspaceLevel;
-use crate::access::review::{Provenance, ReviewedMember};
+use crate::access::review::ReviewedMember;
 use crate::model::{AccountId, UserId};
 
 /// Records a login of the account's member at `at`; the latest login wins,
@@ -53,85 +49,22 @@ pub fn record_login(
     ))
 }
 
-type MemberRow = (
-    String,
-    String,
-    Option<String>,
-    bool,
-    NaiveDateTime,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<NaiveDateTime>,
-);
-
 /// Every member of the account, by userName, with role, workspace levels,
-/// last login and provenance (`flags` left empty): two queries, whatever
-/// the account's size.
+/// last login and provenance (`flags` left empty): the team listing's pages
+/// ([`super::team::page`]), a thousand members at a time.
 pub fn reviewed_members(
     conn: &mut Conn,
     account: AccountId,
 ) -> Result<Vec<ReviewedMember>, StoreError> {
-    let account = account.to_string();
-    let mut levels: HashMap<String, BTreeMap<String, String>> = HashMap::new();
-    let rows: Vec<(String, String, String)> = member_workspace_levels::table
-        .inner_join(workspaces::table)
-        .filter(member_workspace_levels::account_id.eq(&account))
-        .select((
-            member_workspace_levels::user_id,
-            workspaces::slug,
-            member_workspace_levels::level,
-        ))
-        .load(conn)?;
-    for (user, slug, level) in rows {
-        levels.entry(user).or_default().insert(slug, level);
+    const PAGE: i64 = 1_000;
+    let everyone = TeamFilter::default();
+    let (mut members, mut cursor) = (Vec::new(), None);
+    loop {
+        let (page, next) = team::page(conn, account, &everyone, cursor.as_ref(), PAGE)?;
+        members.extend(page.into_iter().map(ReviewedMember::from));
+        match next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(members),
+        }
     }
-    let rows: Vec<MemberRow> = users::table
-        .left_join(member_roles::table)
-        .left_join(member_logins::table)
-        .left_join(tokens::table.on(users::provisioned_by.eq(tokens::id.nullable())))
-        .filter(users::account_id.eq(&account))
-        .order(users::user_name_key)
-        .select((
-            users::id,
-            users::user_name,
-            users::display_name,
-            users::active,
-            users::created_at,
-            users::provisioned_via,
-            users::provisioned_by,
-            tokens::label.nullable(),
-            member_roles::role.nullable(),
-            member_logins::last_login_at.nullable(),
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(id, user_name, display_name, active, created, via, token_id, label, role, login)| {
-                ReviewedMember {
-                    workspaces: levels
-                        .remove(&id)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|(workspace, level)| WorkspaceLevel { workspace, level })
-                        .collect(),
-                    id,
-                    user_name,
-                    display_name,
-                    active,
-                    role,
-                    last_login: login,
-                    created,
-                    provisioned_by: Provenance {
-                        via,
-                        token_id,
-                        token_label: label,
-                    },
-                    flags: Vec::new(),
-                }
-            },
-        )
-        .collect())
 }
